@@ -1,0 +1,43 @@
+# asynchronicity — make targets read like a menu: `make help`.
+PYTHON   ?= python3
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+STAMP    := $(VENV)/.installed
+SCENARIO ?= scenarios/quick.toml
+PORT     ?= 8080
+ARGS     ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install serve compare primer test lint bench clean
+
+help: ## show this menu
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install the project (editable, with dev tools)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+serve: install ## run the fake usajobs API on 127.0.0.1:$(PORT)
+	$(PY) -m server --port $(PORT) $(ARGS)
+
+compare: install ## run every client of SCENARIO (default scenarios/quick.toml) and print the table
+	$(PY) -m clients compare $(SCENARIO) $(ARGS)
+
+test: install ## run the test suite
+	$(PY) -m pytest $(ARGS)
+
+lint: install ## ruff (lint + format check) and mypy --strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: install ## benchmarks: server overhead, fidelity, client cost (writes bench/results.json)
+	$(PY) -m bench $(ARGS)
+
+clean: ## remove the venv, caches and results
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis results build dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

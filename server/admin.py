@@ -1,0 +1,158 @@
+"""Admin routes: the live scenario, stats, metrics, reset and the preview. Loopback peers only."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from server.config import ROUTES, parse_config
+from server.errors import BadParameter, ScenarioError
+from server.params import ZIP_PATTERN
+from server.preview import preview
+from server.responses import json_error
+from server.state import STATE
+from server.stats import render_metrics
+from server.zipsets import ZIP_SETS
+
+MAX_PREVIEW_ZIPS = 100_000
+
+
+def is_loopback(remote: str | None) -> bool:
+    """Whether a peer address is on this machine's loopback."""
+    try:
+        return remote is not None and ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        return False
+
+
+@web.middleware
+async def loopback_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse `/__admin/*` to any peer not on loopback."""
+    if request.path.startswith("/__admin") and not is_loopback(request.remote):
+        return json_error(403, f"admin routes answer loopback peers only, not {request.remote}")
+    return await handler(request)
+
+
+async def get_scenario(request: web.Request) -> web.Response:
+    """The active configuration document."""
+    return web.json_response(dict(request.app[STATE].config.document))
+
+
+async def put_scenario(request: web.Request) -> web.Response:
+    """Replace the active configuration; an invalid one changes nothing."""
+    try:
+        document = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return json_error(400, f"body: not valid JSON ({error})", key="body")
+    try:
+        config = parse_config(document)
+    except ScenarioError as error:
+        return json_error(400, str(error), key=error.key)
+    request.app[STATE].apply(config)
+    return web.json_response(dict(config.document))
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Clear stats, attempt counters and token buckets."""
+    request.app[STATE].reset()
+    return web.json_response({"reset": True})
+
+
+async def stats(request: web.Request) -> web.Response:
+    """Per-route counts, gauges, timing percentiles and the server's CPU time."""
+    return web.json_response(request.app[STATE].stats.snapshot())
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """The same as `/__admin/stats`, in Prometheus text format."""
+    text = render_metrics(request.app[STATE].stats.snapshot())
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
+async def preview_route(request: web.Request) -> web.Response:
+    """What the active scenario will do to a workload (GET query or POST JSON body)."""
+    if request.method == "POST":
+        try:
+            params: Mapping[str, Any] = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            return json_error(400, f"body: not valid JSON ({error})", key="body")
+        if not isinstance(params, Mapping):
+            return json_error(400, "body: must be a JSON object", key="body")
+    else:
+        params = {
+            key: value.split(",") if key in ("zips", "concurrency") else value
+            for key, value in request.query.items()
+        }
+    try:
+        arguments = _preview_arguments(params)
+    except BadParameter as error:
+        return json_error(400, str(error), parameter=error.name)
+    return web.json_response(preview(request.app[STATE].config, **arguments))
+
+
+def _preview_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(params) - {"zips", "concurrency", "timeout", "route", "per_page"}
+    if unknown:
+        raise BadParameter(
+            sorted(unknown)[0], "unknown; valid: zips, concurrency, timeout, route, per_page"
+        )
+    zips = list(params.get("zips") or [])
+    if len(zips) == 1 and zips[0] in ZIP_SETS:
+        zips = list(ZIP_SETS[zips[0]])
+    if not zips or len(zips) > MAX_PREVIEW_ZIPS:
+        raise BadParameter(
+            "zips", f"give 1 to {MAX_PREVIEW_ZIPS} zips, or a set: {', '.join(ZIP_SETS)}"
+        )
+    for zip_code in zips:
+        if not isinstance(zip_code, str) or not ZIP_PATTERN.fullmatch(zip_code):
+            raise BadParameter("zips", f"{zip_code!r} is not a 5-digit zip code")
+    route = params.get("route", "jobs")
+    if route not in ROUTES:
+        raise BadParameter("route", f"must be one of {', '.join(ROUTES)}, got {route!r}")
+    return {
+        "zips": zips,
+        "route": route,
+        "concurrency": [_int(c, "concurrency") for c in params.get("concurrency") or [0]],
+        "timeout": _timeout(params.get("timeout")),
+        "per_page": None
+        if params.get("per_page") is None
+        else _int(params["per_page"], "per_page"),
+    }
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadParameter(name, f"must be an integer, got {value!r}") from None
+    if not 0 <= number <= 10_000_000:
+        raise BadParameter(name, f"must be between 0 and 10000000, got {number}")
+    return number
+
+
+def _timeout(value: Any) -> float | None:
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise BadParameter("timeout", f"must be a number of seconds, got {value!r}") from None
+    if not 0 < number <= 3600:
+        raise BadParameter("timeout", f"must be > 0 and <= 3600 seconds, got {value!r}")
+    return number
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the admin routes and `/metrics`."""
+    app.router.add_get("/__admin/scenario", get_scenario)
+    app.router.add_put("/__admin/scenario", put_scenario)
+    app.router.add_post("/__admin/reset", reset)
+    app.router.add_get("/__admin/stats", stats)
+    app.router.add_get("/__admin/preview", preview_route)
+    app.router.add_post("/__admin/preview", preview_route)
+    app.router.add_get("/metrics", metrics)

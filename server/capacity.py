@@ -1,0 +1,59 @@
+"""A capacity model: W requests in service, a bounded FIFO queue of Q, and 503 beyond it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+
+
+class QueueFull(Exception):
+    """All workers are busy and the queue is full."""
+
+
+class CapacityGate:
+    """Admit at most `workers` holders at once; queue up to `queue` more, first come first served.
+
+    `clock` is injected so the queue wait a caller is told can be checked without sleeping.
+    """
+
+    def __init__(self, workers: int, queue: int, clock: Callable[[], float]) -> None:
+        self.workers = workers
+        self.queue = queue
+        self.busy = 0
+        self._clock = clock
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def queued(self) -> int:
+        """How many requests are waiting for a worker."""
+        return len(self._waiters)
+
+    async def acquire(self) -> float:
+        """Wait for a worker and return the seconds spent queued; raise QueueFull if no room."""
+        if self.busy < self.workers and not self._waiters:
+            self.busy += 1
+            return 0.0
+        if len(self._waiters) >= self.queue:
+            raise QueueFull
+        start = self._clock()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # we were handed a worker as we were cancelled: pass it on
+            else:
+                self._waiters.remove(waiter)
+            raise
+        return self._clock() - start
+
+    def release(self) -> None:
+        """Give the worker back: hand it to the first waiter, if any."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.busy -= 1

@@ -1,0 +1,121 @@
+"""`python -m server`: parse flags, bind the socket, run the app. Errors are one line, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import resource
+import socket
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from server.app import create_app
+from server.config import ServerConfig, config_from_scenario
+from server.errors import ScenarioError
+
+BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free)")
+    parser.add_argument("--seed", type=int, default=None, help="data and draw seed (default 0)")
+    parser.add_argument(
+        "--scenario", type=Path, help="a scenario TOML file: its seed, speed, [server]"
+    )
+    parser.add_argument(
+        "--require-key",
+        action="store_true",
+        help="answer 401 to /api/search without an Authorization-Key header",
+    )
+    parser.add_argument(
+        "--loop",
+        choices=("asyncio", "uvloop"),
+        default="asyncio",
+        help="event loop to serve on (default asyncio)",
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request (costs CPU)")
+    return parser
+
+
+def load_config(path: Path | None, seed: int | None) -> ServerConfig:
+    """The starting configuration: the scenario file's, with `--seed` taking precedence."""
+    document: dict[str, Any] = {}
+    if path is not None:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ScenarioError("", f"cannot read: {error.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ScenarioError("", f"not valid TOML: {error}") from None
+    if seed is not None:
+        document["seed"] = seed
+    return config_from_scenario(document)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready socket; raises OSError (e.g. port in use) before anything starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def raise_open_file_limit() -> None:
+    """Lift the soft limit on open files to the hard one: every connection is a descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def new_loop(name: str) -> asyncio.AbstractEventLoop:
+    """A fresh event loop of the named kind."""
+    if name == "uvloop":
+        import uvloop
+
+        loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        return loop
+    return asyncio.new_event_loop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until interrupted; 2 for bad input or a port in use."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.scenario, args.seed)
+    except ScenarioError as error:
+        print(f"error: {args.scenario}: {error}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
+    raise_open_file_limit()
+    host, port = sock.getsockname()[:2]
+    app = create_app(config, require_key=args.require_key)
+    print(f"serving on http://{host}:{port} (seed {config.seed}, {args.loop})", flush=True)
+    web.run_app(
+        app,
+        sock=sock,
+        backlog=BACKLOG,
+        keepalive_timeout=75.0,
+        access_log=logging.getLogger("aiohttp.access") if args.access_log else None,
+        print=None,
+        loop=new_loop(args.loop),
+        shutdown_timeout=1.0,
+    )
+    return 0

@@ -1,0 +1,327 @@
+"""The server's configuration: one frozen dataclass, validated in one place.
+
+A configuration document mirrors a scenario file's top level: `seed`, `speed` and the
+`[server]` table. Every error names the dotted key (`server.latency.p99`) and, for a typo,
+the valid keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+from server.errors import ScenarioError
+from server.faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
+from server.latency import (
+    ZERO,
+    Fixed,
+    LatencyModel,
+    LogNormal,
+    Mixture,
+    Normal,
+    Percentiles,
+    Uniform,
+    scaled,
+)
+
+ROUTES: Final = ("jobs", "search")
+TOP_KEYS: Final = ("seed", "speed", "server")
+SERVER_KEYS: Final = (
+    "latency", "faults", "rate_limit", "capacity", "routes", "zips", "require_key",
+)  # fmt: skip
+OVERRIDE_KEYS: Final = ("latency", "faults")
+MODEL_KEYS: Final = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "normal": ("mean", "stddev"),
+    "lognormal": ("median", "p99"),
+    "percentiles": (),  # p<N> keys, min and max: checked by _percentiles
+    "mixture": ("components",),
+}
+_PERCENTILE_KEY: Final = re.compile(r"p(\d+(?:\.\d+)?)")
+MAX_DELAY: Final = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A route's or a zip's own latency and faults; None falls through to the level above."""
+
+    latency: LatencyModel | None = None
+    faults: FaultRates | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """A token bucket per client: `rate` tokens a second, up to `burst` saved."""
+
+    rate: float
+    burst: int
+    key: str = "peer"  # "peer" (the client's address) or "header:NAME"
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """At most `workers` requests in service at once, `queue` more waiting; beyond that, 503."""
+
+    workers: int
+    queue: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything that decides what the server does to a request."""
+
+    seed: int = 0
+    speed: float = 1.0
+    latency: LatencyModel = ZERO
+    faults: FaultRates = NO_FAULTS
+    rate_limit: RateLimit | None = None
+    capacity: Capacity | None = None
+    routes: Mapping[str, Override] = field(default_factory=lambda: MappingProxyType({}))
+    zips: Mapping[str, Override] = field(default_factory=lambda: MappingProxyType({}))
+    require_key: bool = False
+    document: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def latency_for(self, route: str, zip_code: str) -> LatencyModel:
+        """The latency model for one request, with the speed factor applied."""
+        model = _pick(self, route, zip_code, "latency") or self.latency
+        return scaled(model, 1.0 / self.speed)
+
+    def faults_for(self, route: str, zip_code: str) -> FaultRates:
+        """The fault rates for one request."""
+        rates = _pick(self, route, zip_code, "faults")
+        return rates if isinstance(rates, FaultRates) else self.faults
+
+
+def _pick(config: ServerConfig, route: str, zip_code: str, name: str) -> Any:
+    for override in (config.zips.get(zip_code), config.routes.get(route)):
+        if override is not None and getattr(override, name) is not None:
+            return getattr(override, name)
+    return None
+
+
+def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerConfig:
+    """Validate a configuration document; `strict` rejects top-level keys other than ours."""
+    if not isinstance(document, Mapping):
+        raise ScenarioError("", "the configuration must be a table (a JSON object)")
+    if strict:
+        _check_keys(document, "", TOP_KEYS)
+    seed = document.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ScenarioError("seed", f"must be an integer, got {seed!r}")
+    speed = _number(document.get("speed", 1.0), "speed", low=0.0, high=1e6, open_low=True)
+    section = _table(document.get("server", {}), "server")
+    _check_keys(section, "server", SERVER_KEYS)
+    require_key = section.get("require_key", False)
+    if not isinstance(require_key, bool):
+        raise ScenarioError("server.require_key", f"must be true or false, got {require_key!r}")
+    return ServerConfig(
+        seed=seed,
+        speed=speed,
+        latency=_model(section["latency"], "server.latency") if "latency" in section else ZERO,
+        faults=_faults(section["faults"], "server.faults") if "faults" in section else NO_FAULTS,
+        rate_limit=_rate_limit(section["rate_limit"]) if "rate_limit" in section else None,
+        capacity=_capacity(section["capacity"]) if "capacity" in section else None,
+        routes=_overrides(section.get("routes", {}), "server.routes", allowed=ROUTES),
+        zips=_overrides(section.get("zips", {}), "server.zips", allowed=None),
+        require_key=require_key,
+        document=MappingProxyType({"seed": seed, "speed": speed, "server": dict(section)}),
+    )
+
+
+def config_from_scenario(document: Mapping[str, Any]) -> ServerConfig:
+    """The server's part of a whole scenario file (other top-level keys are the clients')."""
+    return parse_config({key: document[key] for key in TOP_KEYS if key in document}, strict=True)
+
+
+def _check_keys(table: Mapping[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            guess = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ScenarioError(
+                _join(where, str(key)),
+                f"unknown key{guess}; valid keys: {', '.join(allowed)}",
+            )
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _table(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ScenarioError(key, f"must be a table, got {type(value).__name__}")
+    return value
+
+
+def _number(value: Any, key: str, *, low: float, high: float, open_low: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(key, f"must be a number, got {value!r}")
+    number = float(value)
+    too_low = number <= low if open_low else number < low
+    if math.isnan(number) or too_low or number > high:
+        bound = f"> {low:g}" if open_low else f">= {low:g}"
+        raise ScenarioError(key, f"must be {bound} and <= {high:g}, got {value!r}")
+    return number
+
+
+def _integer(value: Any, key: str, *, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(key, f"must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise ScenarioError(key, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _model(value: Any, key: str) -> LatencyModel:
+    table = _table(value, key)
+    name = table.get("model")
+    if name not in MODEL_KEYS:
+        raise ScenarioError(f"{key}.model", f"must be one of {', '.join(MODEL_KEYS)}, got {name!r}")
+    if name == "percentiles":
+        return _percentiles(table, key)
+    _check_keys(table, key, ("model", *MODEL_KEYS[name]))
+    for required in MODEL_KEYS[name]:
+        if required not in table:
+            raise ScenarioError(f"{key}.{required}", f"is required by the {name} model")
+    if name == "mixture":
+        return _mixture(table["components"], f"{key}.components")
+
+    def seconds(name: str, *, positive: bool = False) -> float:
+        return _number(table[name], f"{key}.{name}", low=0.0, high=MAX_DELAY, open_low=positive)
+
+    if name == "fixed":
+        return Fixed(seconds("value"))
+    if name == "uniform":
+        low, high = seconds("low"), seconds("high")
+        if high < low:
+            raise ScenarioError(f"{key}.high", f"must be >= low ({low:g}), got {high:g}")
+        return Uniform(low, high)
+    if name == "normal":
+        return Normal(seconds("mean"), seconds("stddev"))
+    median, p99 = seconds("median", positive=True), seconds("p99", positive=True)
+    if p99 < median:
+        raise ScenarioError(f"{key}.p99", f"must be >= median ({median:g}), got {p99:g}")
+    return LogNormal(median, p99)
+
+
+def _percentiles(table: Mapping[str, Any], key: str) -> Percentiles:
+    points: list[tuple[float, float]] = []
+    for name, raw in table.items():
+        if name == "model":
+            continue
+        where = f"{key}.{name}"
+        match = _PERCENTILE_KEY.fullmatch(name)
+        if name in ("min", "max"):
+            probability = 0.0 if name == "min" else 1.0
+        elif match and 0.0 < float(match.group(1)) < 100.0:
+            probability = float(match.group(1)) / 100.0
+        else:
+            raise ScenarioError(where, "unknown key; valid keys: model, min, max, p<N> (0<N<100)")
+        points.append((probability, _number(raw, where, low=0.0, high=MAX_DELAY)))
+    if not any(0.0 < p < 1.0 for p, _ in points):
+        raise ScenarioError(key, "a percentiles model needs at least one p<N> key, e.g. p50")
+    points.sort()
+    if points[0][0] > 0.0:
+        points.insert(0, (0.0, 0.0))
+    if points[-1][0] < 1.0:
+        points.append((1.0, points[-1][1]))
+    for (_, before), (p, after) in itertools.pairwise(points):
+        if after < before:
+            name = "max" if p == 1.0 else f"p{p * 100:g}"
+            raise ScenarioError(f"{key}.{name}", f"must be >= {before:g} (the table is monotone)")
+    return Percentiles(tuple(points))
+
+
+def _mixture(value: Any, key: str) -> Mixture:
+    if not isinstance(value, list) or not value:
+        raise ScenarioError(key, "must be a non-empty list of {weight = W, model = ...} tables")
+    weights: list[float] = []
+    models: list[LatencyModel] = []
+    for index, item in enumerate(value):
+        where = f"{key}[{index}]"
+        component = dict(_table(item, where))
+        if "weight" not in component:
+            raise ScenarioError(f"{where}.weight", "is required for a mixture component")
+        weights.append(
+            _number(component.pop("weight"), f"{where}.weight", low=0.0, high=1e9, open_low=True)
+        )
+        models.append(_model(component, where))
+    total = sum(weights)
+    return Mixture(tuple(w / total for w in weights), tuple(models))
+
+
+def _faults(value: Any, key: str) -> FaultRates:
+    table = _table(value, key)
+    _check_keys(table, key, FAULT_KEYS)
+    rates = {
+        name: _number(table.get(name, 0.0), f"{key}.{name}", low=0.0, high=1.0)
+        for name in RATE_NAMES
+    }
+    if sum(rates.values()) > 1.0 + 1e-9:
+        raise ScenarioError(key, f"fault rates add up to {sum(rates.values()):g}, more than 1")
+    hang_cap = _number(
+        table.get("hang_cap", 30.0), f"{key}.hang_cap", low=0.0, high=MAX_DELAY, open_low=True
+    )
+    bps = _number(
+        table.get("slow_body_bps", 2048.0),
+        f"{key}.slow_body_bps",
+        low=0.0,
+        high=1e12,
+        open_low=True,
+    )
+    return FaultRates(**rates, hang_cap=hang_cap, slow_body_bps=bps)
+
+
+def _rate_limit(value: Any) -> RateLimit:
+    table = _table(value, "server.rate_limit")
+    _check_keys(table, "server.rate_limit", ("rate", "burst", "key"))
+    for required in ("rate", "burst"):
+        if required not in table:
+            raise ScenarioError(f"server.rate_limit.{required}", "is required")
+    key = table.get("key", "peer")
+    if not isinstance(key, str) or not (key == "peer" or re.fullmatch(r"header:[\w-]+", key)):
+        raise ScenarioError(
+            "server.rate_limit.key", f"must be 'peer' or 'header:NAME', got {key!r}"
+        )
+    return RateLimit(
+        rate=_number(table["rate"], "server.rate_limit.rate", low=0.0, high=1e9, open_low=True),
+        burst=_integer(table["burst"], "server.rate_limit.burst", low=1, high=1_000_000),
+        key=key,
+    )
+
+
+def _capacity(value: Any) -> Capacity:
+    table = _table(value, "server.capacity")
+    _check_keys(table, "server.capacity", ("workers", "queue"))
+    if "workers" not in table:
+        raise ScenarioError("server.capacity.workers", "is required")
+    return Capacity(
+        workers=_integer(table["workers"], "server.capacity.workers", low=1, high=1_000_000),
+        queue=_integer(table.get("queue", 0), "server.capacity.queue", low=0, high=10_000_000),
+    )
+
+
+def _overrides(value: Any, key: str, *, allowed: tuple[str, ...] | None) -> Mapping[str, Override]:
+    table = _table(value, key)
+    if allowed is not None:
+        _check_keys(table, key, allowed)
+    overrides: dict[str, Override] = {}
+    for name, raw in table.items():
+        where = f"{key}.{name}"
+        if allowed is None and not re.fullmatch(r"\d{5}", str(name)):
+            raise ScenarioError(where, "must be a 5-digit zip code")
+        item = _table(raw, where)
+        _check_keys(item, where, OVERRIDE_KEYS)
+        overrides[str(name)] = Override(
+            latency=_model(item["latency"], f"{where}.latency") if "latency" in item else None,
+            faults=_faults(item["faults"], f"{where}.faults") if "faults" in item else None,
+        )
+    return MappingProxyType(overrides)

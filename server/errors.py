@@ -1,0 +1,23 @@
+"""The server's exceptions: every one carries a message that names what was wrong."""
+
+from __future__ import annotations
+
+
+class ServerError(Exception):
+    """Base class for errors the server reports to a person, never as a traceback."""
+
+
+class BadParameter(ServerError):
+    """A query parameter is missing or malformed; `name` is the parameter as documented."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+class ScenarioError(ServerError):
+    """A server section is invalid; `key` is the dotted path of the offending key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key = key

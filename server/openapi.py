@@ -1,0 +1,269 @@
+"""The OpenAPI 3 document for every route the server answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _query(
+    name: str, description: str, schema: dict[str, Any], required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    reasons = {
+        400: "a parameter is missing or malformed; the message names it",
+        401: "Authorization-Key header missing (server started with --require-key)",
+        403: "admin routes answer loopback peers only",
+        404: "no such route",
+        405: "method not allowed",
+        429: "rate limit exceeded; see Retry-After",
+        500: "injected fault",
+        503: "injected fault, or the capacity queue is full",
+    }
+    return {str(code): _json(reasons[code], _ERROR) for code in codes}
+
+
+ZIP = {"type": "string", "pattern": "^[0-9]{5}$", "example": "90011"}
+TIMING = {
+    "Server-Timing": {
+        "description": "intended delay, queue wait and overshoot, in milliseconds",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _api_paths() -> dict[str, Any]:
+    jobs = {
+        "get": {
+            "summary": "The 2015 API: job count and one page of jobs for a zip",
+            "description": "Query names match case-insensitively, as the real API did.",
+            "parameters": [
+                _query("LocationId", "5-digit zip code", ZIP, required=True),
+                _query(
+                    "NumberOfJobs",
+                    "jobs per page (0 for the count alone)",
+                    {"type": "integer", "minimum": 0, "maximum": 250, "default": 25},
+                ),
+                _query("Page", "1-based page", {"type": "integer", "minimum": 1, "default": 1}),
+            ],
+            "responses": {
+                "200": {
+                    **_json("count and jobs", {"$ref": "#/components/schemas/LegacyJobs"}),
+                    "headers": TIMING,
+                },
+                **_errors(400, 429, 500, 503),
+            },
+        }
+    }
+    search = {
+        "get": {
+            "summary": "Today's Search API envelope for a zip",
+            "parameters": [
+                _query("LocationName", "5-digit zip code", ZIP, required=True),
+                _query(
+                    "ResultsPerPage",
+                    "items per page",
+                    {"type": "integer", "minimum": 0, "maximum": 500, "default": 250},
+                ),
+                _query("Page", "1-based page", {"type": "integer", "minimum": 1, "default": 1}),
+                {
+                    "name": "Authorization-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "required with --require-key",
+                },
+            ],
+            "responses": {
+                "200": {
+                    **_json("search results", {"$ref": "#/components/schemas/SearchEnvelope"}),
+                    "headers": TIMING,
+                },
+                **_errors(400, 401, 429, 500, 503),
+            },
+        }
+    }
+    return {"/api/jobs": jobs, "/api/search": search, "/api/Search": search}
+
+
+def _admin_paths() -> dict[str, Any]:
+    any_object = {"type": "object"}
+    preview_params = [
+        _query(
+            "zips",
+            "comma-separated zips, or a named set such as mempy-2015",
+            {"type": "string"},
+            required=True,
+        ),
+        _query(
+            "concurrency",
+            "comma-separated client concurrencies (0 = unlimited)",
+            {"type": "string", "default": "0"},
+        ),
+        _query("timeout", "client timeout in seconds", {"type": "number"}),
+        _query("route", "jobs or search", {"type": "string", "enum": ["jobs", "search"]}),
+        _query("per_page", "page size the client asks for", {"type": "integer"}),
+    ]
+    return {
+        "/__admin/scenario": {
+            "get": {
+                "summary": "The active configuration",
+                "responses": {
+                    "200": _json("seed, speed and server section", any_object),
+                    **_errors(403),
+                },
+            },
+            "put": {
+                "summary": "Replace the active configuration",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": any_object}},
+                },
+                "responses": {
+                    "200": _json("the new configuration", any_object),
+                    **_errors(400, 403),
+                },
+            },
+        },
+        "/__admin/reset": {
+            "post": {
+                "summary": "Clear stats and attempt counters",
+                "responses": {"200": _json("done", any_object), **_errors(403)},
+            }
+        },
+        "/__admin/stats": {
+            "get": {
+                "summary": "Counts, gauges, timing percentiles, server CPU",
+                "responses": {"200": _json("stats", any_object), **_errors(403)},
+            }
+        },
+        "/__admin/preview": {
+            "get": {
+                "summary": "What the active scenario will do to a workload",
+                "parameters": preview_params,
+                "responses": {"200": _json("preview", any_object), **_errors(400, 403)},
+            },
+            "post": {
+                "summary": "The same, with a JSON body of the same names (zips as a list)",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": any_object}},
+                },
+                "responses": {"200": _json("preview", any_object), **_errors(400, 403)},
+            },
+        },
+    }
+
+
+def openapi_document(version: str) -> dict[str, Any]:
+    """The whole document."""
+    text = {
+        "description": "Prometheus text format",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "asynchronicity fake usajobs API", "version": version},
+        "paths": {
+            **_api_paths(),
+            "/health": {
+                "get": {
+                    "summary": "Liveness",
+                    "responses": {"200": _json("ok", {"type": "object"})},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": _json("OpenAPI 3", {"type": "object"})},
+                }
+            },
+            "/metrics": {
+                "get": {"summary": "Stats in Prometheus text format", "responses": {"200": text}}
+            },
+            **_admin_paths(),
+        },
+        "components": {"schemas": _schemas()},
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    string = {"type": "string"}
+    legacy_fields = [
+        "DocumentID", "JobTitle", "OrganizationName", "AgencySubElement", "SalaryMin",
+        "SalaryMax", "SalaryBasis", "StartDate", "EndDate", "WhoMayApplyText", "PayPlan",
+        "Series", "Grade", "WorkSchedule", "WorkType", "Locations", "AnnouncementNumber",
+        "JobSummary", "ApplyOnlineURL",
+    ]  # fmt: skip
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error", "status", "message"],
+            "properties": {
+                "error": string,
+                "status": {"type": "integer"},
+                "message": string,
+                "parameter": string,
+                "key": string,
+            },
+        },
+        "LegacyJobs": {
+            "type": "object",
+            "required": ["TotalJobs", "JobData"],
+            "properties": {
+                "TotalJobs": string,
+                "Pages": string,
+                "JobData": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": legacy_fields,
+                        "properties": {name: string for name in legacy_fields},
+                    },
+                },
+            },
+        },
+        "SearchEnvelope": {
+            "type": "object",
+            "required": ["LanguageCode", "SearchParameters", "SearchResult"],
+            "properties": {
+                "LanguageCode": string,
+                "SearchParameters": {"type": "object"},
+                "SearchResult": {
+                    "type": "object",
+                    "required": [
+                        "SearchResultCount",
+                        "SearchResultCountAll",
+                        "SearchResultItems",
+                        "UserArea",
+                    ],
+                    "properties": {
+                        "SearchResultCount": {"type": "integer"},
+                        "SearchResultCountAll": {"type": "integer"},
+                        "SearchResultItems": {"type": "array", "items": {"type": "object"}},
+                        "UserArea": {
+                            "type": "object",
+                            "properties": {
+                                "NumberOfPages": string,
+                                "IsRadialSearch": {"type": "boolean"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }

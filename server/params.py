@@ -1,0 +1,83 @@
+"""Query parsing for the API routes: case-insensitive names, bounded integers, clear errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from server.errors import BadParameter
+
+ZIP_PATTERN: Final = re.compile(r"\d{5}")
+MAX_PAGE: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """One page of one zip's jobs, as either API asked for it."""
+
+    zip_code: str
+    per_page: int
+    page: int
+
+
+def fold_names(query: Mapping[str, str]) -> dict[str, str]:
+    """Query parameters keyed by lower-cased name (the real API ignored case); first wins."""
+    folded: dict[str, str] = {}
+    for name, value in query.items():
+        folded.setdefault(name.lower(), value)
+    return folded
+
+
+def parse_zip(query: Mapping[str, str], name: str) -> str:
+    """The 5-digit zip in parameter `name` (looked up case-insensitively)."""
+    value = query.get(name.lower())
+    if value is None:
+        raise BadParameter(name, "is required (a 5-digit zip code, e.g. 90011)")
+    value = value.strip()
+    if not ZIP_PATTERN.fullmatch(value):
+        raise BadParameter(name, f"must be a 5-digit zip code, got {value!r}")
+    return value
+
+
+def parse_int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """The integer in parameter `name`, `default` when absent, within [low, high]."""
+    raw = query.get(name.lower())
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise BadParameter(name, f"must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise BadParameter(name, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def parse_jobs_query(query: Mapping[str, str]) -> PageQuery:
+    """`/api/jobs?LocationId=ZIP&NumberOfJobs=N&Page=P` (2015 API; N 0..250, default 25)."""
+    folded = fold_names(query)
+    return PageQuery(
+        zip_code=parse_zip(folded, "LocationId"),
+        per_page=parse_int(folded, "NumberOfJobs", 25, 0, 250),
+        page=parse_int(folded, "Page", 1, 1, MAX_PAGE),
+    )
+
+
+def parse_search_query(query: Mapping[str, str]) -> PageQuery:
+    """`/api/search?LocationName=ZIP&ResultsPerPage=N&Page=P` (N 0..500, default 250)."""
+    folded = fold_names(query)
+    return PageQuery(
+        zip_code=parse_zip(folded, "LocationName"),
+        per_page=parse_int(folded, "ResultsPerPage", 250, 0, 500),
+        page=parse_int(folded, "Page", 1, 1, MAX_PAGE),
+    )
+
+
+def route_zip(path: str, query: Mapping[str, str]) -> str | None:
+    """The zip an API request is for, or None when it names none (used for keyed draws)."""
+    folded = fold_names(query)
+    name = "locationname" if path.lower().startswith("/api/search") else "locationid"
+    value = folded.get(name, "").strip()
+    return value if ZIP_PATTERN.fullmatch(value) else None
