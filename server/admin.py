@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from server import envelopes
 from server.config import ROUTES, parse_config
 from server.errors import BadParameter, ScenarioError
 from server.params import ZIP_PATTERN
@@ -95,6 +97,26 @@ async def preview_route(request: web.Request) -> web.Response:
     return web.json_response(preview(request.app[STATE].config, **arguments))
 
 
+async def warm(request: web.Request) -> web.Response:
+    """Render a workload's pages ahead of a run, so no client pays for Faker's first call."""
+    try:
+        params = await request.json()
+        arguments = _preview_arguments(params if isinstance(params, Mapping) else {})
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return json_error(400, f"body: not valid JSON ({error})", key="body")
+    except BadParameter as error:
+        return json_error(400, str(error), parameter=error.name)
+    route, per_page = arguments["route"], arguments["per_page"]
+    render = envelopes.render_jobs if route == "jobs" else envelopes.render_search
+    per_page = per_page if per_page is not None else (25 if route == "jobs" else 250)
+    seed = request.app[STATE].config.seed
+    zips = arguments["zips"][: envelopes.CACHED_BODIES]  # more would only evict each other
+    started = time.perf_counter()
+    for zip_code in zips:
+        render(seed, zip_code, per_page, 1)
+    return web.json_response({"warmed": len(zips), "seconds": time.perf_counter() - started})
+
+
 def _preview_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(params) - {"zips", "concurrency", "timeout", "route", "per_page"}
     if unknown:
@@ -155,4 +177,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/__admin/stats", stats)
     app.router.add_get("/__admin/preview", preview_route)
     app.router.add_post("/__admin/preview", preview_route)
+    app.router.add_post("/__admin/warm", warm)
     app.router.add_get("/metrics", metrics)

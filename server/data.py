@@ -114,7 +114,13 @@ class JobRecord:
 def place_for(seed: int, zip_code: str) -> Place:
     """The city every job of `zip_code` is in."""
     _faker.seed_instance(_digest("place", seed, zip_code))
-    latitude, longitude, city, _, _ = _faker.local_latlng(country_code="US")
+    latitude, longitude, city, _, _ = _faker.local_latlng(country_code="US") or (
+        "0",
+        "0",
+        "",
+        "",
+        "",
+    )
     index = _faker.random_int(0, len(_UsAddress.states) - 1)
     return Place(
         city=city,

@@ -13,6 +13,7 @@ from typing import Any, Final
 from server import data
 from server.data import JobRecord
 
+CACHED_BODIES: Final = 4096  # rendered pages kept per API shape
 APPLY_BASE: Final = "https://www.usajobs.gov:443/GetJob/ViewDetails/"
 SEARCH_BASE: Final = "https://www.usajobs.gov:443/job/"
 
@@ -138,7 +139,7 @@ def _dump(document: dict[str, Any]) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode()
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CACHED_BODIES)
 def render_jobs(seed: int, zip_code: str, per_page: int, page: int) -> bytes:
     """The `/api/jobs` body for one page, as bytes."""
     total = data.job_count(seed, zip_code)
@@ -146,7 +147,7 @@ def render_jobs(seed: int, zip_code: str, per_page: int, page: int) -> bytes:
     return _dump(legacy_envelope(total, per_page, records))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CACHED_BODIES)
 def render_search(seed: int, zip_code: str, per_page: int, page: int) -> bytes:
     """The `/api/search` body for one page, as bytes."""
     total = data.job_count(seed, zip_code)

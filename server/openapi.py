@@ -139,6 +139,16 @@ def _admin_paths() -> dict[str, Any]:
                 },
             },
         },
+        "/__admin/warm": {
+            "post": {
+                "summary": "Render a workload's pages ahead of a run",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": any_object}},
+                },
+                "responses": {"200": _json("warmed", any_object), **_errors(400, 403)},
+            }
+        },
         "/__admin/reset": {
             "post": {
                 "summary": "Clear stats and attempt counters",

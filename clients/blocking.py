@@ -1,0 +1,34 @@
+"""The talk's block.py: one zip after another with `requests`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import requests
+
+from clients.progress import Progress
+from clients.records import Attempt, ClientSettings
+from clients.sync import fetch_zip, requests_getter
+
+
+def run(
+    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+) -> list[Attempt]:
+    """Ask for every zip in turn; `shared_session` keeps one connection alive between them."""
+    t0 = time.perf_counter()
+
+    def clock() -> float:
+        return time.perf_counter() - t0
+
+    session = requests.Session() if settings.shared_session else None
+    get = requests_getter(session or requests)
+    attempts: list[Attempt] = []
+    try:
+        for zip_code in zips:
+            attempts += fetch_zip(get, base_url, settings, zip_code, clock)
+            progress.tick()
+    finally:
+        if session is not None:
+            session.close()
+    return attempts

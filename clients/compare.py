@@ -1,0 +1,250 @@
+"""`compare`: one scenario, every client, one table — and the full result saved as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from clients import environment, report
+from clients.errors import ScenarioFileError, ServerUnavailable
+from clients.launcher import WorkerFailed, failed_run, run_worker
+from clients.records import ClientSettings, RunResult
+from clients.scenario import Scenario
+from clients.server_control import EmbeddedServer, ScenarioRejected, ServerControl
+from clients.summary import Summary, as_dict, exit_code, speedups, summarize
+
+SCHEMA = "asynchronicity.result"
+SCHEMA_VERSION = 1
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+@dataclass
+class Outcome:
+    """What a compare produced: the runs so far, the preview, and where it was saved."""
+
+    scenario: Scenario
+    preview: dict[str, Any] = field(default_factory=dict)
+    runs: list[RunResult] = field(default_factory=list)
+    server_url: str = ""
+    embedded: bool = False
+    interrupted: bool = False
+    saved: Path | None = None
+
+    @property
+    def expected(self) -> int | None:
+        """The total every client should sum, from the server's preview."""
+        value = self.preview.get("expected_total")
+        return int(value) if value is not None else None
+
+    def summaries(self) -> list[Summary]:
+        """One summary per client, in scenario order, for the clients that have runs."""
+        makespans = self.preview.get("makespans", {})
+        grouped: dict[str, list[RunResult]] = {}
+        for run in self.runs:
+            grouped.setdefault(run.client, []).append(run)
+        return [summarize(runs, self.expected, makespans) for runs in grouped.values()]
+
+
+@contextmanager
+def server_for(url: str | None) -> Iterator[tuple[ServerControl, bool]]:
+    """A server to talk to: the one at `url`, the default one if it answers, or our own."""
+    if url is not None:
+        control = ServerControl(url)
+        if not control.healthy():
+            raise ServerUnavailable(f"--url {url}: no fake server answers there")
+        yield control, False
+        control.close()
+        return
+    control = ServerControl(DEFAULT_URL)
+    if control.healthy(timeout=0.5):
+        yield control, False
+        control.close()
+        return
+    control.close()
+    embedded = EmbeddedServer()
+    control = ServerControl(embedded.url)
+    try:
+        yield control, True
+    finally:
+        control.close()
+        embedded.stop()
+
+
+def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
+    """Apply the scenario's server section, then ask what it will do to the workload."""
+    try:
+        control.apply(scenario.server_document())
+    except ScenarioRejected as error:
+        raise ScenarioFileError(scenario.path, error.key, str(error).split(": ", 1)[-1]) from None
+    workload = scenario.workload
+    control.warm(workload.zips, workload.api, workload.per_page)
+    timeouts = {c.timeout for c in scenario.clients}
+    return control.preview(
+        scenario.workload.zips,
+        [c.effective_concurrency for c in scenario.clients],
+        min(timeouts) / scenario.speed if len(timeouts) == 1 else None,
+        scenario.workload.api,
+        scenario.workload.per_page,
+    )
+
+
+def time_limit(settings: ClientSettings, zips: int) -> float:
+    """A generous bound on one run, so nothing can hang the compare forever."""
+    per_zip = settings.timeout * (settings.retries + 1) + settings.backoff_max * settings.retries
+    lanes = max(1, settings.concurrency) if settings.concurrency else zips
+    return 120.0 + per_zip / settings.speed * zips / lanes
+
+
+def run_clients(control: ServerControl, outcome: Outcome, console: Console) -> None:
+    """Each client `repeat` times, each run in a fresh process, with a live progress display."""
+    scenario = outcome.scenario
+    zips = list(scenario.workload.zips)
+    columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as progress:
+        for settings in scenario.clients:
+            for repeat in range(scenario.repeat):
+                label = f"{settings.name} {repeat + 1}/{scenario.repeat}"
+                task = progress.add_task(label, total=len(zips))
+                advance = functools.partial(_advance, progress, task)
+                outcome.runs.append(one_run(control, settings, zips, advance))
+                progress.remove_task(task)
+
+
+def _advance(progress: Progress, task: TaskID, done: int) -> None:
+    progress.update(task, completed=done)
+
+
+def one_run(
+    control: ServerControl,
+    settings: ClientSettings,
+    zips: list[str],
+    on_progress: Callable[[int], None],
+) -> RunResult:
+    """Reset the server, run the client in a fresh process, and note the server's CPU."""
+    control.reset()
+    job = {"settings": settings.to_dict(), "zips": zips, "url": control.url}
+    try:
+        run = run_worker(job, on_progress, time_limit(settings, len(zips)))
+    except WorkerFailed as error:
+        return failed_run(settings, f"failed: {error}")
+    stats = control.stats()
+    return replace(run, server_cpu=float(stats["cpu"]["total_s"]))
+
+
+def to_document(outcome: Outcome) -> dict[str, Any]:
+    """The saved result: scenario, environment, preview, every run with every attempt."""
+    scenario = outcome.scenario
+    summaries = outcome.summaries()
+    ups = speedups(summaries)
+
+    return {
+        "schema": SCHEMA,
+        "version": SCHEMA_VERSION,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario": {
+            "path": scenario.path,
+            "name": scenario.name,
+            "description": scenario.description,
+            "seed": scenario.seed,
+            "speed": scenario.speed,
+            "repeat": scenario.repeat,
+            "workload": {
+                "source": scenario.workload.source,
+                "api": scenario.workload.api,
+                "per_page": scenario.workload.per_page,
+                "zips": list(scenario.workload.zips),
+            },
+            "document": _jsonable(scenario.raw),
+        },
+        "environment": environment.describe(),
+        "server": {"url": outcome.server_url, "embedded": outcome.embedded},
+        "interrupted": outcome.interrupted,
+        "expected_total": outcome.expected,
+        "preview": outcome.preview,
+        "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
+        "runs": [run.to_dict() for run in outcome.runs],
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def save(outcome: Outcome, directory: Path) -> Path:
+    """Write the result under `directory` as `<scenario>-<UTC time>.json`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    slug = re.sub(r"[^\w.-]+", "-", outcome.scenario.name).strip("-") or "scenario"
+    path = directory / f"{slug}-{stamp}.json"
+    counter = 1
+    while path.exists():
+        counter += 1
+        path = directory / f"{slug}-{stamp}-{counter}.json"
+    path.write_text(json.dumps(to_document(outcome), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def render(outcome: Outcome, console: Console) -> int:
+    """Print the table (and where the result was saved); return the exit code."""
+    summaries = outcome.summaries()
+    scenario = outcome.scenario
+    context = {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "speed": scenario.speed,
+        "requests": len(scenario.workload.zips),
+        "api": scenario.workload.api,
+        "expected": outcome.expected,
+        "environment": environment.describe(),
+    }
+    title = f"{scenario.name}: {scenario.description}" if scenario.description else scenario.name
+    if outcome.interrupted:
+        title += " (interrupted: partial results)"
+    args = (summaries, speedups(summaries), outcome.expected, title, report.caption_text(context))
+    table = report.report_table(*args)
+    if console.measure(table).minimum > console.width:  # too wide: a column per client instead
+        table = report.report_table(*args, transpose=True)
+    console.print(table)
+    if outcome.saved is not None:
+        console.print(f"saved {outcome.saved}")
+    if outcome.interrupted:
+        return 130
+    return exit_code(summaries) if summaries else 1
+
+
+def compare(
+    scenario: Scenario, url: str | None, console: Console, results_dir: Path = Path("results")
+) -> int:
+    """The whole flow: server, scenario, preview, runs, table, JSON; Ctrl-C keeps what finished."""
+    outcome = Outcome(scenario)
+    try:
+        with server_for(url) as (control, embedded):
+            outcome.server_url, outcome.embedded = control.url, embedded
+            outcome.preview = prepare(control, scenario)
+            try:
+                run_clients(control, outcome, console)
+            except KeyboardInterrupt:
+                outcome.interrupted = True
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+    if outcome.runs or outcome.preview:
+        outcome.saved = save(outcome, results_dir)
+    return render(outcome, console)

@@ -1,0 +1,42 @@
+"""What a result must say about where it was measured."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any
+
+LIBRARIES = ("aiohttp", "requests", "uvloop", "rich", "faker", "httpx")
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries that shape the results."""
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def gil_enabled() -> bool:
+    """Whether this interpreter runs with the GIL (always true before free-threaded builds)."""
+    check = getattr(sys, "_is_gil_enabled", None)
+    return bool(check()) if check is not None else True
+
+
+def describe() -> dict[str, Any]:
+    """Python, platform, CPUs, GIL and library versions."""
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "gil_enabled": gil_enabled(),
+        "libraries": library_versions(),
+    }

@@ -1,0 +1,89 @@
+"""Run one client in a fresh subprocess, so its CPU, memory and threads are its own."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from clients.records import ClientSettings, RunResult, Usage
+
+
+class WorkerFailed(Exception):
+    """The worker process died or printed no result."""
+
+
+def worker_command(settings: ClientSettings) -> list[str]:
+    """The command line for a worker of these settings (its own interpreter, if it names one)."""
+    return [settings.python or sys.executable, "-m", "clients", "worker"]
+
+
+def run_worker(
+    job: dict[str, Any],
+    on_progress: Callable[[int], None],
+    time_limit: float,
+) -> RunResult:
+    """Start `python -m clients worker`, feed it `job`, relay progress, return its result."""
+    settings = ClientSettings.from_dict(job["settings"])
+    process = subprocess.Popen(
+        worker_command(settings),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    errors: list[str] = []
+    reader = threading.Thread(target=_relay, args=(process, on_progress, errors), daemon=True)
+    reader.start()
+    timer = threading.Timer(time_limit, process.kill)  # a bound on every run, however it hangs
+    timer.start()
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(json.dumps(job))
+        process.stdin.close()
+        stdout = process.stdout.read()
+        process.wait()
+    finally:
+        timer.cancel()
+        if process.poll() is None:  # interrupted: end the worker we started
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    if process.returncode == -9:
+        raise WorkerFailed(f"{settings.name}: killed, no result within {time_limit:.0f} s")
+    if process.returncode != 0 or not stdout.strip():
+        detail = errors[-1] if errors else f"exit code {process.returncode}"
+        raise WorkerFailed(f"{settings.name}: worker failed: {detail}")
+    return RunResult.from_dict(json.loads(stdout.strip().splitlines()[-1]))
+
+
+def _relay(
+    process: subprocess.Popen[str], on_progress: Callable[[int], None], errors: list[str]
+) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("progress "):
+            try:
+                on_progress(int(line.split()[1]))
+            except ValueError:
+                continue
+        elif line.strip():
+            errors.append(line.strip())
+
+
+def failed_run(settings: ClientSettings, reason: str) -> RunResult:
+    """A placeholder result for a run that could not happen or died."""
+    return RunResult(
+        client=settings.name,
+        settings=settings,
+        total=0,
+        usage=Usage(mem=0, utime=0.0, stime=0.0, time=0.0),
+        attempts=(),
+        skipped=reason,
+    )

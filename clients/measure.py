@@ -1,0 +1,90 @@
+"""The talk's ResourceHelper: peak RSS growth, user and system CPU, wall time — plus threads."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+
+from clients.records import Usage
+
+SAMPLE_EVERY = 0.005  # seconds between thread-count samples
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set, in bytes (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def thread_count() -> int:
+    """OS threads in this process (all of them, not only Python's, where /proc says)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+class Meter:
+    """Measure a block like the talk's ResourceHelper; sample the thread count meanwhile.
+
+    `on_sample` is called from the sampler thread every few milliseconds (used for progress).
+    """
+
+    def __init__(self, on_sample: Callable[[], None] | None = None) -> None:
+        self.usage: Usage | None = None
+        self._on_sample = on_sample
+        self._stop = threading.Event()
+        self._peak = 1
+        self.client_peak = 1  # the clients' own count, taken as each zip finishes
+        self._sampler = threading.Thread(target=self._sample, name="meter", daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(SAMPLE_EVERY):
+            self._peak = max(self._peak, thread_count() - 1)  # not counting the sampler itself
+            if self._on_sample is not None:
+                self._on_sample()
+
+    def __enter__(self) -> Meter:
+        self._sampler.start()
+        self._rss = peak_rss_bytes()
+        self._times = resource.getrusage(resource.RUSAGE_SELF)
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        wall = time.perf_counter() - self._wall
+        times = resource.getrusage(resource.RUSAGE_SELF)  # µs resolution, unlike os.times()
+        rss = peak_rss_bytes()
+        self._stop.set()
+        self._sampler.join()
+        self.usage = Usage(
+            mem=rss - self._rss,
+            utime=times.ru_utime - self._times.ru_utime,
+            stime=times.ru_stime - self._times.ru_stime,
+            time=wall,
+            peak_threads=max(self._peak, self.client_peak),
+        )
+
+
+def talk_block(total: int, usage: Usage) -> str:
+    """The talk's printout: `jobs available: N`, then mem, utime, stime, cpu and time."""
+    return "\n".join(
+        [
+            f"jobs available: {total}",
+            f"mem: {usage.mem}",
+            f"utime: {usage.utime:.3f}",
+            f"stime: {usage.stime:.3f}",
+            f"cpu: {usage.cpu:.3f}",
+            f"time: {usage.time:.3f}",
+        ]
+    )

@@ -1,0 +1,128 @@
+"""What every client shares: URLs, reading the count, Server-Timing, and the retry policy.
+
+All pure: the clients do the I/O and hand what they got to these functions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlencode
+
+from clients.records import Attempt, ClientSettings
+
+PATHS: Final = {"jobs": "/api/jobs", "search": "/api/search"}
+_TIMING: Final = re.compile(r"(\w+);dur=([0-9.]+)")
+
+
+class Malformed(Exception):
+    """The body is not the JSON the API promises."""
+
+
+def request_url(base_url: str, settings: ClientSettings, zip_code: str) -> str:
+    """The URL asking for `zip_code`'s jobs in the settings' API shape."""
+    if settings.api == "search":
+        query = {"LocationName": zip_code}
+        if settings.per_page is not None:
+            query["ResultsPerPage"] = str(settings.per_page)
+    else:
+        query = {"LocationId": zip_code}
+        if settings.per_page is not None:
+            query["NumberOfJobs"] = str(settings.per_page)
+    return f"{base_url.rstrip('/')}{PATHS[settings.api]}?{urlencode(query)}"
+
+
+def parse_count(body: bytes, api: str) -> int:
+    """The zip's job count: `TotalJobs` (2015) or `SearchResult.SearchResultCountAll`."""
+    try:
+        document = json.loads(body)
+        value = (
+            document["SearchResult"]["SearchResultCountAll"]
+            if api == "search"
+            else document["TotalJobs"]
+        )
+        return int(value)
+    except (ValueError, KeyError, TypeError) as error:
+        raise Malformed(f"{type(error).__name__}: {error}") from None
+
+
+def parse_server_timing(header: str | None) -> dict[str, float]:
+    """`Server-Timing` durations in seconds, by name (intended, queue, overshoot)."""
+    if not header:
+        return {}
+    return {name: float(value) / 1000 for name, value in _TIMING.findall(header)}
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """How long the server asked us to wait: `Retry-After-Ms` if sent, else `Retry-After`."""
+    for name, scale in (("Retry-After-Ms", 0.001), ("Retry-After", 1.0)):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return max(0.0, float(value) * scale)
+            except ValueError:
+                continue  # an HTTP-date Retry-After: ignore it and back off as usual
+    return None
+
+
+def is_retryable(status: int | None, error: str | None) -> bool:
+    """Failures worth another try: no answer, 429, 5xx, or a broken body."""
+    if error is None:
+        return False
+    return status is None or status == 429 or status >= 500 or error in ("malformed", "payload")
+
+
+def backoff_delay(settings: ClientSettings, retry: int, asked: float | None) -> float:
+    """How long to wait before retry number `retry` (1-based), honouring Retry-After."""
+    exponential = min(settings.backoff * 2.0 ** (retry - 1), settings.backoff_max) / settings.speed
+    return max(exponential, asked or 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one HTTP exchange produced, before it becomes an `Attempt`."""
+
+    status: int | None
+    body: bytes = b""
+    headers: Mapping[str, str] | None = None
+    error: str | None = None
+
+
+def to_attempt(
+    zip_code: str, number: int, start: float, end: float, answer: Answer, api: str, lane: int
+) -> Attempt:
+    """Fold an exchange into a record: read the count, or name what went wrong."""
+    headers = answer.headers or {}
+    timing = parse_server_timing(headers.get("Server-Timing"))
+    jobs: int | None = None
+    error = answer.error
+    if error is None and answer.status != 200:
+        error = f"http_{answer.status}"
+    if error is None:
+        try:
+            jobs = parse_count(answer.body, api)
+        except Malformed:
+            error = "malformed"
+    return Attempt(
+        zip=zip_code,
+        attempt=number,
+        start=start,
+        end=end,
+        status=answer.status,
+        bytes=len(answer.body),
+        jobs=jobs,
+        error=error,
+        lane=lane,
+        intended=timing.get("intended"),
+        queue=timing.get("queue"),
+        overshoot=timing.get("overshoot"),
+    )
+
+
+def total_jobs(attempts: list[Attempt] | tuple[Attempt, ...]) -> int:
+    """The talk's sum: each zip's count, from its successful attempt."""
+    counts = {a.zip: a.jobs for a in attempts if a.ok and a.jobs is not None}
+    return sum(counts.values())

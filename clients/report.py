@@ -1,0 +1,131 @@
+"""Rendering: summaries to a rich `Table` and a caption. Pure — printing is the caller's job."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from clients.summary import Summary
+
+
+def seconds(value: float | None) -> str:
+    """`3.91 s`, `412 ms` or `85 µs`, whichever reads best."""
+    if value is None:
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 1:
+        return f"{value:.2f} s"
+    if magnitude >= 0.001:
+        return f"{value * 1000:.0f} ms" if magnitude >= 0.01 else f"{value * 1000:.1f} ms"
+    return f"{value * 1e6:.0f} µs"
+
+
+def size(value: int) -> str:
+    """Bytes in binary units."""
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(amount) < 1024 or unit == "GiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    raise AssertionError("unreachable")
+
+
+def ratio(value: float | None, digits: int = 1) -> str:
+    """`12.3×`, or a dash."""
+    return "–" if value is None else f"{value:.{digits}f}×"
+
+
+def percent(value: float | None) -> str:
+    """`87%`, or a dash."""
+    return "–" if value is None else f"{value:.0%}"
+
+
+COLUMNS = (
+    ("client", "left"), ("jobs", "right"), ("ok/fail\n/retry", "right"),
+    ("wall", "right"), ("speed\nup", "right"), ("effic-\niency", "right"),
+    ("cpu\nuser+sys", "right"), ("cpu\n/req", "right"), ("peak\nRSS +", "right"),
+    ("thr-\neads", "right"), ("latency\np50/95/99", "right"), ("over-\nhead", "right"),
+    ("server\ncpu", "right"),
+)  # fmt: skip
+
+
+def _milliseconds(*values: float) -> str:
+    """`59/80/84 ms`: several latencies under one unit."""
+    return "/".join(f"{v * 1000:.0f}" if v >= 0.01 else f"{v * 1000:.1f}" for v in values) + " ms"
+
+
+def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str | Text]:
+    """One client's figures, in COLUMNS order after the client name."""
+    if s.skipped is not None:
+        return [Text(s.skipped, style="yellow"), *[""] * (len(COLUMNS) - 2)]
+    totals = ", ".join(str(t) for t in sorted(set(s.totals)))
+    mark = (
+        Text(f"{totals} ✓", style="green")
+        if s.correct
+        else Text(f"{totals} ✗\nwant {expected}", style="bold red")
+    )
+    spread = f"\n{seconds(s.wall_min)}–{seconds(s.wall_max)}" if s.runs > 1 else ""
+    return [
+        mark,
+        f"{s.counts.ok}/{s.counts.failed}/{s.counts.retried}",
+        f"{seconds(s.wall)}{spread}",
+        ratio(speedup),
+        percent(s.efficiency),
+        f"{seconds(s.cpu)}\n{seconds(s.utime)}+{seconds(s.stime)}",
+        seconds(s.cpu_per_request),
+        size(s.mem),
+        str(s.peak_threads),
+        _milliseconds(s.p50, s.p95, s.p99),
+        seconds(s.overhead),
+        seconds(s.server_cpu),
+    ]
+
+
+def report_table(
+    summaries: Sequence[Summary],
+    speedups: Mapping[str, float | None],
+    expected: int | None,
+    title: str,
+    caption: str = "",
+    *,
+    transpose: bool = False,
+) -> Table:
+    """One row per client (or, transposed for narrow terminals, one column per client)."""
+    table = Table(
+        title=title, caption=caption, caption_justify="left", header_style="bold",
+        box=box.SIMPLE_HEAD, pad_edge=False,
+    )  # fmt: skip
+    rows = [[s.client, *_cells(s, speedups.get(s.client), expected)] for s in summaries]
+    if transpose:
+        table.add_column("figure", style="bold")
+        for s in summaries:
+            table.add_column(s.client, justify="right")
+        for index, (name, _) in enumerate(COLUMNS[1:], start=1):
+            table.add_row(name.replace("\n", " "), *[row[index] for row in rows])
+        return table
+    for name, justify in COLUMNS:
+        table.add_column(name, justify=justify, no_wrap=name != "client")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def caption_text(context: Mapping[str, Any]) -> str:
+    """Under the table: scenario, seed, Python and library versions, loop, CPUs, the ideal."""
+    env = context.get("environment", {})
+    libraries = ", ".join(f"{k} {v}" for k, v in sorted(env.get("libraries", {}).items()))
+    lines = [
+        f"scenario {context['scenario']} · seed {context['seed']} · speed {context['speed']:g}"
+        f" · {context['requests']} zips via /api/{context['api']} · expected {context['expected']}",
+        f"Python {env.get('python', '?')} ({env.get('implementation', '?')}"
+        f"{'' if env.get('gil_enabled', True) else ', free-threaded'}) · loops: asyncio, uvloop"
+        f" · {env.get('cpus', '?')} CPUs · {env.get('platform', '?')}",
+        libraries,
+        "efficiency = the preview's ideal makespan for the client's concurrency ÷ wall; "
+        "overhead = observed latency − the server's intended delay and queue wait (median)",
+    ]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,217 @@
+"""Scenario files: read with `tomllib`, validated in one place before anything runs.
+
+The `[server]` table is the server's business: it is passed through as data and validated
+by the server itself when compare applies it (`PUT /__admin/scenario`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from clients import zipsets
+from clients.errors import ScenarioFileError
+from clients.records import ClientSettings
+from clients.registry import KINDS
+
+TOP_KEYS: Final = (
+    "name",
+    "description",
+    "seed",
+    "speed",
+    "repeat",
+    "workload",
+    "server",
+    "clients",
+)
+WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
+CLIENT_KEYS: Final = (
+    "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "shared_session",
+    "python",
+)  # fmt: skip
+APIS: Final = ("jobs", "search")
+MAX_ZIPS: Final = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """Which zips, asked how."""
+
+    zips: tuple[str, ...]
+    source: str  # "mempy-2015", "list" or "count=N": how the zips were chosen
+    api: str = "jobs"
+    per_page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One whole experiment."""
+
+    path: str
+    name: str
+    description: str
+    seed: int
+    speed: float
+    repeat: int
+    workload: Workload
+    server: Mapping[str, Any]
+    clients: tuple[ClientSettings, ...]
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def server_document(self) -> dict[str, Any]:
+        """What compare sends to `PUT /__admin/scenario`."""
+        return {"seed": self.seed, "speed": self.speed, "server": dict(self.server)}
+
+
+class _Checker:
+    """Validation helpers that know which file they are reading."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str, message: str) -> ScenarioFileError:
+        return ScenarioFileError(self.path, key, message)
+
+    def keys(self, table: Mapping[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                guess = f" (did you mean {hint[0]!r}?)" if hint else ""
+                full = f"{where}.{key}" if where else key
+                raise self.fail(full, f"unknown key{guess}; valid keys: {', '.join(allowed)}")
+
+    def table(self, value: Any, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(key, f"must be a table, got {type(value).__name__}")
+        return value
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string, got {value!r}")
+        return value
+
+    def integer(self, value: Any, key: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"must be an integer, got {value!r}")
+        if not low <= value <= high:
+            raise self.fail(key, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def number(self, value: Any, key: str, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(key, f"must be a number, got {value!r}")
+        if math.isnan(value) or not low < value <= high:
+            raise self.fail(key, f"must be > {low:g} and <= {high:g}, got {value!r}")
+        return float(value)
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, got {value!r}")
+        return value
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise `ScenarioFileError` naming file and key."""
+    name = str(path)
+    try:
+        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioFileError(name, "", "no such file") from None
+    except OSError as error:
+        raise ScenarioFileError(name, "", f"cannot read: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ScenarioFileError(name, "", f"not valid TOML: {error}") from None
+    return parse(document, name)
+
+
+def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
+    """Validate a scenario document already read from TOML."""
+    check = _Checker(path)
+    check.keys(document, "", TOP_KEYS)
+    seed = check.integer(document.get("seed", 0), "seed", -(2**63), 2**63 - 1)
+    speed = check.number(document.get("speed", 1.0), "speed", 0.0, 1e6)
+    workload = _workload(check, document.get("workload", {}), seed)
+    clients_table = check.table(document.get("clients", {}), "clients")
+    if not clients_table:
+        raise check.fail("clients", f"name at least one client; kinds: {', '.join(KINDS)}")
+    clients = tuple(
+        _client(check, label, raw, workload, speed) for label, raw in clients_table.items()
+    )
+    return Scenario(
+        path=path,
+        name=check.string(document.get("name", Path(path).stem), "name"),
+        description=check.string(document.get("description", ""), "description"),
+        seed=seed,
+        speed=speed,
+        repeat=check.integer(document.get("repeat", 1), "repeat", 1, 100),
+        workload=workload,
+        server=check.table(document.get("server", {}), "server"),
+        clients=clients,
+        raw=document,
+    )
+
+
+def _workload(check: _Checker, value: Any, seed: int) -> Workload:
+    table = check.table(value, "workload")
+    check.keys(table, "workload", WORKLOAD_KEYS)
+    if "zips" in table and "count" in table:
+        raise check.fail("workload.count", "give either workload.zips or workload.count, not both")
+    api = table.get("api", "jobs")
+    if api not in APIS:
+        raise check.fail("workload.api", f"must be one of {', '.join(APIS)}, got {api!r}")
+    per_page = None
+    if "per_page" in table:
+        per_page = check.integer(
+            table["per_page"], "workload.per_page", 0, 250 if api == "jobs" else 500
+        )
+    if "count" in table:
+        count = check.integer(table["count"], "workload.count", 1, MAX_ZIPS)
+        return Workload(zipsets.generated(count, seed), f"count={count}", api, per_page)
+    zips = table.get("zips", "mempy-2015")
+    if isinstance(zips, str):
+        if zips not in zipsets.NAMED:
+            raise check.fail(
+                "workload.zips", f"unknown zip set {zips!r}; sets: {', '.join(zipsets.NAMED)}"
+            )
+        return Workload(zipsets.NAMED[zips], zips, api, per_page)
+    if not isinstance(zips, list) or not zips or len(zips) > MAX_ZIPS:
+        raise check.fail("workload.zips", f"must be a set name or a list of 1 to {MAX_ZIPS} zips")
+    for item in zips:
+        if not isinstance(item, str) or not re.fullmatch(r"\d{5}", item):
+            raise check.fail("workload.zips", f"{item!r} is not a 5-digit zip string")
+    return Workload(tuple(zips), "list", api, per_page)
+
+
+def _client(
+    check: _Checker, label: str, value: Any, workload: Workload, speed: float
+) -> ClientSettings:
+    where = f"clients.{label}"
+    table = check.table(value, where)
+    check.keys(table, where, CLIENT_KEYS)
+    kind = table.get("kind", label)
+    if kind not in KINDS:
+        key = f"{where}.kind" if "kind" in table else where
+        raise check.fail(key, f"unknown client kind {kind!r}; kinds: {', '.join(KINDS)}")
+    python = table.get("python")
+    return ClientSettings(
+        kind=kind,
+        label=label if label != kind else "",
+        concurrency=check.integer(table.get("concurrency", 0), f"{where}.concurrency", 0, MAX_ZIPS),
+        timeout=check.number(table.get("timeout", 30.0), f"{where}.timeout", 0.0, 3600.0),
+        retries=check.integer(table.get("retries", 0), f"{where}.retries", 0, 20),
+        backoff=check.number(table.get("backoff", 0.1), f"{where}.backoff", 0.0, 600.0),
+        backoff_max=check.number(
+            table.get("backoff_max", 5.0), f"{where}.backoff_max", 0.0, 3600.0
+        ),
+        shared_session=check.boolean(table.get("shared_session", False), f"{where}.shared_session"),
+        api=workload.api,
+        per_page=workload.per_page,
+        speed=speed,
+        python=None if python is None else check.string(python, f"{where}.python"),
+    )

@@ -1,0 +1,18 @@
+"""The asyncio client's very coroutine, on uvloop's event loop: one implementation, two loops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import uvloop
+
+from clients.asyncio_client import fetch_all
+from clients.progress import Progress
+from clients.records import Attempt, ClientSettings
+
+
+def run(
+    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+) -> list[Attempt]:
+    """Run `clients.asyncio_client.fetch_all` on uvloop."""
+    return uvloop.run(fetch_all(zips, base_url, settings, progress))

@@ -1,0 +1,57 @@
+"""One run of one client in this (fresh) process: `python -m clients worker` reads a JSON job
+on stdin, prints `progress N` lines on stderr while it runs, and the result JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from clients import environment, registry
+from clients.measure import Meter
+from clients.progress import Progress
+from clients.protocol import total_jobs
+from clients.records import ClientSettings, RunResult
+
+PROGRESS_EVERY = 40  # meter samples between progress lines (about 0.2 s)
+
+
+def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
+    """Run the job's client over its zips, measured; failures are data, never a crash."""
+    settings = ClientSettings.from_dict(job["settings"])
+    zips = list(job["zips"])
+    run = registry.load(settings.kind)
+    progress = Progress()
+    samples = 0
+
+    def on_sample() -> None:
+        nonlocal samples
+        samples += 1
+        if report_progress and samples % PROGRESS_EVERY == 0:
+            print(f"progress {progress.done}", file=sys.stderr, flush=True)
+
+    meter = Meter(on_sample)
+    with meter:
+        attempts = run(zips, job["url"], settings, progress)
+        meter.client_peak = progress.peak_threads - 1  # not counting the meter's sampler
+    assert meter.usage is not None
+    return RunResult(
+        client=settings.name,
+        settings=settings,
+        total=total_jobs(attempts),
+        usage=meter.usage,
+        attempts=tuple(sorted(attempts, key=lambda a: (a.start, a.zip))),
+        environment={**environment.describe(), "loop": _loop_name(settings.kind)},
+    )
+
+
+def _loop_name(kind: str) -> str:
+    return {"asyncio": "asyncio", "uvloop": "uvloop"}.get(kind, "none")
+
+
+def main() -> int:
+    """Read the job, run it, print the result."""
+    job = json.loads(sys.stdin.read())
+    result = execute(job, report_progress=True)
+    sys.stdout.write(json.dumps(result.to_dict(), separators=(",", ":")) + "\n")
+    return 0

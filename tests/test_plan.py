@@ -1,0 +1,206 @@
+"""Keyed uniforms, fault choice and request plans: pure, deterministic, order independent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from statistics import fmean, pvariance
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.config import ServerConfig, parse_config
+from server.faults import NO_FAULTS, Fault, FaultRates, choose_fault
+from server.latency import Fixed
+from server.plan import Plan, plan_request
+from server.rng import keyed_uniform
+
+zips = st.from_regex(r"[0-9]{5}", fullmatch=True)
+routes = st.sampled_from(["jobs", "search"])
+
+CONFIG = parse_config(
+    {
+        "seed": 2015,
+        "speed": 2,
+        "server": {
+            "latency": {
+                "model": "mixture",
+                "components": [
+                    {"weight": 97, "model": "lognormal", "median": 0.3, "p99": 3},
+                    {"weight": 3, "model": "uniform", "low": 2, "high": 5},
+                ],
+            },
+            "faults": {"error_500": 0.05, "hang": 0.02, "slow_body": 0.03},
+            "zips": {"90011": {"faults": {"reset": 1.0}}},
+        },
+    }
+)
+
+
+# --- keyed_uniform -------------------------------------------------------------------------
+
+
+@given(
+    seed=st.integers(-(2**63), 2**63),
+    route=st.text(max_size=10),
+    zip_code=st.text(max_size=10),
+    attempt=st.integers(0, 10**6),
+    purpose=st.text(max_size=10),
+)
+def test_keyed_uniform_is_in_the_unit_interval_and_repeatable(
+    seed: int, route: str, zip_code: str, attempt: int, purpose: str
+) -> None:
+    u = keyed_uniform(seed, route, zip_code, attempt, purpose)
+    assert 0.0 <= u < 1.0
+    assert keyed_uniform(seed, route, zip_code, attempt, purpose) == u
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param((1, "jobs", "90011", 0, "latency"), id="seed"),
+        pytest.param((0, "search", "90011", 0, "latency"), id="route"),
+        pytest.param((0, "jobs", "90012", 0, "latency"), id="zip"),
+        pytest.param((0, "jobs", "90011", 1, "latency"), id="attempt"),
+        pytest.param((0, "jobs", "90011", 0, "fault"), id="purpose"),
+    ],
+)
+def test_keyed_uniform_depends_on_every_part_of_the_key(
+    changed: tuple[int, str, str, int, str],
+) -> None:
+    assert keyed_uniform(*changed) != keyed_uniform(0, "jobs", "90011", 0, "latency")
+
+
+def test_keyed_uniforms_look_uniform() -> None:
+    values = [keyed_uniform(0, "jobs", f"{i:05d}", 0, "latency") for i in range(20_000)]
+    assert fmean(values) == pytest.approx(0.5, abs=0.01)
+    assert pvariance(values) == pytest.approx(1 / 12, rel=0.03)
+    deciles = Counter(int(u * 10) for u in values)
+    assert set(deciles) == set(range(10))
+    assert all(count == pytest.approx(2_000, rel=0.08) for count in deciles.values())
+
+
+def test_keyed_uniforms_for_different_purposes_are_uncorrelated() -> None:
+    pairs = [
+        (keyed_uniform(0, "jobs", f"{i:05d}", 0, "latency"), keyed_uniform(0, "jobs", f"{i:05d}", 0, "fault"))
+        for i in range(20_000)
+    ]
+    mean_x = fmean(x for x, _ in pairs)
+    mean_y = fmean(y for _, y in pairs)
+    covariance = fmean((x - mean_x) * (y - mean_y) for x, y in pairs)
+    assert abs(covariance / (1 / 12)) < 0.03  # the correlation coefficient
+
+
+# --- choose_fault --------------------------------------------------------------------------
+
+RATES = FaultRates(error_500=0.1, error_503=0.2, reset=0.05, slow_body=0.15)
+
+
+@pytest.mark.parametrize(
+    ("u", "expected"),
+    [
+        pytest.param(0.0, Fault.ERROR_500, id="first-slice-start"),
+        pytest.param(0.099, Fault.ERROR_500, id="first-slice-end"),
+        pytest.param(0.1, Fault.ERROR_503, id="second-slice-start"),
+        pytest.param(0.29, Fault.ERROR_503, id="second-slice-end"),
+        pytest.param(0.32, Fault.RESET, id="third-slice"),
+        pytest.param(0.4, Fault.SLOW_BODY, id="after-zero-width-slices"),
+        pytest.param(0.5, None, id="past-all-slices"),
+        pytest.param(0.999, None, id="top"),
+    ],
+)
+def test_choose_fault_uses_consecutive_slices(u: float, expected: Fault | None) -> None:
+    assert choose_fault(RATES, u) is expected
+
+
+@given(u=st.floats(0.0, 1.0, exclude_max=True))
+def test_no_rates_means_no_fault(u: float) -> None:
+    assert choose_fault(NO_FAULTS, u) is None
+
+
+@given(u=st.floats(0.0, 1.0, exclude_max=True))
+def test_rates_summing_to_one_always_pick_a_fault(u: float) -> None:
+    assert choose_fault(FaultRates(hang=0.5, truncate=0.25, malformed=0.25), u) is not None
+
+
+# --- plan_request --------------------------------------------------------------------------
+
+
+@given(
+    keys=st.lists(st.tuples(routes, zips, st.integers(0, 5)), min_size=1, max_size=30),
+    data=st.data(),
+)
+def test_plans_are_the_same_in_any_order(keys: list[tuple[str, str, int]], data: st.DataObject) -> None:
+    forward = {key: plan_request(CONFIG, *key) for key in keys}
+    shuffled = data.draw(st.permutations(keys))
+    backward = {key: plan_request(CONFIG, *key) for key in reversed(shuffled)}
+    assert forward == backward
+
+
+@given(route=routes, zip_code=zips, attempt=st.integers(0, 100))
+def test_a_plan_is_a_pure_function_of_its_key(route: str, zip_code: str, attempt: int) -> None:
+    plan = plan_request(CONFIG, route, zip_code, attempt)
+    for _ in range(3):
+        plan_request(CONFIG, route, "00000", attempt + 1)  # unrelated requests in between
+    assert plan_request(CONFIG, route, zip_code, attempt) == plan
+    assert plan.delay >= 0.0
+    assert plan.rates == CONFIG.faults_for(route, zip_code)
+
+
+def test_a_new_attempt_or_seed_draws_afresh() -> None:
+    base = [plan_request(CONFIG, "jobs", f"{i:05d}", 0).delay for i in range(50)]
+    retry = [plan_request(CONFIG, "jobs", f"{i:05d}", 1).delay for i in range(50)]
+    reseeded_config = parse_config({**CONFIG.document, "seed": 2016})
+    reseeded = [plan_request(reseeded_config, "jobs", f"{i:05d}", 0).delay for i in range(50)]
+    assert sum(a != b for a, b in zip(base, retry, strict=True)) == 50
+    assert sum(a != b for a, b in zip(base, reseeded, strict=True)) == 50
+
+
+def test_fixed_latency_plans_apply_the_speed() -> None:
+    config = parse_config({"speed": 4, "server": {"latency": {"model": "fixed", "value": 2}}})
+    for i in range(20):
+        assert plan_request(config, "search", f"{i:05d}", i) == Plan(0.5, None, NO_FAULTS)
+
+
+def test_fault_shares_match_the_rates() -> None:
+    n = 20_000
+    faults = Counter(plan_request(CONFIG, "jobs", f"{i:05d}", 0).fault for i in range(n))
+    assert faults[Fault.ERROR_500] / n == pytest.approx(0.05, abs=0.005)
+    assert faults[Fault.HANG] / n == pytest.approx(0.02, abs=0.004)
+    assert faults[Fault.SLOW_BODY] / n == pytest.approx(0.03, abs=0.004)
+    assert faults[None] / n == pytest.approx(0.90, abs=0.01)
+    assert set(faults) == {Fault.ERROR_500, Fault.HANG, Fault.SLOW_BODY, None}
+
+
+def test_stall_share_matches_the_mixture_weight() -> None:
+    n = 20_000
+    delays = [plan_request(CONFIG, "jobs", f"{i:05d}", 0).delay for i in range(n)]
+    # speed 2 halves the 2-5 s stall to 1-2.5 s; the lognormal part's tail adds a little.
+    stalls = sum(1 for d in delays if d >= 1.0)
+    lognormal_tail = 0.97 * (1 - _lognormal_cdf(1.0, median=0.15, p99=1.5))
+    assert stalls / n == pytest.approx(0.03 + lognormal_tail, abs=0.005)
+
+
+def _lognormal_cdf(x: float, *, median: float, p99: float) -> float:
+    from math import log
+    from statistics import NormalDist
+
+    sigma = log(p99 / median) / NormalDist().inv_cdf(0.99)
+    return NormalDist(log(median), sigma).cdf(log(x))
+
+
+def test_zip_override_faults_apply_to_that_zip_only() -> None:
+    for attempt in range(20):
+        assert plan_request(CONFIG, "jobs", "90011", attempt).fault is Fault.RESET
+        assert plan_request(CONFIG, "search", "90011", attempt).rates == FaultRates(reset=1.0)
+
+
+def test_faults_and_latency_are_drawn_independently() -> None:
+    """Adding faults never moves a delay, and changing the latency never moves a fault."""
+    plain = ServerConfig(seed=5, latency=CONFIG.latency)
+    faulty = ServerConfig(seed=5, latency=CONFIG.latency, faults=CONFIG.faults)
+    fixed = ServerConfig(seed=5, latency=Fixed(1.0), faults=CONFIG.faults)
+    for i in range(500):
+        zip_code = f"{i:05d}"
+        assert plan_request(plain, "jobs", zip_code, 0).delay == plan_request(faulty, "jobs", zip_code, 0).delay
+        assert plan_request(fixed, "jobs", zip_code, 0).fault is plan_request(faulty, "jobs", zip_code, 0).fault
