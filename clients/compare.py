@@ -220,7 +220,7 @@ def render(outcome: Outcome, console: Console) -> int:
         title += " (interrupted: partial results)"
     args = (summaries, speedups(summaries), outcome.expected, title, report.caption_text(context))
     table = report.report_table(*args)
-    if console.measure(table).minimum > console.width:  # too wide: a column per client instead
+    if report.natural_width(console, table) > console.width:  # too wide: a column per client
         table = report.report_table(*args, transpose=True)
     console.print(table)
     if outcome.saved is not None:

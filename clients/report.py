@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -51,6 +53,15 @@ COLUMNS = (
     ("thr-\neads", "right"), ("latency\np50/95/99", "right"), ("over-\nhead", "right"),
     ("server\ncpu", "right"),
 )  # fmt: skip
+
+
+LONG_NAMES = {
+    "ok/fail\n/retry": "zips ok / failed / retries", "speed\nup": "speed-up vs blocking",
+    "effic-\niency": "efficiency", "cpu\nuser+sys": "cpu (user+sys)",
+    "cpu\n/req": "cpu per request", "peak\nRSS +": "peak RSS growth", "thr-\neads": "peak threads",
+    "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
+    "server\ncpu": "server cpu",
+}  # fmt: skip
 
 
 def _milliseconds(*values: float) -> str:
@@ -105,13 +116,18 @@ def report_table(
         for s in summaries:
             table.add_column(s.client, justify="right")
         for index, (name, _) in enumerate(COLUMNS[1:], start=1):
-            table.add_row(name.replace("\n", " "), *[row[index] for row in rows])
+            table.add_row(LONG_NAMES.get(name, name), *[row[index] for row in rows])
         return table
     for name, justify in COLUMNS:
         table.add_column(name, justify=justify, no_wrap=name != "client")  # type: ignore[arg-type]
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def natural_width(console: Console, table: Table) -> int:
+    """How wide `table` wants to be, regardless of the console's width."""
+    return Measurement.get(console, console.options.update_width(10_000), table).maximum
 
 
 def caption_text(context: Mapping[str, Any]) -> str:

@@ -103,11 +103,15 @@ class _Checker:
             raise self.fail(key, f"must be between {low} and {high}, got {value}")
         return value
 
-    def number(self, value: Any, key: str, low: float, high: float) -> float:
+    def number(
+        self, value: Any, key: str, low: float, high: float, *, zero_ok: bool = False
+    ) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(key, f"must be a number, got {value!r}")
-        if math.isnan(value) or not low < value <= high:
-            raise self.fail(key, f"must be > {low:g} and <= {high:g}, got {value!r}")
+        above = low <= value if zero_ok else low < value
+        if math.isnan(value) or not (above and value <= high):
+            bound = ">=" if zero_ok else ">"
+            raise self.fail(key, f"must be {bound} {low:g} and <= {high:g}, got {value!r}")
         return float(value)
 
     def boolean(self, value: Any, key: str) -> bool:
@@ -205,9 +209,11 @@ def _client(
         concurrency=check.integer(table.get("concurrency", 0), f"{where}.concurrency", 0, MAX_ZIPS),
         timeout=check.number(table.get("timeout", 30.0), f"{where}.timeout", 0.0, 3600.0),
         retries=check.integer(table.get("retries", 0), f"{where}.retries", 0, 20),
-        backoff=check.number(table.get("backoff", 0.1), f"{where}.backoff", 0.0, 600.0),
+        backoff=check.number(
+            table.get("backoff", 0.1), f"{where}.backoff", 0.0, 600.0, zero_ok=True
+        ),
         backoff_max=check.number(
-            table.get("backoff_max", 5.0), f"{where}.backoff_max", 0.0, 3600.0
+            table.get("backoff_max", 5.0), f"{where}.backoff_max", 0.0, 3600.0, zero_ok=True
         ),
         shared_session=check.boolean(table.get("shared_session", False), f"{where}.shared_session"),
         api=workload.api,
