@@ -54,7 +54,7 @@ def parse_zips(text: str) -> tuple[str, ...]:
     if text in zipsets.NAMED:
         return zipsets.NAMED[text]
     zips = tuple(z.strip() for z in text.split(",") if z.strip())
-    bad = [z for z in zips if not re.fullmatch(r"\d{5}", z)]
+    bad = [z for z in zips if not re.fullmatch(r"[0-9]{5}", z)]
     if not zips or bad:
         raise ClientsError(
             f"--zips: {bad[0] if bad else text!r} is neither a 5-digit zip nor a set "

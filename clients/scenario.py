@@ -187,7 +187,7 @@ def _workload(check: _Checker, value: Any, seed: int) -> Workload:
     if not isinstance(zips, list) or not zips or len(zips) > MAX_ZIPS:
         raise check.fail("workload.zips", f"must be a set name or a list of 1 to {MAX_ZIPS} zips")
     for item in zips:
-        if not isinstance(item, str) or not re.fullmatch(r"\d{5}", item):
+        if not isinstance(item, str) or not re.fullmatch(r"[0-9]{5}", item):
             raise check.fail("workload.zips", f"{item!r} is not a 5-digit zip string")
     return Workload(tuple(zips), "list", api, per_page)
 

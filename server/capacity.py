@@ -44,7 +44,7 @@ class CapacityGate:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # we were handed a worker as we were cancelled: pass it on
-            else:
+            elif waiter in self._waiters:  # release() may already have dropped it
                 self._waiters.remove(waiter)
             raise
         return self._clock() - start

@@ -62,12 +62,13 @@ def load_config(path: Path | None, seed: int | None) -> ServerConfig:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening-ready socket; raises OSError (e.g. port in use) before anything starts."""
+    """A listening socket; raises OSError (e.g. port in use) before anything starts."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(BACKLOG)  # listening before we say so: a client may connect at once
     except OSError:
         sock.close()
         raise

@@ -183,7 +183,7 @@ def _integer(value: Any, key: str, *, low: int, high: int) -> int:
 def _model(value: Any, key: str) -> LatencyModel:
     table = _table(value, key)
     name = table.get("model")
-    if name not in MODEL_KEYS:
+    if not isinstance(name, str) or name not in MODEL_KEYS:
         raise ScenarioError(f"{key}.model", f"must be one of {', '.join(MODEL_KEYS)}, got {name!r}")
     if name == "percentiles":
         return _percentiles(table, key)
@@ -316,7 +316,7 @@ def _overrides(value: Any, key: str, *, allowed: tuple[str, ...] | None) -> Mapp
     overrides: dict[str, Override] = {}
     for name, raw in table.items():
         where = f"{key}.{name}"
-        if allowed is None and not re.fullmatch(r"\d{5}", str(name)):
+        if allowed is None and not re.fullmatch(r"[0-9]{5}", str(name)):
             raise ScenarioError(where, "must be a 5-digit zip code")
         item = _table(raw, where)
         _check_keys(item, where, OVERRIDE_KEYS)

@@ -124,7 +124,7 @@ async def _deliver(
         state.stats.record(route, "reset", timing, fault_name)
         return web.Response(status=499)  # never sent: the connection is already gone
     elif fault is Fault.HANG:
-        await _hang(request, state, plan.rates.hang_cap / state.config.speed)
+        await _hang(request, state, plan.hang_cap)
         state.stats.record(route, "hang", timing, fault_name)
         return web.Response(status=499)
     else:
@@ -133,8 +133,7 @@ async def _deliver(
     state.stats.record(route, str(response.status), timing, fault_name)
     broken = fault in (Fault.TRUNCATE, Fault.MALFORMED, Fault.SLOW_BODY)
     if broken and fault and isinstance(response, web.Response) and response.status == 200:
-        rate = plan.rates.slow_body_bps * state.config.speed
-        return await _broken_body(request, state, response, fault, rate)
+        return await _broken_body(request, state, response, fault, plan.slow_bps)
     return response
 
 

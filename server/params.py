@@ -9,7 +9,8 @@ from typing import Final
 
 from server.errors import BadParameter
 
-ZIP_PATTERN: Final = re.compile(r"\d{5}")
+ZIP_PATTERN: Final = re.compile(r"[0-9]{5}")  # ASCII digits only: `\d` admits "９００１１"
+INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # stricter than int(), which takes "1_0" and "２"
 MAX_PAGE: Final = 10_000
 
 
@@ -46,12 +47,13 @@ def parse_int(query: Mapping[str, str], name: str, default: int, low: int, high:
     raw = query.get(name.lower())
     if raw is None or raw.strip() == "":
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise BadParameter(name, f"must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise BadParameter(name, f"must be between {low} and {high}, got {value}")
+    text = raw.strip()
+    if not INTEGER.fullmatch(text):
+        raise BadParameter(name, f"must be an integer, got {raw!r}")
+    if len(text.lstrip("+-")) > 12 or not low <= int(text) <= high:  # long: out of range anyway
+        shown = text if len(text) <= 20 else f"{text[:20]}…"
+        raise BadParameter(name, f"must be between {low} and {high}, got {shown}")
+    value = int(text)
     return value
 
 

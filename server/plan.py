@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.config import ServerConfig
-from server.faults import Fault, FaultRates, choose_fault
+from server.faults import Fault, choose_fault
 from server.latency import draw_latency
 from server.rng import keyed_uniform
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """One request's intended delay (seconds, speed applied), its fault, and the fault settings."""
+    """One request's intended delay and fault, with the fault's timings — all speed applied."""
 
     delay: float
     fault: Fault | None
-    rates: FaultRates
+    hang_cap: float = 30.0  # seconds a hang lasts at most
+    slow_bps: float = 2048.0  # bytes per second of a slow body
 
 
 def plan_request(config: ServerConfig, route: str, zip_code: str, attempt: int) -> Plan:
@@ -28,4 +29,9 @@ def plan_request(config: ServerConfig, route: str, zip_code: str, attempt: int) 
         keyed_uniform(*key, "component"),
     )
     rates = config.faults_for(route, zip_code)
-    return Plan(delay=delay, fault=choose_fault(rates, keyed_uniform(*key, "fault")), rates=rates)
+    return Plan(
+        delay=delay,
+        fault=choose_fault(rates, keyed_uniform(*key, "fault")),
+        hang_cap=rates.hang_cap / config.speed,
+        slow_bps=rates.slow_body_bps * config.speed,
+    )

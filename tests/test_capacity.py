@@ -169,12 +169,6 @@ async def test_a_lone_waiter_cancelled_after_the_handover_frees_the_worker() -> 
     assert await gate.acquire() == 0.0
 
 
-@pytest.mark.xfail(
-    reason="BUG: capacity.CapacityGate.acquire removes its cancelled waiter from the deque, "
-    "but release() may already have popped (and skipped) it: ValueError, not CancelledError",
-    strict=True,
-    raises=ValueError,
-)
 async def test_release_between_cancel_and_wakeup_keeps_the_gate_consistent() -> None:
     gate = CapacityGate(workers=1, queue=2, clock=FakeClock())
     await gate.acquire()

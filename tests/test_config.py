@@ -710,12 +710,6 @@ def test_config_from_scenario_reports_the_same_errors() -> None:
     assert info.value.key == "server.faults.hang"
 
 
-@pytest.mark.xfail(
-    reason="BUG: config._model does `name not in MODEL_KEYS` on an unhashable model value "
-    "(a list or table) and raises TypeError instead of ScenarioError",
-    strict=True,
-    raises=TypeError,
-)
 @pytest.mark.parametrize(
     "model", [pytest.param(["fixed"], id="list"), pytest.param({"name": "fixed"}, id="table")]
 )
@@ -725,10 +719,6 @@ def test_unhashable_model_name_is_a_scenario_error(model: object) -> None:
     assert info.value.key == "server.latency.model"
 
 
-@pytest.mark.xfail(
-    reason="BUG: config._overrides checks zips with r'\\d{5}', which accepts non-ASCII digits",
-    strict=True,
-)
 def test_zip_override_rejects_non_ascii_digits() -> None:
     with pytest.raises(ScenarioError) as info:
         parse_config(server(zips={"\uff19\uff10\uff10\uff11\uff11": {}}))  # fullwidth 90011

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from statistics import NormalDist, fmean, pstdev
 
 import pytest
@@ -45,8 +46,8 @@ def sample_quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def share(values: list[float], predicate: object) -> float:
-    assert callable(predicate)
+def share(values: list[float], predicate: Callable[[float], bool]) -> float:
+    """The fraction of `values` for which `predicate` holds."""
     return sum(1 for v in values if predicate(v)) / len(values)
 
 

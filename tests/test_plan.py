@@ -82,7 +82,10 @@ def test_keyed_uniforms_look_uniform() -> None:
 
 def test_keyed_uniforms_for_different_purposes_are_uncorrelated() -> None:
     pairs = [
-        (keyed_uniform(0, "jobs", f"{i:05d}", 0, "latency"), keyed_uniform(0, "jobs", f"{i:05d}", 0, "fault"))
+        (
+            keyed_uniform(0, "jobs", f"{i:05d}", 0, "latency"),
+            keyed_uniform(0, "jobs", f"{i:05d}", 0, "fault"),
+        )
         for i in range(20_000)
     ]
     mean_x = fmean(x for x, _ in pairs)
@@ -130,7 +133,9 @@ def test_rates_summing_to_one_always_pick_a_fault(u: float) -> None:
     keys=st.lists(st.tuples(routes, zips, st.integers(0, 5)), min_size=1, max_size=30),
     data=st.data(),
 )
-def test_plans_are_the_same_in_any_order(keys: list[tuple[str, str, int]], data: st.DataObject) -> None:
+def test_plans_are_the_same_in_any_order(
+    keys: list[tuple[str, str, int]], data: st.DataObject
+) -> None:
     forward = {key: plan_request(CONFIG, *key) for key in keys}
     shuffled = data.draw(st.permutations(keys))
     backward = {key: plan_request(CONFIG, *key) for key in reversed(shuffled)}
@@ -144,7 +149,11 @@ def test_a_plan_is_a_pure_function_of_its_key(route: str, zip_code: str, attempt
         plan_request(CONFIG, route, "00000", attempt + 1)  # unrelated requests in between
     assert plan_request(CONFIG, route, zip_code, attempt) == plan
     assert plan.delay >= 0.0
-    assert plan.rates == CONFIG.faults_for(route, zip_code)
+    rates = CONFIG.faults_for(route, zip_code)
+    assert (plan.hang_cap, plan.slow_bps) == (
+        rates.hang_cap / CONFIG.speed,
+        rates.slow_body_bps * CONFIG.speed,
+    )
 
 
 def test_a_new_attempt_or_seed_draws_afresh() -> None:
@@ -159,7 +168,9 @@ def test_a_new_attempt_or_seed_draws_afresh() -> None:
 def test_fixed_latency_plans_apply_the_speed() -> None:
     config = parse_config({"speed": 4, "server": {"latency": {"model": "fixed", "value": 2}}})
     for i in range(20):
-        assert plan_request(config, "search", f"{i:05d}", i) == Plan(0.5, None, NO_FAULTS)
+        assert plan_request(config, "search", f"{i:05d}", i) == Plan(
+            0.5, None, hang_cap=NO_FAULTS.hang_cap / 4, slow_bps=NO_FAULTS.slow_body_bps * 4
+        )
 
 
 def test_fault_shares_match_the_rates() -> None:
@@ -192,7 +203,10 @@ def _lognormal_cdf(x: float, *, median: float, p99: float) -> float:
 def test_zip_override_faults_apply_to_that_zip_only() -> None:
     for attempt in range(20):
         assert plan_request(CONFIG, "jobs", "90011", attempt).fault is Fault.RESET
-        assert plan_request(CONFIG, "search", "90011", attempt).rates == FaultRates(reset=1.0)
+        assert plan_request(CONFIG, "search", "90011", attempt).fault is Fault.RESET
+        assert plan_request(CONFIG, "jobs", "90012", attempt).fault is not Fault.RESET or (
+            CONFIG.faults_for("jobs", "90012").reset > 0
+        )
 
 
 def test_faults_and_latency_are_drawn_independently() -> None:
@@ -202,5 +216,11 @@ def test_faults_and_latency_are_drawn_independently() -> None:
     fixed = ServerConfig(seed=5, latency=Fixed(1.0), faults=CONFIG.faults)
     for i in range(500):
         zip_code = f"{i:05d}"
-        assert plan_request(plain, "jobs", zip_code, 0).delay == plan_request(faulty, "jobs", zip_code, 0).delay
-        assert plan_request(fixed, "jobs", zip_code, 0).fault is plan_request(faulty, "jobs", zip_code, 0).fault
+        assert (
+            plan_request(plain, "jobs", zip_code, 0).delay
+            == plan_request(faulty, "jobs", zip_code, 0).delay
+        )
+        assert (
+            plan_request(fixed, "jobs", zip_code, 0).fault
+            is plan_request(faulty, "jobs", zip_code, 0).fault
+        )
