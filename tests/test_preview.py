@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from server import envelopes
 from server.config import ServerConfig, parse_config
-from server.faults import Fault, FaultRates
+from server.faults import Fault
 from server.plan import Plan
 from server.preview import duration, effective_slots, makespan, preview, rate_floor
 from server.rng import keyed_uniform
 from server.zipsets import MEMPY_2015_TOTAL, ZIP_SETS
 
 MEMPY = ZIP_SETS["mempy-2015"]
-TIMINGS = {"hang_cap": 30.0, "slow_bps": 1000.0}
+KW = {"hang_cap": 30.0, "slow_bps": 1000.0}
 
 
 def config(speed: float = 1.0, seed: int = 0, **section: Any) -> ServerConfig:
@@ -31,18 +31,14 @@ def config(speed: float = 1.0, seed: int = 0, **section: Any) -> ServerConfig:
 @pytest.mark.parametrize(
     ("plan", "timeout", "body", "expected"),
     [
-        pytest.param(Plan(0.4, None, **TIMINGS), None, 0, 0.4, id="plain"),
-        pytest.param(Plan(0.4, None, **TIMINGS), 0.3, 0, 0.3, id="plain-timed-out"),
-        pytest.param(
-            Plan(0.4, Fault.ERROR_500, **TIMINGS), None, 0, 0.4, id="error-takes-the-delay"
-        ),
-        pytest.param(Plan(0.4, Fault.HANG, **TIMINGS), None, 0, 30.0, id="hang-to-the-cap"),
-        pytest.param(Plan(0.4, Fault.HANG, **TIMINGS), 5.0, 0, 5.0, id="hang-to-the-timeout"),
-        pytest.param(Plan(0.4, Fault.HANG, **TIMINGS), 60.0, 0, 30.0, id="hang-cap-below-timeout"),
-        pytest.param(Plan(0.4, Fault.SLOW_BODY, **TIMINGS), None, 2500, 2.9, id="slow-body"),
-        pytest.param(
-            Plan(0.4, Fault.SLOW_BODY, **TIMINGS), 2.0, 2500, 2.0, id="slow-body-timed-out"
-        ),
+        pytest.param(Plan(0.4, None, **KW), None, 0, 0.4, id="plain"),
+        pytest.param(Plan(0.4, None, **KW), 0.3, 0, 0.3, id="plain-timed-out"),
+        pytest.param(Plan(0.4, Fault.ERROR_500, **KW), None, 0, 0.4, id="error-takes-the-delay"),
+        pytest.param(Plan(0.4, Fault.HANG, **KW), None, 0, 30.0, id="hang-to-the-cap"),
+        pytest.param(Plan(0.4, Fault.HANG, **KW), 5.0, 0, 5.0, id="hang-to-the-timeout"),
+        pytest.param(Plan(0.4, Fault.HANG, **KW), 60.0, 0, 30.0, id="hang-cap-below-timeout"),
+        pytest.param(Plan(0.4, Fault.SLOW_BODY, **KW), None, 2500, 2.9, id="slow-body"),
+        pytest.param(Plan(0.4, Fault.SLOW_BODY, **KW), 2.0, 2500, 2.0, id="slow-body-timed-out"),
     ],
 )
 def test_duration(plan: Plan, timeout: float | None, body: int, expected: float) -> None:
