@@ -27,9 +27,12 @@ MAX_PREVIEW_ZIPS = 100_000
 def is_loopback(remote: str | None) -> bool:
     """Whether a peer address is on this machine's loopback."""
     try:
-        return remote is not None and ipaddress.ip_address(remote).is_loopback
+        address = ipaddress.ip_address(remote) if remote else None
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack socket shows 127.0.0.1 as ::ffff:127.0.0.1
+    return address is not None and address.is_loopback
 
 
 @web.middleware
@@ -42,7 +45,9 @@ async def loopback_only(request: web.Request, handler: Handler) -> web.StreamRes
 
 async def get_scenario(request: web.Request) -> web.Response:
     """The active configuration document."""
-    return web.json_response(dict(request.app[STATE].config.document))
+    config = request.app[STATE].config
+    document = dict(config.document) or {"seed": config.seed, "speed": config.speed, "server": {}}
+    return web.json_response(document)
 
 
 async def put_scenario(request: web.Request) -> web.Response:
@@ -123,7 +128,11 @@ def _preview_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
         raise BadParameter(
             sorted(unknown)[0], "unknown; valid: zips, concurrency, timeout, route, per_page"
         )
-    zips = list(params.get("zips") or [])
+    zips = params.get("zips") or []
+    if isinstance(zips, str):
+        zips = [zips]  # one zip, or a set name
+    if not isinstance(zips, list):
+        raise BadParameter("zips", f"must be a list of zips or a set name, got {zips!r}")
     if len(zips) == 1 and zips[0] in ZIP_SETS:
         zips = list(ZIP_SETS[zips[0]])
     if not zips or len(zips) > MAX_PREVIEW_ZIPS:
@@ -139,12 +148,19 @@ def _preview_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "zips": zips,
         "route": route,
-        "concurrency": [_int(c, "concurrency") for c in params.get("concurrency") or [0]],
+        "concurrency": [_int(c, "concurrency") for c in _listed(params, "concurrency", [0])],
         "timeout": _timeout(params.get("timeout")),
         "per_page": None
         if params.get("per_page") is None
         else _int(params["per_page"], "per_page"),
     }
+
+
+def _listed(params: Mapping[str, Any], name: str, default: list[Any]) -> list[Any]:
+    value = params.get(name)
+    if value is None or value == []:
+        return default
+    return value if isinstance(value, list) else [value]  # one concurrency is a list of one
 
 
 def _int(value: Any, name: str) -> int:

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from server import __version__, admin, envelopes
-from server.config import ServerConfig
+from server.config import ServerConfig, parse_config
 from server.errors import BadParameter
 from server.injection import inject
 from server.openapi import openapi_document
@@ -37,10 +37,6 @@ async def jobs(request: web.Request) -> web.Response:
 async def search(request: web.Request) -> web.Response:
     """`GET /api/search`: today's Search API envelope."""
     state = request.app[STATE]
-    if (request.app[REQUIRE_KEY] or state.config.require_key) and not request.headers.get(
-        "Authorization-Key"
-    ):
-        return json_error(401, "Authorization-Key: header is required by this server")
     query = parse_search_query(request.query)
     body = envelopes.render_search(state.config.seed, query.zip_code, query.per_page, query.page)
     return web.Response(body=body, content_type=JSON)
@@ -58,6 +54,17 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 @web.middleware
+async def key_check(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """With `--require-key`, refuse the Search API without a key — before any injected delay."""
+    state = request.app[STATE]
+    wants_key = request.app[REQUIRE_KEY] or state.config.require_key
+    search = request.path.lower() == "/api/search"
+    if wants_key and search and not request.headers.get("Authorization-Key"):
+        return json_error(401, "Authorization-Key: header is required by this server")
+    return await handler(request)
+
+
+@web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every error into a JSON body that names the problem; never a traceback."""
     try:
@@ -66,9 +73,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return json_error(400, str(error), parameter=error.name)
     except web.HTTPMethodNotAllowed as error:
         allowed = ", ".join(sorted(error.allowed_methods))
-        return json_error(
+        response = json_error(
             405, f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"
         )
+        response.headers["Allow"] = allowed
+        return response
     except web.HTTPNotFound:
         return json_error(404, f"no route {request.path}; see /openapi.json for the routes")
     except web.HTTPException as error:
@@ -89,8 +98,8 @@ def create_app(
     clock: Callable[[], float] = time.perf_counter,
 ) -> web.Application:
     """Build the fake usajobs API; `clock` is injectable so timing logic can be tested."""
-    app = web.Application(middlewares=[json_errors, admin.loopback_only, inject])
-    app[STATE] = State(config or ServerConfig(), clock=clock)
+    app = web.Application(middlewares=[json_errors, admin.loopback_only, key_check, inject])
+    app[STATE] = State(config or parse_config({}), clock=clock)
     app[REQUIRE_KEY] = require_key
     app.router.add_get("/api/jobs", jobs)
     app.router.add_get("/api/search", search)

@@ -164,7 +164,12 @@ def _table(value: Any, key: str) -> Mapping[str, Any]:
 def _number(value: Any, key: str, *, low: float, high: float, open_low: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(key, f"must be a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise ScenarioError(
+            key, f"must be <= {high:g}, got a number too large for a float"
+        ) from None
     too_low = number <= low if open_low else number < low
     if math.isnan(number) or too_low or number > high:
         bound = f"> {low:g}" if open_low else f">= {low:g}"

@@ -8,6 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
+from server.config import ServerConfig
 from server.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
 
 JOB_FIELDS = (
@@ -172,8 +173,6 @@ async def test_mempy_2015_sums_to_1651_through_both_envelopes(client: TestClient
 
 
 async def test_same_seed_same_pages_other_seed_other_pages(aiohttp_client: Any) -> None:
-    from server.config import ServerConfig
-
     first = await aiohttp_client(create_app(ServerConfig(seed=7)))
     second = await aiohttp_client(create_app(ServerConfig(seed=7)))
     other = await aiohttp_client(create_app(ServerConfig(seed=8)))
@@ -306,10 +305,6 @@ async def test_bad_input_is_a_json_error_naming_the_problem(
         assert body["message"].startswith(f"{names}:")
 
 
-@pytest.mark.xfail(
-    reason="BUG: server/app.py json_errors rebuilds a 405 without the Allow header (RFC 9110)",
-    strict=True,
-)
 async def test_405_names_allowed_methods_in_allow_header(client: TestClient) -> None:
     async with client.post("/api/jobs") as response:
         assert response.status == 405

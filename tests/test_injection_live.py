@@ -137,9 +137,7 @@ async def test_same_zip_attempt_sequence_after_reset_is_identical(
 
     async def run() -> list[str]:
         return [
-            (await timing_of(client, f"/api/jobs?LocationId={zip_code}&NumberOfJobs=0"))[
-                "intended"
-            ]
+            (await timing_of(client, f"/api/jobs?LocationId={zip_code}&NumberOfJobs=0"))["intended"]
             for zip_code in sequence
         ]
 
