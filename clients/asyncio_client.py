@@ -7,9 +7,10 @@ drives the very same coroutine on uvloop's.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 
@@ -60,8 +61,11 @@ async def get(session: aiohttp.ClientSession, url: str, timeout: float) -> Answe
         return Answer(None, error=type(error).__name__)
 
 
+AsyncGetter = Callable[[str, float], Awaitable[Answer]]
+
+
 async def fetch_zip(
-    session: aiohttp.ClientSession,
+    get: AsyncGetter,
     base_url: str,
     settings: ClientSettings,
     zip_code: str,
@@ -75,46 +79,59 @@ async def fetch_zip(
     for number in range(settings.retries + 1):
         lane = lanes.take()
         start = clock()
-        answer = await get(session, url, timeout)
+        answer = await get(url, timeout)
         attempt = to_attempt(zip_code, number, start, clock(), answer, settings.api, lane)
         lanes.give(lane)
         attempts.append(attempt)
         if attempt.ok or not is_retryable(attempt.status, attempt.error):
             break
         if number < settings.retries:
-            await asyncio.sleep(
-                backoff_delay(settings, number + 1, retry_after(answer.headers or {}))
-            )
+            asked = retry_after(answer.headers or {})
+            await asyncio.sleep(backoff_delay(settings, number + 1, asked))
+    return attempts
+
+
+async def fan_out(
+    zips: Sequence[str],
+    base_url: str,
+    settings: ClientSettings,
+    progress: Progress,
+    get: AsyncGetter,
+) -> list[Attempt]:
+    """Every zip at once (or `concurrency` at a time) through `get`, collected as they complete.
+
+    Shared by every async client: only the HTTP library behind `get` differs.
+    """
+    t0 = time.perf_counter()
+
+    def clock() -> float:
+        return time.perf_counter() - t0
+
+    gate = asyncio.Semaphore(settings.concurrency) if settings.concurrency > 0 else None
+    lanes = Lanes()
+
+    async def one(zip_code: str) -> list[Attempt]:
+        if gate is None:
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes)
+        async with gate:
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes)
+
+    attempts: list[Attempt] = []
+    for finished in asyncio.as_completed([one(z) for z in zips]):
+        attempts += await finished
+        progress.tick()
     return attempts
 
 
 async def fetch_all(
     zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
 ) -> list[Attempt]:
-    """Every zip at once (or `concurrency` at a time), collected as they complete."""
-    t0 = time.perf_counter()
-
-    def clock() -> float:
-        return time.perf_counter() - t0
-
+    """The talk's async.py: aiohttp, every zip at once (or `concurrency` at a time)."""
     limit = settings.concurrency
-    gate = asyncio.Semaphore(limit) if limit > 0 else None
-    lanes = Lanes()
-    # The connector's own default cap (100) would quietly limit "unlimited" runs: say it.
-    connector = aiohttp.TCPConnector(limit=limit if limit > 0 else 0, force_close=False)
+    # The connector's own default cap (100) would quietly limit "unlimited" runs: lift it.
+    connector = aiohttp.TCPConnector(limit=limit if limit > 0 else 0)
     async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def one(zip_code: str) -> list[Attempt]:
-            if gate is None:
-                return await fetch_zip(session, base_url, settings, zip_code, clock, lanes)
-            async with gate:
-                return await fetch_zip(session, base_url, settings, zip_code, clock, lanes)
-
-        attempts: list[Attempt] = []
-        for finished in asyncio.as_completed([one(z) for z in zips]):
-            attempts += await finished
-            progress.tick()
-    return attempts
+        return await fan_out(zips, base_url, settings, progress, functools.partial(get, session))
 
 
 def run(

@@ -8,8 +8,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-
 from clients import registry, zipsets
 from clients.errors import ClientsError
 from clients.measure import talk_block
@@ -91,6 +89,8 @@ def command_run(args: argparse.Namespace) -> int:
 
 def command_compare(args: argparse.Namespace) -> int:
     """Load the scenario, then hand over to the compare flow."""
+    from rich.console import Console
+
     from clients import scenario
     from clients.compare import compare
 

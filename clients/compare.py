@@ -23,8 +23,8 @@ from rich.progress import (
 )
 
 from clients import environment, report
-from clients.errors import ScenarioFileError, ServerUnavailable
-from clients.launcher import WorkerFailed, failed_run, run_worker
+from clients.errors import ClientUnavailable, ScenarioFileError, ServerUnavailable
+from clients.launcher import WorkerFailed, run_worker
 from clients.records import ClientSettings, RunResult
 from clients.scenario import Scenario
 from clients.server_control import EmbeddedServer, ScenarioRejected, ServerControl
@@ -144,7 +144,9 @@ def one_run(
     try:
         run = run_worker(job, on_progress, time_limit(settings, len(zips)))
     except WorkerFailed as error:
-        return failed_run(settings, f"failed: {error}")
+        return RunResult.without_figures(settings, f"failed: {error}")
+    except ClientUnavailable as why:
+        return RunResult.without_figures(settings, f"skipped: {why}")
     stats = control.stats()
     return replace(run, server_cpu=float(stats["cpu"]["total_s"]))
 

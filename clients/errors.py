@@ -19,3 +19,7 @@ class ScenarioFileError(ClientsError):
 
 class ServerUnavailable(ClientsError):
     """No server answers where one was asked for, or an embedded one failed to start."""
+
+
+class ClientUnavailable(ClientsError):
+    """A client cannot run on this machine (node or Chromium missing); its row is skipped."""

@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from clients.records import ClientSettings, RunResult, Usage
+from clients.errors import ClientUnavailable
+from clients.records import ClientSettings, RunResult
 
 
 class WorkerFailed(Exception):
     """The worker process died or printed no result."""
 
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
 def worker_command(settings: ClientSettings) -> list[str]:
-    """The command line for a worker of these settings (its own interpreter, if it names one)."""
-    return [settings.python or sys.executable, "-m", "clients", "worker"]
+    """The command line for a worker of these settings (its own interpreter, if it names one).
+
+    Raises ClientUnavailable when the named interpreter is not there.
+    """
+    python = settings.python or sys.executable
+    found = shutil.which(python)
+    if found is None:
+        raise ClientUnavailable(f"interpreter {python} not found")
+    return [found, "-m", "clients", "worker"]
+
+
+def worker_environment() -> dict[str, str]:
+    """This environment, with the project on PYTHONPATH so another interpreter finds `clients`.
+
+    That interpreter still needs the client's libraries installed (e.g. its own venv).
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    return env
 
 
 def run_worker(
@@ -30,6 +54,7 @@ def run_worker(
     settings = ClientSettings.from_dict(job["settings"])
     process = subprocess.Popen(
         worker_command(settings),
+        env=worker_environment(),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -75,15 +100,3 @@ def _relay(
                 continue
         elif line.strip():
             errors.append(line.strip())
-
-
-def failed_run(settings: ClientSettings, reason: str) -> RunResult:
-    """A placeholder result for a run that could not happen or died."""
-    return RunResult(
-        client=settings.name,
-        settings=settings,
-        total=0,
-        usage=Usage(mem=0, utime=0.0, stime=0.0, time=0.0),
-        attempts=(),
-        skipped=reason,
-    )

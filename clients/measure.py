@@ -21,6 +21,16 @@ def peak_rss_bytes() -> int:
     return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
+def _cpu() -> tuple[float, float]:
+    """User and system CPU of this process and of its finished children (a pool, node).
+
+    getrusage has µs resolution, unlike os.times().
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
+
+
 def thread_count() -> int:
     """OS threads in this process (all of them, not only Python's, where /proc says)."""
     try:
@@ -52,7 +62,7 @@ class Meter:
     def __enter__(self) -> Meter:
         self._sampler.start()
         self._rss = peak_rss_bytes()
-        self._times = resource.getrusage(resource.RUSAGE_SELF)
+        self._times = _cpu()
         self._wall = time.perf_counter()
         return self
 
@@ -63,14 +73,14 @@ class Meter:
         traceback: TracebackType | None,
     ) -> None:
         wall = time.perf_counter() - self._wall
-        times = resource.getrusage(resource.RUSAGE_SELF)  # µs resolution, unlike os.times()
+        times = _cpu()
         rss = peak_rss_bytes()
         self._stop.set()
         self._sampler.join()
         self.usage = Usage(
             mem=rss - self._rss,
-            utime=times.ru_utime - self._times.ru_utime,
-            stime=times.ru_stime - self._times.ru_stime,
+            utime=times[0] - self._times[0],
+            stime=times[1] - self._times[1],
             time=wall,
             peak_threads=max(self._peak, self.client_peak),
         )

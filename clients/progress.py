@@ -1,8 +1,10 @@
-"""A cheap progress counter the clients tick once per zip; the worker reports it."""
+"""What a client tells the worker while it runs: zips done, threads seen, memory elsewhere."""
 
 from __future__ import annotations
 
 import threading
+
+from clients.records import Usage
 
 
 class Progress:
@@ -12,6 +14,8 @@ class Progress:
         self._lock = threading.Lock()
         self.done = 0
         self.peak_threads = 1
+        self.extra_rss = 0  # bytes resident in helper processes (a pool, node), added to mem
+        self.usage: Usage | None = None  # a client measured elsewhere (node) reports its own
 
     def tick(self) -> None:
         """One more zip finished; note how many Python threads are alive right now."""

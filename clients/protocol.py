@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 from urllib.parse import urlencode
 
@@ -126,3 +126,20 @@ def total_jobs(attempts: list[Attempt] | tuple[Attempt, ...]) -> int:
     """The talk's sum: each zip's count, from its successful attempt."""
     counts = {a.zip: a.jobs for a in attempts if a.ok and a.jobs is not None}
     return sum(counts.values())
+
+
+def pack_lanes(attempts: list[Attempt]) -> list[Attempt]:
+    """Give attempts that overlapped in time different lanes (the lowest free one, in order).
+
+    For clients that cannot say which connection served a request (a browser).
+    """
+    free_at: list[float] = []  # when each lane is next free
+    packed = []
+    for attempt in sorted(attempts, key=lambda a: (a.start, a.zip)):
+        lane = next((i for i, t in enumerate(free_at) if t <= attempt.start), len(free_at))
+        if lane == len(free_at):
+            free_at.append(attempt.end)
+        else:
+            free_at[lane] = attempt.end
+        packed.append(replace(attempt, lane=lane))
+    return packed

@@ -107,6 +107,21 @@ class RunResult:
     server_cpu: float | None = None  # the server's CPU seconds during this run, if known
     skipped: str | None = None  # why this run did not happen (e.g. node not installed)
 
+    @classmethod
+    def without_figures(
+        cls, settings: ClientSettings, reason: str, environment: dict[str, Any] | None = None
+    ) -> RunResult:
+        """A run that could not happen (`skipped: ...`) or died (`failed: ...`)."""
+        return cls(
+            client=settings.name,
+            settings=settings,
+            total=0,
+            usage=Usage(mem=0, utime=0.0, stime=0.0, time=0.0),
+            attempts=(),
+            environment=environment or {},
+            skipped=reason,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: attempts as compact rows."""
         return {

@@ -16,6 +16,10 @@ KINDS: Final = {
     "threaded": "clients.threaded",
     "asyncio": "clients.asyncio_client",
     "uvloop": "clients.uvloop_client",
+    "httpx": "clients.httpx_client",
+    "processes": "clients.processes",
+    "javascript": "clients.javascript_client",
+    "browser": "clients.browser_client",
 }
 
 

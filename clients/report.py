@@ -96,6 +96,17 @@ def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str 
     ]
 
 
+def client_label(s: Summary) -> Text:
+    """The client's name, with its interpreter when the scenario chose one or the GIL is off."""
+    label = Text(s.client)
+    notes = [f"Python {s.python}"] if s.python else []
+    if not s.gil:
+        notes.append("free-threaded")
+    if notes:
+        label.append("\n" + " ".join(notes), style="dim")
+    return label
+
+
 def report_table(
     summaries: Sequence[Summary],
     speedups: Mapping[str, float | None],
@@ -110,11 +121,11 @@ def report_table(
         title=title, caption=caption, caption_justify="left", header_style="bold",
         box=box.SIMPLE_HEAD, pad_edge=False,
     )  # fmt: skip
-    rows = [[s.client, *_cells(s, speedups.get(s.client), expected)] for s in summaries]
+    rows = [[client_label(s), *_cells(s, speedups.get(s.client), expected)] for s in summaries]
     if transpose:
         table.add_column("figure", style="bold")
         for s in summaries:
-            table.add_column(s.client, justify="right")
+            table.add_column(client_label(s), justify="right")
         for index, (name, _) in enumerate(COLUMNS[1:], start=1):
             table.add_row(LONG_NAMES.get(name, name), *[row[index] for row in rows])
         return table

@@ -33,7 +33,7 @@ TOP_KEYS: Final = (
 WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "shared_session",
-    "python",
+    "python", "node",
 )  # fmt: skip
 APIS: Final = ("jobs", "search")
 MAX_ZIPS: Final = 100_000
@@ -220,4 +220,5 @@ def _client(
         per_page=workload.per_page,
         speed=speed,
         python=None if python is None else check.string(python, f"{where}.python"),
+        node=None if "node" not in table else check.string(table["node"], f"{where}.node"),
     )

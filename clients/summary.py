@@ -82,6 +82,8 @@ class Summary:
     ideal: float | None
     concurrency: int
     skipped: str | None = None
+    python: str = ""  # the interpreter's version, when the scenario chose one
+    gil: bool = True  # False on a free-threaded build with the GIL off
 
     @property
     def efficiency(self) -> float | None:
@@ -132,6 +134,8 @@ def summarize(
         server_cpu=statistics.median(server) if server else None,
         ideal=makespans.get(str(concurrency)),
         concurrency=concurrency,
+        python=str(middle.environment.get("python", "")) if first.settings.python else "",
+        gil=bool(middle.environment.get("gil_enabled", True)),
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from clients import environment, registry
+from clients.errors import ClientUnavailable
 from clients.measure import Meter
 from clients.progress import Progress
 from clients.protocol import total_jobs
@@ -31,15 +33,19 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
             print(f"progress {progress.done}", file=sys.stderr, flush=True)
 
     meter = Meter(on_sample)
-    with meter:
-        attempts = run(zips, job["url"], settings, progress)
+    try:
+        with meter:
+            attempts = run(zips, job["url"], settings, progress)
+    except ClientUnavailable as why:
+        return RunResult.without_figures(settings, f"skipped: {why}", environment.describe())
         meter.client_peak = progress.peak_threads - 1  # not counting the meter's sampler
     assert meter.usage is not None
+    usage = progress.usage or replace(meter.usage, mem=meter.usage.mem + progress.extra_rss)
     return RunResult(
         client=settings.name,
         settings=settings,
         total=total_jobs(attempts),
-        usage=meter.usage,
+        usage=usage,
         attempts=tuple(sorted(attempts, key=lambda a: (a.start, a.zip))),
         environment={**environment.describe(), "loop": _loop_name(settings.kind)},
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Final
 
 from aiohttp import web
@@ -19,6 +21,7 @@ from server.openapi import openapi_document
 from server.params import parse_jobs_query, parse_search_query
 from server.responses import json_error
 from server.state import STATE, State
+from server.zipsets import ZIP_SETS
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,15 @@ async def search(request: web.Request) -> web.Response:
     query = parse_search_query(request.query)
     body = envelopes.render_search(state.config.seed, query.zip_code, query.per_page, query.page)
     return web.Response(body=body, content_type=JSON)
+
+
+DEMO_PAGE: Final = (Path(__file__).with_name("static") / "demo.html").read_text(encoding="utf-8")
+
+
+async def demo(request: web.Request) -> web.Response:
+    """`GET /demo`: the talk's async.html — the fan-out run by the browser itself."""
+    page = DEMO_PAGE.replace("__ZIPS__", json.dumps(list(ZIP_SETS["mempy-2015"])))
+    return web.Response(text=page, content_type="text/html")
 
 
 async def health(request: web.Request) -> web.Response:
@@ -105,6 +117,7 @@ def create_app(
     app.router.add_get("/api/search", search)
     app.router.add_get("/api/Search", search)
     app.router.add_get("/health", health)
+    app.router.add_get("/demo", demo)
     app.router.add_get("/openapi.json", openapi)
     admin.add_routes(app)
     return app

@@ -190,6 +190,17 @@ def openapi_document(version: str) -> dict[str, Any]:
         "info": {"title": "asynchronicity fake usajobs API", "version": version},
         "paths": {
             **_api_paths(),
+            "/demo": {
+                "get": {
+                    "summary": "The talk's async.html: the fan-out, run by a browser",
+                    "responses": {
+                        "200": {
+                            "description": "an HTML page",
+                            "content": {"text/html": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
             "/health": {
                 "get": {
                     "summary": "Liveness",

@@ -1,0 +1,51 @@
+"""httpx's async client, the popular alternative to aiohttp, on the same fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import httpx
+
+from clients.asyncio_client import fan_out
+from clients.progress import Progress
+from clients.protocol import Answer
+from clients.records import Attempt, ClientSettings
+
+
+async def get(client: httpx.AsyncClient, url: str, timeout: float) -> Answer:
+    """One GET that never raises: failures come back as an `Answer` with an error kind."""
+    try:
+        response = await client.get(url, timeout=timeout)
+        return Answer(response.status_code, response.content, response.headers)
+    except httpx.TimeoutException:
+        return Answer(None, error="timeout")
+    except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+        # httpx reports a half-sent body as a protocol error; a reset as a read error.
+        kind = "payload" if "incomplete" in str(error).lower() else "connection"
+        return Answer(None, error=kind)
+    except httpx.TransportError:
+        return Answer(None, error="connection")
+    except httpx.HTTPError as error:
+        return Answer(None, error=type(error).__name__)
+
+
+async def fetch_all(
+    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+) -> list[Attempt]:
+    """Every zip through one `httpx.AsyncClient` (connections capped by `concurrency`)."""
+    limit = settings.concurrency if settings.concurrency > 0 else None
+    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
+    async with httpx.AsyncClient(limits=limits) as client:
+
+        async def one_get(url: str, timeout: float) -> Answer:
+            return await get(client, url, timeout)
+
+        return await fan_out(zips, base_url, settings, progress, one_get)
+
+
+def run(
+    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+) -> list[Attempt]:
+    """Run the httpx fan-out on the standard asyncio loop."""
+    return asyncio.run(fetch_all(zips, base_url, settings, progress))

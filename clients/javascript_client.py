@@ -1,0 +1,50 @@
+"""The talk's async.html as a Node script (`clients/js/fanout.mjs`), measured by Node itself.
+
+Node reports its own CPU, peak RSS growth and wall time around the fan-out, like every other
+client's Meter; its start-up is not counted, as no Python client's interpreter start is.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from clients.errors import ClientUnavailable
+from clients.progress import Progress
+from clients.records import Attempt, ClientSettings, Usage
+
+SCRIPT = Path(__file__).with_name("js") / "fanout.mjs"
+
+
+def node_binary(settings: ClientSettings) -> str:
+    """The node to run: the settings' own, else the one on PATH; ClientUnavailable if none."""
+    found = shutil.which(settings.node or "node")
+    if found is None:
+        raise ClientUnavailable("node not installed")
+    return found
+
+
+def run(
+    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+) -> list[Attempt]:
+    """Run the fan-out in Node and read back its attempts and its own measurements."""
+    job = {
+        "url": base_url, "zips": list(zips), "api": settings.api, "per_page": settings.per_page,
+        "concurrency": settings.concurrency, "timeout": settings.timeout,
+        "retries": settings.retries, "backoff": settings.backoff,
+        "backoff_max": settings.backoff_max, "speed": settings.speed,
+    }  # fmt: skip
+    completed = subprocess.run(
+        [node_binary(settings), str(SCRIPT)],
+        input=json.dumps(job), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if completed.returncode != 0 or not completed.stdout.strip():
+        lines = completed.stderr.strip().splitlines() or [f"exit code {completed.returncode}"]
+        raise RuntimeError(f"node failed: {lines[-1]}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    progress.usage = Usage(**result["usage"])
+    progress.done = len(zips)
+    return [Attempt(**record) for record in result["attempts"]]

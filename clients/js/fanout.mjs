@@ -1,0 +1,106 @@
+// The talk's async.html as a Node script: global fetch and Promise.all.
+// Reads a job on stdin ({url, zips, api, per_page, concurrency, timeout, retries, backoff,
+// backoff_max, speed}) and prints one JSON line: {attempts, usage} in the Python clients' shape.
+import { readFileSync, readdirSync } from "node:fs";
+
+const job = JSON.parse(readFileSync(0, "utf8"));
+const t0 = performance.now();
+const now = () => (performance.now() - t0) / 1000;
+const sleep = (s) => new Promise((done) => setTimeout(done, s * 1000));
+
+function urlFor(zip) {
+  const search = job.api === "search";
+  const query = new URLSearchParams({ [search ? "LocationName" : "LocationId"]: zip });
+  if (job.per_page !== null) query.set(search ? "ResultsPerPage" : "NumberOfJobs", job.per_page);
+  return `${job.url.replace(/\/$/, "")}/api/${search ? "search" : "jobs"}?${query}`;
+}
+
+function countOf(body) {
+  const doc = JSON.parse(body);
+  const value = job.api === "search" ? doc.SearchResult.SearchResultCountAll : doc.TotalJobs;
+  const count = Number.parseInt(value, 10);
+  if (Number.isNaN(count)) throw new Error("no count");
+  return count;
+}
+
+function timing(header) {
+  const found = {};
+  for (const [, name, value] of (header || "").matchAll(/(\w+);dur=([0-9.]+)/g)) {
+    found[name] = Number(value) / 1000;
+  }
+  return found;
+}
+
+async function once(zip, attempt, lane) {
+  const start = now();
+  const record = { zip, attempt, start, end: start, status: null, bytes: 0, jobs: null,
+                   error: null, lane, intended: null, queue: null, overshoot: null };
+  let retryAfter = null;
+  try {
+    const signal = AbortSignal.timeout((job.timeout / job.speed) * 1000);
+    const response = await fetch(urlFor(zip), { signal });
+    const body = await response.text();
+    Object.assign(record, { status: response.status, bytes: Buffer.byteLength(body) });
+    const t = timing(response.headers.get("server-timing"));
+    Object.assign(record, { intended: t.intended ?? null, queue: t.queue ?? null,
+                            overshoot: t.overshoot ?? null });
+    const ms = response.headers.get("retry-after-ms");
+    const s = response.headers.get("retry-after");
+    retryAfter = ms !== null ? Number(ms) / 1000 : s !== null ? Number(s) : null;
+    if (response.status !== 200) record.error = `http_${response.status}`;
+    else {
+      try { record.jobs = countOf(body); } catch { record.error = "malformed"; }
+    }
+  } catch (error) {
+    const name = error.name === "TimeoutError" || error.name === "AbortError" ? "timeout" : null;
+    record.error = name ?? (String(error.cause?.code || "").includes("ECONNRESET")
+      ? "connection" : error.cause?.name === "SocketError" ? "connection" : "payload");
+  }
+  record.end = now();
+  return { record, retryAfter };
+}
+
+function retryable(r) {
+  return r.error !== null && (r.status === null || r.status === 429 || r.status >= 500 ||
+    r.error === "malformed" || r.error === "payload");
+}
+
+let nextLane = 0;
+const freeLanes = [];
+async function fetchZip(zip) {
+  const records = [];
+  for (let attempt = 0; attempt <= job.retries; attempt++) {
+    const lane = freeLanes.length ? freeLanes.sort((a, b) => a - b).shift() : nextLane++;
+    const { record, retryAfter } = await once(zip, attempt, lane);
+    freeLanes.push(lane);
+    records.push(record);
+    if (record.error === null || !retryable(record) || attempt === job.retries) break;
+    const backoff = Math.min(job.backoff * 2 ** attempt, job.backoff_max) / job.speed;
+    await sleep(Math.max(backoff, retryAfter ?? 0));
+  }
+  return records;
+}
+
+async function limited(zips, limit) {
+  const results = [];
+  let index = 0;
+  const worker = async () => {
+    while (index < zips.length) results.push(...(await fetchZip(zips[index++])));
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, zips.length) }, worker));
+  return results;
+}
+
+const before = { cpu: process.cpuUsage(), rss: process.resourceUsage().maxRSS };
+const attempts = job.concurrency > 0
+  ? await limited(job.zips, job.concurrency)
+  : (await Promise.all(job.zips.map(fetchZip))).flat();  // the talk's Promise.all
+const wall = now();
+const cpu = process.cpuUsage(before.cpu);
+let threads = 1;
+try { threads = readdirSync("/proc/self/task").length; } catch { /* not Linux */ }
+const usage = {
+  mem: (process.resourceUsage().maxRSS - before.rss) * 1024,
+  utime: cpu.user / 1e6, stime: cpu.system / 1e6, time: wall, peak_threads: threads,
+};
+process.stdout.write(JSON.stringify({ attempts, usage, node: process.version }) + "\n");

@@ -1,0 +1,59 @@
+"""The talk's "multiple threads or processes" slide: a process pool doing blocking requests."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+
+import requests
+
+from clients.progress import Progress
+from clients.records import Attempt, ClientSettings
+from clients.sync import fetch_zip, requests_getter
+
+_session: requests.Session | None = None  # one per worker process, made by its initializer
+
+
+def _start_worker() -> None:
+    global _session
+    _session = requests.Session()
+
+
+def _fetch_one(
+    base_url: str, settings: ClientSettings, zip_code: str, t0: float
+) -> tuple[list[Attempt], int, int]:
+    """In a worker process: ask for one zip; say which process did and its peak RSS so far."""
+    get = requests_getter(_session or requests)
+    # perf_counter is the system-wide monotonic clock on Linux and macOS: t0 means the same here.
+    attempts = fetch_zip(get, base_url, settings, zip_code, lambda: time.perf_counter() - t0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return attempts, os.getpid(), peak if sys.platform == "darwin" else peak * 1024
+
+
+def run(
+    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+) -> list[Attempt]:
+    """`concurrency` worker processes (0: one per CPU), each asking for zips one at a time."""
+    workers = settings.concurrency or os.cpu_count() or 2
+    t0 = time.perf_counter()
+    # spawn, not fork: forking a process that has threads is unsafe, and it is macOS's default.
+    context = multiprocessing.get_context("spawn")
+    lanes: dict[int, int] = {}
+    peaks: dict[int, int] = {}
+    attempts: list[Attempt] = []
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+        futures = [pool.submit(_fetch_one, base_url, settings, z, t0) for z in zips]
+        for future in futures:
+            found, pid, peak = future.result()
+            lane = lanes.setdefault(pid, len(lanes))
+            peaks[pid] = max(peaks.get(pid, 0), peak)
+            attempts += [replace(a, lane=lane) for a in found]
+            progress.tick()
+    progress.extra_rss = sum(peaks.values())  # the workers' memory is this client's memory too
+    return attempts
