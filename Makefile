@@ -27,6 +27,10 @@ serve: install ## run the fake usajobs API on 127.0.0.1:$(PORT)
 compare: install ## run every client of SCENARIO (default scenarios/quick.toml) and print the table
 	$(PY) -m clients compare $(SCENARIO) $(ARGS)
 
+primer: install ## the talk's primers: three ways to walk N numbers, and the event-loop demo
+	$(PY) -m clients primer generators --size $(or $(SIZE),1000000)
+	$(PY) -m clients primer loop
+
 test: install ## run the test suite
 	$(PY) -m pytest $(ARGS)
 

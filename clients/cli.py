@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="directory for the JSON result (default results/)",
     )
 
+    primer = commands.add_parser(
+        "primer", help="the talk's primers: generators [--size N], loop [--delay S]",
+        add_help=False,
+    )  # fmt: skip
+    primer.add_argument("rest", nargs=argparse.REMAINDER)
+
     commands.add_parser("worker", help="(internal) run one job from stdin, print JSON")
     return parser
 
@@ -108,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return worker_main()
         if args.command == "run":
             return command_run(args)
+        if args.command == "primer":
+            from clients.primers.runner import main as primer_main
+
+            return primer_main(args.rest)
         return command_compare(args)
     except ClientsError as error:
         print(f"error: {error}", file=sys.stderr)

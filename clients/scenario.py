@@ -21,15 +21,13 @@ from clients.records import ClientSettings
 from clients.registry import KINDS
 
 TOP_KEYS: Final = (
-    "name",
-    "description",
-    "seed",
-    "speed",
-    "repeat",
-    "workload",
-    "server",
-    "clients",
-)
+    "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
+    "expect",
+)  # fmt: skip
+SWEEP_SETTINGS: Final = {  # the setting, and the range its values may take
+    "concurrency": (0, 100_000), "zips": (1, 100_000), "latency_scale": (1e-6, 1e6),
+    "error_rate": (0.0, 1.0),
+}  # fmt: skip
 WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "shared_session",
@@ -50,6 +48,14 @@ class Workload:
 
 
 @dataclass(frozen=True, slots=True)
+class Sweep:
+    """Which setting to vary (`SWEEP_SETTINGS`), over which values."""
+
+    setting: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     """One whole experiment."""
 
@@ -63,6 +69,7 @@ class Scenario:
     server: Mapping[str, Any]
     clients: tuple[ClientSettings, ...]
     raw: Mapping[str, Any] = field(default_factory=dict)
+    sweep: Sweep | None = None
 
     def server_document(self) -> dict[str, Any]:
         """What compare sends to `PUT /__admin/scenario`."""
@@ -158,6 +165,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         server=check.table(document.get("server", {}), "server"),
         clients=clients,
         raw=document,
+        sweep=_sweep(check, document["sweep"]) if "sweep" in document else None,
     )
 
 
@@ -222,3 +230,25 @@ def _client(
         python=None if python is None else check.string(python, f"{where}.python"),
         node=None if "node" not in table else check.string(table["node"], f"{where}.node"),
     )
+
+
+def _sweep(check: _Checker, value: Any) -> Sweep:
+    table = check.table(value, "sweep")
+    check.keys(table, "sweep", ("setting", "values"))
+    setting = table.get("setting")
+    if setting not in SWEEP_SETTINGS:
+        valid = ", ".join(SWEEP_SETTINGS)
+        raise check.fail("sweep.setting", f"must be one of {valid}, got {setting!r}")
+    values = table.get("values")
+    if not isinstance(values, list) or not 1 <= len(values) <= 50:
+        raise check.fail("sweep.values", "must be a list of 1 to 50 numbers")
+    low, high = SWEEP_SETTINGS[setting]
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise check.fail("sweep.values", f"{value!r} is not a number")
+        if not low <= value <= high:
+            bounds = f"{low:g} to {high:g}"
+            raise check.fail("sweep.values", f"{value!r} is out of range for {setting} ({bounds})")
+        if setting in ("concurrency", "zips") and value != int(value):
+            raise check.fail("sweep.values", f"{value!r}: {setting} takes whole numbers")
+    return Sweep(setting, tuple(float(v) for v in values))

@@ -95,10 +95,11 @@ def primer_table(rows: list[WayResult], size: int, python: str | None = None) ->
     table = Table(
         title="three ways to walk 0..N-1", header_style="bold", box=box.SIMPLE_HEAD,
         caption=f"N = {size:,} · Python {python or platform.python_version()}",
-        caption_justify="left", pad_edge=False,
+        caption_justify="left", collapse_padding=True,
     )  # fmt: skip
     table.add_column("way", no_wrap=True, min_width=len(max(WAYS, key=len)))
-    for name in ("sum", "mem", "utime", "stime", "cpu", "time"):
+    table.add_column("sum", justify="right", overflow="fold")  # digits wrap, never hide
+    for name in ("mem", "utime", "stime", "cpu", "time"):
         table.add_column(name, justify="right", no_wrap=True)
     expected = expected_sum(size)
     for row in rows:
