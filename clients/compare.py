@@ -160,6 +160,7 @@ def to_document(outcome: Outcome) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
+        "kind": "compare",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "scenario": {
             "path": scenario.path,
@@ -190,16 +191,22 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def save(outcome: Outcome, directory: Path) -> Path:
-    """Write the result under `directory` as `<scenario>-<UTC time>.json`."""
+def result_path(directory: Path, name: str, suffix: str = ".json") -> Path:
+    """A new file under `directory` named `<name>-<UTC time><suffix>`."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    slug = re.sub(r"[^\w.-]+", "-", outcome.scenario.name).strip("-") or "scenario"
-    path = directory / f"{slug}-{stamp}.json"
+    slug = re.sub(r"[^\w.-]+", "-", name).strip("-") or "scenario"
+    path = directory / f"{slug}-{stamp}{suffix}"
     counter = 1
     while path.exists():
         counter += 1
-        path = directory / f"{slug}-{stamp}-{counter}.json"
+        path = directory / f"{slug}-{stamp}-{counter}{suffix}"
+    return path
+
+
+def save(outcome: Outcome, directory: Path) -> Path:
+    """Write the result under `directory` as `<scenario>-<UTC time>.json`."""
+    path = result_path(directory, outcome.scenario.name)
     path.write_text(json.dumps(to_document(outcome), indent=1) + "\n", encoding="utf-8")
     return path
 
@@ -232,19 +239,25 @@ def render(outcome: Outcome, console: Console) -> int:
     return exit_code(summaries) if summaries else 1
 
 
+def execute(control: ServerControl, outcome: Outcome, console: Console, embedded: bool) -> None:
+    """Prepare the server for the outcome's scenario and run its clients into it."""
+    outcome.server_url, outcome.embedded = control.url, embedded
+    outcome.preview = prepare(control, outcome.scenario)
+    run_clients(control, outcome, console)
+
+
 def compare(
     scenario: Scenario, url: str | None, console: Console, results_dir: Path = Path("results")
 ) -> int:
     """The whole flow: server, scenario, preview, runs, table, JSON; Ctrl-C keeps what finished."""
+    if scenario.sweep is not None:
+        from clients.sweeping import compare_sweep
+
+        return compare_sweep(scenario, url, console, results_dir)
     outcome = Outcome(scenario)
     try:
         with server_for(url) as (control, embedded):
-            outcome.server_url, outcome.embedded = control.url, embedded
-            outcome.preview = prepare(control, scenario)
-            try:
-                run_clients(control, outcome, console)
-            except KeyboardInterrupt:
-                outcome.interrupted = True
+            execute(control, outcome, console, embedded)
     except KeyboardInterrupt:
         outcome.interrupted = True
     if outcome.runs or outcome.preview:

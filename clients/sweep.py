@@ -78,7 +78,9 @@ def points(value: float, summaries: Sequence[Summary], requests: int) -> list[Po
     ]
 
 
-def _label(value: float) -> str:
+def _label(value: float, setting: str = "") -> str:
+    if setting == "concurrency" and value == 0:
+        return "∞"  # 0 means no limit: a thread or task per zip
     return f"{value:g}"
 
 
@@ -90,7 +92,7 @@ def sweep_table(setting: str, found: Sequence[Point], title: str) -> Table:
     for client in clients:
         table.add_column(f"{client}\nwall · req/s · p99", justify="right", no_wrap=True)
     for value in dict.fromkeys(p.value for p in found):
-        row: list[str | Text] = [_label(value)]
+        row: list[str | Text] = [_label(value, setting)]
         for client in clients:
             point = next((p for p in found if p.client == client and p.value == value), None)
             if point is None:
@@ -116,9 +118,11 @@ def sweep_plot(setting: str, found: Sequence[Point], width: int = 72, height: in
     for p in found:
         if p.wall <= 0:
             continue
-        x = round(values.index(p.value) * (width - 1) / max(1, len(values) - 1))
-        y = height - 1 - round((math.log10(p.wall) - low) / span * (height - 1))
         index = clients.index(p.client)
+        # Each client's markers sit one column apart, so equal walls do not hide each other.
+        base = round(values.index(p.value) * (width - len(clients)) / max(1, len(values) - 1))
+        x = min(width - 1, base + index)
+        y = height - 1 - round((math.log10(p.wall) - low) / span * (height - 1))
         grid[y][x] = (MARKERS[index % len(MARKERS)], COLOURS[index % len(COLOURS)])
     return _draw(grid, setting, values, clients, (min(walls), max(walls)), width)
 
@@ -142,8 +146,8 @@ def _draw(
     text.append(" " * 9 + "└" + "─" * width + "\n")
     ticks = [" "] * width
     for i, value in enumerate(values):
-        x = round(i * (width - 1) / max(1, len(values) - 1))
-        for offset, char in enumerate(_label(value)):
+        x = round(i * (width - len(clients)) / max(1, len(values) - 1))
+        for offset, char in enumerate(_label(value, setting)):
             if x + offset < width:
                 ticks[x + offset] = char
     text.append(" " * 10 + "".join(ticks) + f"  {setting}\n")
