@@ -1,0 +1,219 @@
+"""The models the talk mentioned but did not run: processes, httpx, Node, the browser page,
+and a client under a chosen interpreter — each against the real server."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from clients import registry, worker
+from clients.errors import ClientUnavailable
+from clients.launcher import run_worker
+from clients.progress import Progress
+from clients.protocol import pack_lanes, total_jobs
+from clients.records import Attempt, ClientSettings
+from clients.zipsets import MEMPY_2015
+from server.zipsets import MEMPY_2015_TOTAL
+from tests.conftest import LiveServer
+
+ZIPS = list(MEMPY_2015[:12])
+FAST = {"seed": 1, "server": {"latency": {"model": "fixed", "value": 0.005}}}
+NODE = shutil.which("node")
+CHROMIUM = next(
+    (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
+)
+
+
+def expected(server: LiveServer, zips: list[str]) -> int:
+    """The server's own total for these zips, from its preview."""
+    response = server.get("/__admin/preview", params={"zips": ",".join(zips)})
+    return int(response.json()["expected_total"])
+
+
+def run_kind(server: LiveServer, kind: str, zips: list[str], **settings: Any) -> list[Attempt]:
+    """Run one client kind in this process against `server`."""
+    server.put_scenario(FAST)
+    run = registry.load(kind)
+    return run(zips, server.url, ClientSettings(kind=kind, **settings), Progress())
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings"),
+    [
+        pytest.param("httpx", {}, id="httpx-unlimited"),
+        pytest.param("httpx", {"concurrency": 3}, id="httpx-limit-3"),
+        pytest.param("httpx", {"api": "search"}, id="httpx-search"),
+        pytest.param("processes", {"concurrency": 2}, id="processes-2"),
+        pytest.param(
+            "javascript", {}, id="javascript",
+            marks=pytest.mark.skipif(NODE is None, reason="node is not installed"),
+        ),
+        pytest.param(
+            "javascript", {"concurrency": 4}, id="javascript-limit-4",
+            marks=pytest.mark.skipif(NODE is None, reason="node is not installed"),
+        ),
+    ],
+)  # fmt: skip
+def test_new_clients_sum_the_servers_total(
+    live_server: LiveServer, kind: str, settings: dict[str, Any]
+) -> None:
+    attempts = run_kind(live_server, kind, ZIPS, **settings)
+    assert total_jobs(attempts) == expected(live_server, ZIPS)
+    assert sorted(a.zip for a in attempts) == sorted(ZIPS)
+    assert all(a.ok and a.status == 200 for a in attempts)
+    assert all(a.intended == pytest.approx(0.005) for a in attempts)
+
+
+def test_the_talks_total_through_the_process_pool(live_server: LiveServer) -> None:
+    attempts = run_kind(live_server, "processes", list(MEMPY_2015), concurrency=4)
+    assert total_jobs(attempts) == MEMPY_2015_TOTAL
+    assert {a.lane for a in attempts} <= {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param("httpx", id="httpx"),
+        pytest.param("processes", id="processes"),
+        pytest.param(
+            "javascript", id="javascript",
+            marks=pytest.mark.skipif(NODE is None, reason="node is not installed"),
+        ),
+    ],
+)  # fmt: skip
+def test_failures_are_recorded_and_retried(live_server: LiveServer, kind: str) -> None:
+    live_server.put_scenario({"seed": 1, "server": {"faults": {"error_500": 1.0}}})
+    run = registry.load(kind)
+    settings = ClientSettings(kind=kind, retries=1, backoff=0.0, concurrency=2)
+    attempts = run(ZIPS[:4], live_server.url, settings, Progress())
+    assert len(attempts) == 8
+    assert {a.error for a in attempts} == {"http_500"}
+    assert sorted(a.attempt for a in attempts) == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert total_jobs(attempts) == 0
+
+
+def test_httpx_reports_a_reset_as_a_connection_error(live_server: LiveServer) -> None:
+    live_server.put_scenario({"seed": 1, "server": {"faults": {"reset": 1.0}}})
+    run = registry.load("httpx")
+    attempts = run(ZIPS[:2], live_server.url, ClientSettings(kind="httpx"), Progress())
+    assert {a.error for a in attempts} == {"connection"}
+
+
+def test_processes_report_their_workers_memory(live_server: LiveServer) -> None:
+    live_server.put_scenario(FAST)
+    job = {"settings": ClientSettings(kind="processes", concurrency=2).to_dict(),
+           "zips": ZIPS, "url": live_server.url}  # fmt: skip
+    result = worker.execute(job)
+    # Two spawned interpreters hold far more than a megabyte each, and their CPU is counted.
+    assert result.usage.mem > 2 * 1024 * 1024
+    assert result.usage.cpu > 0
+    assert result.total == expected(live_server, ZIPS)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_node_measures_itself(live_server: LiveServer) -> None:
+    live_server.put_scenario(FAST)
+    job = {"settings": ClientSettings(kind="javascript").to_dict(), "zips": ZIPS,
+           "url": live_server.url}  # fmt: skip
+    result = worker.execute(job)
+    assert result.total == expected(live_server, ZIPS)
+    assert result.usage.time > 0 and result.usage.peak_threads >= 1
+    assert result.skipped is None
+
+
+def test_a_missing_node_skips_the_row(live_server: LiveServer) -> None:
+    settings = ClientSettings(kind="javascript", node="/no/such/node")
+    job = {"settings": settings.to_dict(), "zips": ZIPS, "url": live_server.url}
+    result = worker.execute(job)
+    assert result.skipped == "skipped: node not installed"
+    assert result.attempts == ()
+
+
+def test_a_missing_chromium_skips_the_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clients import browser_client
+
+    monkeypatch.setattr(browser_client.shutil, "which", lambda name: None)
+    with pytest.raises(ClientUnavailable, match="Chromium not installed"):
+        browser_client.chromium_path()
+
+
+def test_a_missing_interpreter_skips_the_row(live_server: LiveServer) -> None:
+    settings = ClientSettings(kind="threaded", python="/no/such/python3.13t")
+    with pytest.raises(ClientUnavailable, match="interpreter /no/such/python3.13t not found"):
+        run_worker({"settings": settings.to_dict(), "zips": ZIPS, "url": live_server.url},
+                   lambda done: None, 60)  # fmt: skip
+
+
+def test_a_named_interpreter_runs_the_worker(live_server: LiveServer) -> None:
+    live_server.put_scenario(FAST)
+    settings = ClientSettings(kind="threaded", python=sys.executable)
+    result = run_worker(
+        {"settings": settings.to_dict(), "zips": ZIPS, "url": live_server.url},
+        lambda done: None,
+        60,
+    )
+    assert result.total == expected(live_server, ZIPS)
+    assert result.environment["python"] == ".".join(map(str, sys.version_info[:3]))
+    assert isinstance(result.environment["gil_enabled"], bool)
+
+
+def test_pack_lanes_gives_overlapping_attempts_different_lanes() -> None:
+    def attempt(zip_code: str, start: float, end: float) -> Attempt:
+        return Attempt(zip=zip_code, attempt=0, start=start, end=end, lane=0)
+
+    packed = pack_lanes([attempt("a", 0, 2), attempt("b", 1, 3), attempt("c", 2, 4)])
+    assert [(a.zip, a.lane) for a in packed] == [("a", 0), ("b", 1), ("c", 0)]
+
+
+def test_the_demo_page_is_served(live_server: LiveServer) -> None:
+    response = live_server.get("/demo")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "window.fanout" in response.text
+    assert '"08701"' in response.text  # the talk's zips are embedded, leading zeros kept
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_the_demo_page_sums_the_talks_total_in_real_chromium(live_server: LiveServer) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    from clients.browser_client import CHROMIUM_FLAGS
+
+    live_server.put_scenario(FAST)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server.url}/demo")
+            page.click("#run")
+            page.wait_for_function(
+                "document.getElementById('result').textContent.includes('jobs available')"
+            )
+            text = page.text_content("#result")
+        finally:
+            browser.close()
+    assert text is not None
+    assert f"jobs available: {MEMPY_2015_TOTAL}" in text
+    assert "time:" in text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_the_browser_client_row(live_server: LiveServer) -> None:
+    pytest.importorskip("playwright.sync_api")
+    live_server.put_scenario(FAST)
+    job = {"settings": ClientSettings(kind="browser").to_dict(), "zips": ZIPS,
+           "url": live_server.url}  # fmt: skip
+    result = worker.execute(job)
+    assert result.skipped is None
+    assert result.total == expected(live_server, ZIPS)
+    assert len(result.attempts) == len(ZIPS)
+    assert result.usage.time > 0
+
+
+def test_settings_round_trip_with_the_new_fields() -> None:
+    settings = ClientSettings(kind="javascript", node="/usr/bin/node", python=None)
+    assert ClientSettings.from_dict(settings.to_dict()) == settings
+    assert replace(settings, concurrency=3).effective_concurrency == 3
