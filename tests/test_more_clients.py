@@ -143,7 +143,7 @@ def test_a_missing_chromium_skips_the_row(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_a_missing_interpreter_skips_the_row(live_server: LiveServer) -> None:
     settings = ClientSettings(kind="threaded", python="/no/such/python3.13t")
-    with pytest.raises(ClientUnavailable, match="interpreter /no/such/python3.13t not found"):
+    with pytest.raises(ClientUnavailable, match=r"interpreter /no/such/python3\.13t not found"):
         run_worker({"settings": settings.to_dict(), "zips": ZIPS, "url": live_server.url},
                    lambda done: None, 60)  # fmt: skip
 
