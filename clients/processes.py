@@ -40,7 +40,7 @@ def run(
     zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
 ) -> list[Attempt]:
     """`concurrency` worker processes (0: one per CPU), each asking for zips one at a time."""
-    workers = settings.concurrency or os.cpu_count() or 2
+    workers = settings.effective_concurrency
     t0 = time.perf_counter()
     # spawn, not fork: forking a process that has threads is unsafe, and it is macOS's default.
     context = multiprocessing.get_context("spawn")

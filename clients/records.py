@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -32,7 +33,11 @@ class ClientSettings:
     @property
     def effective_concurrency(self) -> int:
         """How many requests it can have in flight: 1 for the blocking client, 0 for no limit."""
-        return 1 if self.kind in SEQUENTIAL else self.concurrency
+        if self.kind in SEQUENTIAL:
+            return 1
+        if self.kind == "processes" and self.concurrency == 0:
+            return os.cpu_count() or 2  # the pool's default size: one worker per CPU
+        return self.concurrency
 
     @property
     def name(self) -> str:

@@ -211,6 +211,14 @@ def _client(
         key = f"{where}.kind" if "kind" in table else where
         raise check.fail(key, f"unknown client kind {kind!r}; kinds: {', '.join(KINDS)}")
     python = table.get("python")
+    if kind == "browser":  # the page asks once per zip, all at once, as async.html did
+        for key in ("retries", "concurrency"):
+            if table.get(key, 0):
+                raise check.fail(
+                    f"{where}.{key}",
+                    "the browser client takes no retries or "
+                    "concurrency limit (its page is the talk's async.html)",
+                )
     return ClientSettings(
         kind=kind,
         label=label if label != kind else "",

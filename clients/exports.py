@@ -1,0 +1,143 @@
+"""Exports: a saved result as Markdown, CSV, SVG or a self-contained HTML page.
+
+Markdown, SVG and HTML show the very table the terminal shows (`report.report_table`, with
+`report.caption_text` under it); CSV has one row per client with the raw numbers (seconds,
+bytes, counts) for spreadsheets and plots. The `render_*` functions are pure (a document in,
+text out); `export` picks one by the file's suffix and writes the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from clients import report
+from clients.errors import ClientsError
+from clients.resultfile import context_of, expected_of, summaries_of, title_of
+from clients.summary import Summary, speedups
+
+MIN_WIDTH: Final = 80
+
+CSV_COLUMNS: Final = (
+    "client", "kind", "runs", "concurrency", "totals", "expected", "correct", "ok", "failed",
+    "retried", "requests", "wall_s", "wall_min_s", "wall_max_s", "speedup", "efficiency",
+    "ideal_s", "utime_s", "stime_s", "cpu_s", "cpu_per_request_s", "mem_bytes",
+    "peak_threads", "p50_s", "p95_s", "p99_s", "overhead_s", "server_cpu_s", "skipped",
+)  # fmt: skip
+
+
+def table_of(doc: Mapping[str, Any], *, caption: bool = True) -> Table:
+    """The terminal's table for a saved result, with its caption unless told otherwise."""
+    summaries = summaries_of(doc)
+    text = report.caption_text(context_of(doc)) if caption else ""
+    return report.report_table(
+        summaries, speedups(summaries), expected_of(doc), title_of(doc), text
+    )
+
+
+def _markdown_cell(cell: Any) -> str:
+    plain = cell.plain if isinstance(cell, Text) else str(cell)
+    return plain.strip().replace("|", "\\|").replace("\n", "<br>")
+
+
+def render_markdown(doc: Mapping[str, Any]) -> str:
+    """A heading, a pipe table of the summaries (the terminal's figures), and the caption."""
+    table = table_of(doc)
+    headers = [report.LONG_NAMES.get(str(c.header), str(c.header)) for c in table.columns]
+    rules = ["---:" if c.justify == "right" else "---" for c in table.columns]
+    columns = [[_markdown_cell(cell) for cell in column.cells] for column in table.columns]
+    lines = [f"# {title_of(doc)}", "", _pipe_row(headers), _pipe_row(rules)]
+    lines.extend(_pipe_row(list(row)) for row in zip(*columns, strict=True))
+    caption = report.caption_text(context_of(doc)).splitlines()
+    lines.extend(["", *(f"- {line}" for line in caption)])
+    if doc.get("created"):
+        lines.append(f"- measured {doc['created']}")
+    return "\n".join(lines) + "\n"
+
+
+def _pipe_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _csv_row(s: Summary, speedup: float | None, expected: int | None) -> list[object]:
+    figures = (
+        s.client, s.kind, s.runs, s.concurrency, " ".join(map(str, s.totals)), expected,
+        s.correct, s.counts.ok, s.counts.failed, s.counts.retried, s.counts.requests, s.wall,
+        s.wall_min, s.wall_max, speedup, s.efficiency, s.ideal, s.utime, s.stime, s.cpu,
+        s.cpu_per_request, s.mem, s.peak_threads, s.p50, s.p95, s.p99, s.overhead,
+        s.server_cpu, s.skipped,
+    )  # fmt: skip
+    return ["" if value is None else value for value in figures]
+
+
+def render_csv(doc: Mapping[str, Any]) -> str:
+    """A header row (`CSV_COLUMNS`), then one row per client; empty cells for missing values."""
+    summaries = summaries_of(doc)
+    ups, expected = speedups(summaries), expected_of(doc)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_row(s, ups.get(s.client), expected) for s in summaries)
+    return buffer.getvalue()
+
+
+def _recorded(doc: Mapping[str, Any], width: int | None) -> Console:
+    """A recording console holding the printed table, as wide as the table wants."""
+    probe = Console(width=10_000, file=io.StringIO())
+    bare = report.natural_width(probe, table_of(doc, caption=False))  # a caption may not widen it
+    wanted = width or max(MIN_WIDTH, bare)
+    console = Console(record=True, width=wanted, file=io.StringIO(), color_system="truecolor")
+    console.print(table_of(doc))
+    return console
+
+
+def render_svg(doc: Mapping[str, Any], width: int | None = None) -> str:
+    """The table as an SVG picture of a terminal (rich's `export_svg`)."""
+    return _recorded(doc, width).export_svg(title=title_of(doc))
+
+
+def render_html(doc: Mapping[str, Any], width: int | None = None) -> str:
+    """The table as a self-contained HTML page (rich's `export_html`, inline styles)."""
+    return _recorded(doc, width).export_html(inline_styles=True)
+
+
+def render_text(doc: Mapping[str, Any], width: int | None = None) -> str:
+    """The table as plain text, as printed to a terminal without colour."""
+    return _recorded(doc, width).export_text()
+
+
+FORMATS: Final[dict[str, Callable[[Mapping[str, Any]], str]]] = {
+    ".md": render_markdown,
+    ".csv": render_csv,
+    ".svg": render_svg,
+    ".html": render_html,
+    ".txt": render_text,
+}
+
+
+def render(doc: Mapping[str, Any], suffix: str) -> str:
+    """The document in the format `suffix` names (".md", ".csv", ".svg", ".html", ".txt")."""
+    renderer = FORMATS.get(suffix.lower())
+    if renderer is None:
+        shown = repr(suffix) if suffix else "no suffix"
+        raise ClientsError(f"unknown export format {shown}; formats: {', '.join(FORMATS)}")
+    return renderer(doc)
+
+
+def export(doc: Mapping[str, Any], path: Path) -> None:
+    """Write `doc` to `path` in the format its suffix names; `ClientsError` for others."""
+    try:
+        text = render(doc, path.suffix)
+    except ClientsError as error:
+        raise ClientsError(f"{path}: {error}") from None
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None

@@ -1,0 +1,396 @@
+"""Expectations: what a scenario says its run should show, checked after the run.
+
+A scenario file states them as `[[expect]]` tables, in three forms:
+
+    [[expect]]                        # a client's wall time against another's
+    faster = "asyncio"                # this client ...
+    than = "blocking"                 # ... is faster than this one ...
+    by = 5                            # ... at least 5× (optional; default: simply faster)
+
+    [[expect]]                        # a figure within bounds
+    client = "asyncio"                # a client's name, or "*" for every client that ran
+    figure = "p99"                    # a name from FIGURES
+    max = 0.3                         # and/or min = ...; in the figure's unit (s, bytes, ...)
+
+    [[expect]]                        # a figure against another client's
+    client = "threaded"               # a client's name, or "*" for every other client
+    figure = "mem"
+    at_most_times = 3                 # and/or at_least_times = ...
+    of = "asyncio"
+
+`parse_expectations` validates them before anything runs (a `ScenarioFileError` naming the
+file and a key such as `expect[2].client`, indices from 0); `check` measures them against
+the summaries; `verdict_panel` and `verdict_exit_code` show and count the outcome.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, TypeAlias
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
+
+from clients import report
+from clients.errors import ScenarioFileError
+from clients.summary import Summary
+
+EVERY: Final = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A figure an expectation may name: how to read it from a row, and its unit."""
+
+    name: str
+    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %) or "times"
+    get: Callable[[Summary, float | None], float | None]  # (summary, speed-up) → value
+    help: str
+
+    def format(self, value: float | None) -> str:
+        """`value` as the table would show it."""
+        if value is None:
+            return "–"
+        formats: dict[str, Callable[[float], str]] = {
+            "s": report.seconds, "bytes": lambda v: report.size(int(v)),
+            "count": lambda v: f"{v:g}", "share": report.percent, "times": report.ratio,
+        }  # fmt: skip
+        return formats[self.unit](value)
+
+
+def _figure(name: str, unit: str, get: Callable[[Summary], float | None], text: str) -> Figure:
+    return Figure(name, unit, lambda s, _: get(s), text)
+
+
+FIGURES: Final[dict[str, Figure]] = {
+    f.name: f
+    for f in (
+        _figure("wall", "s", lambda s: s.wall, "median wall time, seconds"),
+        _figure("wall_max", "s", lambda s: s.wall_max, "slowest repeat's wall time, seconds"),
+        _figure("cpu", "s", lambda s: s.cpu, "user + system CPU, seconds"),
+        _figure("utime", "s", lambda s: s.utime, "user CPU, seconds"),
+        _figure("stime", "s", lambda s: s.stime, "system CPU, seconds"),
+        _figure("cpu_per_request", "s", lambda s: s.cpu_per_request, "CPU per request, s"),
+        _figure("mem", "bytes", lambda s: s.mem, "peak RSS growth, bytes"),
+        _figure("threads", "count", lambda s: s.peak_threads, "peak OS threads"),
+        _figure("p50", "s", lambda s: s.p50, "median latency, seconds"),
+        _figure("p95", "s", lambda s: s.p95, "95th percentile latency, seconds"),
+        _figure("p99", "s", lambda s: s.p99, "99th percentile latency, seconds"),
+        _figure("overhead", "s", lambda s: s.overhead, "client overhead, seconds"),
+        _figure("server_cpu", "s", lambda s: s.server_cpu, "server CPU, seconds"),
+        _figure("ok", "count", lambda s: s.counts.ok, "zips answered"),
+        _figure("failed", "count", lambda s: s.counts.failed, "zips given up on"),
+        _figure("retried", "count", lambda s: s.counts.retried, "extra attempts"),
+        _figure("requests", "count", lambda s: s.counts.requests, "attempts in all"),
+        _figure("efficiency", "share", lambda s: s.efficiency, "ideal makespan ÷ wall, 0–1"),
+        Figure("speedup", "times", lambda _, up: up, "blocking's wall ÷ this wall"),
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Faster:
+    """`faster`/`than`/`by`: one client's wall time at least `by` times shorter than another's."""
+
+    client: str
+    than: str
+    by: float = 1.0
+
+    @property
+    def text(self) -> str:
+        """The expectation in words."""
+        factor = "" if self.by == 1 else f"at least {self.by:g}× "
+        return f"{self.client} {factor}faster than {self.than}"
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """`client`/`figure`/`max`/`min`: a figure within bounds, for one client or every one."""
+
+    client: str  # a name or EVERY
+    figure: str
+    max: float | None = None
+    min: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Relative:
+    """`client`/`figure`/`at_most_times`/`at_least_times`/`of`: a figure against another's."""
+
+    client: str  # a name or EVERY (every client but `of`)
+    figure: str
+    of: str
+    at_most: float | None = None
+    at_least: float | None = None
+
+
+Expectation: TypeAlias = Faster | Bound | Relative
+
+FASTER_KEYS: Final = ("faster", "than", "by")
+BOUND_KEYS: Final = ("client", "figure", "max", "min")
+RELATIVE_KEYS: Final = ("client", "figure", "at_most_times", "at_least_times", "of")
+FORMS: Final = (
+    'faster = "A", than = "B" [, by = N]; client = "A" | "*", figure = F, max = X and/or '
+    'min = X; or client, figure, at_most_times = N and/or at_least_times = N, of = "B"'
+)
+
+
+class _Parser:
+    """Validation helpers that know the file, the clients and the table being read."""
+
+    def __init__(self, path: str, clients: Sequence[str]) -> None:
+        self.path = path
+        self.clients = tuple(clients)
+
+    def fail(self, key: str, message: str) -> ScenarioFileError:
+        return ScenarioFileError(self.path, key, message)
+
+    def keys(self, table: Mapping[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(f"{where}.{key}", f"unknown key{_guess(key, allowed)}; "
+                                f"valid keys: {', '.join(allowed)}")  # fmt: skip
+
+    def required(self, table: Mapping[str, Any], where: str, key: str, why: str) -> Any:
+        if key not in table:
+            raise self.fail(f"{where}.{key}", f"is required: {why}")
+        return table[key]
+
+    def client(self, value: Any, key: str, *, every: bool = False) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a client's name (a string), got {value!r}")
+        if value == EVERY and every:
+            return value
+        if value not in self.clients:
+            allowed = (*self.clients, EVERY) if every else self.clients
+            raise self.fail(key, f"unknown client {value!r}{_guess(value, allowed)}; "
+                            f"clients: {', '.join(allowed)}")  # fmt: skip
+        return value
+
+    def figure(self, value: Any, key: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a figure's name (a string), got {value!r}")
+        if value not in FIGURES:
+            raise self.fail(key, f"unknown figure {value!r}{_guess(value, tuple(FIGURES))}; "
+                            f"figures: {', '.join(FIGURES)}")  # fmt: skip
+        return value
+
+    def number(self, value: Any, key: str, low: float, *, open_low: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise self.fail(key, f"must be a number, got {value!r}")
+        if value < low or (open_low and value == low) or math.isinf(value):
+            raise self.fail(key, f"must be a finite number {'>' if open_low else '>='} "
+                            f"{low:g}, got {value!r}")  # fmt: skip
+        return float(value)
+
+    def optional(self, table: Mapping[str, Any], where: str, key: str, low: float) -> float | None:
+        if key not in table:
+            return None
+        return self.number(table[key], f"{where}.{key}", low, open_low=low > 0)
+
+
+def _guess(value: str, allowed: Sequence[str]) -> str:
+    hint = difflib.get_close_matches(value, allowed, n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+def _faster(check: _Parser, table: Mapping[str, Any], where: str) -> Faster:
+    check.keys(table, where, FASTER_KEYS)
+    fast = check.required(table, where, "faster", 'name the faster client: faster = "asyncio"')
+    than = check.required(table, where, "than", 'name the slower client: than = "blocking"')
+    client = check.client(fast, f"{where}.faster")
+    other = check.client(than, f"{where}.than")
+    if client == other:
+        raise check.fail(f"{where}.than", f"must name another client than {client!r}")
+    by = check.number(table.get("by", 1), f"{where}.by", 1.0)
+    return Faster(client, other, by)
+
+
+def _bound(check: _Parser, table: Mapping[str, Any], where: str) -> Bound:
+    check.keys(table, where, BOUND_KEYS)
+    client = check.client(
+        check.required(table, where, "client", 'name a client, or "*" for every client'),
+        f"{where}.client",
+        every=True,
+    )
+    figure = check.figure(
+        check.required(table, where, "figure", f"one of {', '.join(FIGURES)}"), f"{where}.figure"
+    )
+    if "max" not in table and "min" not in table:
+        raise check.fail(f"{where}.max", "is required: give max = X, min = X, or both")
+    high = None if "max" not in table else check.number(table["max"], f"{where}.max", 0.0)
+    low = None if "min" not in table else check.number(table["min"], f"{where}.min", 0.0)
+    if high is not None and low is not None and low > high:
+        raise check.fail(f"{where}.min", f"must be <= max ({high:g}), got {low:g}")
+    return Bound(client, figure, high, low)
+
+
+def _relative(check: _Parser, table: Mapping[str, Any], where: str) -> Relative:
+    check.keys(table, where, RELATIVE_KEYS)
+    client = check.client(
+        check.required(table, where, "client", 'name a client, or "*" for every other client'),
+        f"{where}.client",
+        every=True,
+    )
+    figure = check.figure(
+        check.required(table, where, "figure", f"one of {', '.join(FIGURES)}"), f"{where}.figure"
+    )
+    of = check.client(
+        check.required(table, where, "of", 'name the client to compare with: of = "asyncio"'),
+        f"{where}.of",
+    )
+    if of == client:
+        raise check.fail(f"{where}.of", f"must name another client than {client!r}")
+    at_most = check.optional(table, where, "at_most_times", 0.0)
+    at_least = check.optional(table, where, "at_least_times", 0.0)
+    if at_most is None and at_least is None:
+        raise check.fail(f"{where}.at_most_times", "is required: give at_most_times = N, "
+                         "at_least_times = N, or both")  # fmt: skip
+    return Relative(client, figure, of, at_most, at_least)
+
+
+def _parse_one(check: _Parser, item: Any, where: str) -> Expectation:
+    if not isinstance(item, Mapping):
+        raise check.fail(where, f"must be a table ([[expect]]), got {item!r}")
+    if not item:
+        raise check.fail(where, f"is empty; give {FORMS}")
+    if any(key in item for key in FASTER_KEYS):
+        return _faster(check, item, where)
+    if any(key in item for key in ("of", "at_most_times", "at_least_times")):
+        return _relative(check, item, where)
+    return _bound(check, item, where)
+
+
+def parse_expectations(
+    raw: Any, clients: Sequence[str], path: str = "<scenario>"
+) -> tuple[Expectation, ...]:
+    """Validate a scenario's `expect` array against its client names; raise a one-line error."""
+    check = _Parser(path, clients)
+    if not isinstance(raw, list):
+        raise check.fail("expect", f"must be an array of tables ([[expect]]), got {raw!r}")
+    return tuple(_parse_one(check, item, f"expect[{index}]") for index, item in enumerate(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One checked expectation: what was expected, whether it held, and what was measured."""
+
+    text: str
+    passed: bool
+    detail: str
+
+
+class _Rows:
+    """The summaries by client, and each figure's value with a reason when it has none."""
+
+    def __init__(self, summaries: Sequence[Summary], ups: Mapping[str, float | None]) -> None:
+        self.summaries = {s.client: s for s in summaries}
+        self.ups = ups
+
+    def ran(self) -> list[str]:
+        return [name for name, s in self.summaries.items() if s.skipped is None]
+
+    def value(self, client: str, figure: str) -> tuple[float | None, str]:
+        summary = self.summaries.get(client)
+        if summary is None:
+            return None, f"not measured: {client} did not run"
+        if summary.skipped is not None:
+            return None, f"not measured: {client}: {summary.skipped}"
+        value = FIGURES[figure].get(summary, self.ups.get(client))
+        return value, "" if value is not None else f"not measured: {client} has no {figure}"
+
+
+def _check_faster(e: Faster, rows: _Rows) -> list[Verdict]:
+    fast, why_fast = rows.value(e.client, "wall")
+    slow, why_slow = rows.value(e.than, "wall")
+    if fast is None or slow is None:
+        return [Verdict(e.text, False, why_fast or why_slow)]
+    ratio = slow / fast if fast > 0 else math.inf
+    passed = ratio > 1 and ratio >= e.by
+    detail = f"measured {report.ratio(ratio)} ({report.seconds(fast)} vs {report.seconds(slow)})"
+    return [Verdict(e.text, passed, detail)]
+
+
+def _check_bound(e: Bound, rows: _Rows) -> list[Verdict]:
+    figure = FIGURES[e.figure]
+    verdicts = []
+    for client in rows.ran() if e.client == EVERY else [e.client]:
+        bounds = [f"≥ {figure.format(e.min)}"] if e.min is not None else []
+        bounds += [f"≤ {figure.format(e.max)}"] if e.max is not None else []
+        text = f"{client} {e.figure} {' and '.join(bounds)}"
+        value, why = rows.value(client, e.figure)
+        if value is None:
+            verdicts.append(Verdict(text, False, why))
+            continue
+        passed = (e.min is None or value >= e.min) and (e.max is None or value <= e.max)
+        verdicts.append(Verdict(text, passed, f"measured {figure.format(value)}"))
+    return verdicts
+
+
+def _check_relative(e: Relative, rows: _Rows) -> list[Verdict]:
+    figure = FIGURES[e.figure]
+    targets = [c for c in rows.ran() if c != e.of] if e.client == EVERY else [e.client]
+    verdicts = []
+    for client in targets:
+        bounds = [f"≥ {e.at_least:g}×"] if e.at_least is not None else []
+        bounds += [f"≤ {e.at_most:g}×"] if e.at_most is not None else []
+        text = f"{client} {e.figure} {' and '.join(bounds)} {e.of}'s"
+        value, why = rows.value(client, e.figure)
+        other, why_other = rows.value(e.of, e.figure)
+        if value is None or other is None:
+            verdicts.append(Verdict(text, False, why or why_other))
+            continue
+        passed = (e.at_least is None or value >= e.at_least * other) and (
+            e.at_most is None or value <= e.at_most * other
+        )
+        ratio = report.ratio(value / other) if other else "–"
+        detail = f"measured {figure.format(value)} vs {figure.format(other)} ({ratio})"
+        verdicts.append(Verdict(text, passed, detail))
+    return verdicts
+
+
+def check(
+    expectations: Sequence[Expectation],
+    summaries: Sequence[Summary],
+    speedups: Mapping[str, float | None],
+) -> list[Verdict]:
+    """Each expectation against the run's rows; `client = "*"` gives a verdict per client.
+
+    A client that did not run, was skipped, or lacks the figure fails with "not measured".
+    """
+    rows = _Rows(summaries, speedups)
+    verdicts: list[Verdict] = []
+    for expectation in expectations:
+        if isinstance(expectation, Faster):
+            verdicts.extend(_check_faster(expectation, rows))
+        elif isinstance(expectation, Bound):
+            verdicts.extend(_check_bound(expectation, rows))
+        else:
+            verdicts.extend(_check_relative(expectation, rows))
+    return verdicts
+
+
+def verdict_panel(verdicts: Sequence[Verdict]) -> Panel:
+    """A panel of ✓/✗ lines with what was measured, titled with how many passed."""
+    passed = sum(v.passed for v in verdicts)
+    lines = [
+        Text.assemble(
+            ("✓ " if v.passed else "✗ ", "bold green" if v.passed else "bold red"),
+            (v.text, "green" if v.passed else "red"),
+            (f"  {v.detail}", "dim"),
+        )
+        for v in verdicts
+    ]
+    body = Group(*lines) if lines else Text("no expectations", style="dim")
+    style = "green" if passed == len(verdicts) else "red"
+    title = f"expectations: {passed}/{len(verdicts)} passed"
+    return Panel(body, title=title, title_align="left", border_style=style, expand=False)
+
+
+def verdict_exit_code(verdicts: Sequence[Verdict]) -> int:
+    """0 when every expectation held (or there were none), else 1."""
+    return 0 if all(v.passed for v in verdicts) else 1
