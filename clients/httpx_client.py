@@ -15,17 +15,16 @@ from clients.records import Attempt, ClientSettings
 
 async def get(client: httpx.AsyncClient, url: str, timeout: float) -> Answer:
     """One GET that never raises: failures come back as an `Answer` with an error kind."""
+    headers_in = False  # a failure after the headers arrived is a broken body, not a connection
     try:
-        response = await client.get(url, timeout=timeout)
-        return Answer(response.status_code, response.content, response.headers)
+        async with client.stream("GET", url, timeout=timeout) as response:
+            headers_in = True
+            body = await response.aread()
+            return Answer(response.status_code, body, response.headers)
     except httpx.TimeoutException:
         return Answer(None, error="timeout")
-    except (httpx.RemoteProtocolError, httpx.ReadError) as error:
-        # httpx reports a half-sent body as a protocol error; a reset as a read error.
-        kind = "payload" if "incomplete" in str(error).lower() else "connection"
-        return Answer(None, error=kind)
     except httpx.TransportError:
-        return Answer(None, error="connection")
+        return Answer(None, error="payload" if headers_in else "connection")
     except httpx.HTTPError as error:
         return Answer(None, error=type(error).__name__)
 

@@ -44,6 +44,8 @@ def parse_count(body: bytes, api: str) -> int:
             if api == "search"
             else document["TotalJobs"]
         )
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise TypeError(f"a count must be an integer or a string, got {value!r}")
         return int(value)
     except (ValueError, KeyError, TypeError) as error:
         raise Malformed(f"{type(error).__name__}: {error}") from None

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
 
 from clients.errors import ClientsError
-from clients.records import RunResult
+from clients.records import Attempt, RunResult, Usage
 from clients.summary import Summary, as_dict, speedups, summarize
 
 SCHEMA: Final = "asynchronicity.result"
@@ -40,7 +41,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
 
 
 def check_document(doc: Any, name: str = "<result>") -> dict[str, Any]:
-    """`doc` itself when it is a result this module can read, else a `ClientsError`."""
+    """`doc` itself when it is a compare result this module reads, else a `ClientsError`."""
     if not isinstance(doc, dict):
         raise ClientsError(f"{name}: not a result file (a JSON {type(doc).__name__})")
     if doc.get("schema") != SCHEMA:
@@ -50,6 +51,10 @@ def check_document(doc: Any, name: str = "<result>") -> dict[str, Any]:
     if isinstance(version, bool) or version not in VERSIONS:
         known = ", ".join(str(v) for v in VERSIONS)
         raise ClientsError(f"{name}: result version {version!r} is not supported (known: {known})")
+    kind = doc.get("kind", "compare")
+    if kind != "compare":
+        raise ClientsError(f"{name}: a {kind} result, not a compare result (a sweep keeps one "
+                           "per value under variants[i].result)")  # fmt: skip
     for key in REQUIRED:
         if key not in doc:
             raise ClientsError(f"{name}: missing key {key!r}")
@@ -59,11 +64,25 @@ def check_document(doc: Any, name: str = "<result>") -> dict[str, Any]:
     return doc
 
 
+def _known(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """`raw` without the keys `cls` does not know: additive schema changes keep version 1."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in raw.items() if k in names}
+
+
+def _run(raw: Mapping[str, Any]) -> RunResult:
+    """A run from its saved form, ignoring keys added after this reader was written."""
+    tidy = dict(raw)
+    tidy["usage"] = _known(Usage, raw["usage"])
+    tidy["attempts"] = [_known(Attempt, a) for a in raw["attempts"]]
+    return RunResult.from_dict(tidy)
+
+
 def _runs(doc: Mapping[str, Any], name: str) -> list[RunResult]:
     runs = []
     for index, raw in enumerate(doc["runs"]):
         try:
-            runs.append(RunResult.from_dict(raw))
+            runs.append(_run(raw))
         except KeyError as error:
             raise ClientsError(f"{name}: runs[{index}]: missing key {error}") from None
         except (TypeError, ValueError, AttributeError) as error:
@@ -138,6 +157,7 @@ def document(
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "version": VERSIONS[-1],
+        "kind": "compare",
         "created": "1970-01-01T00:00:00+00:00",
         "scenario": {"path": f"{name}.toml", "name": name, "description": "", "seed": 0,
                      "speed": 1.0, "repeat": 1,

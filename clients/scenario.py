@@ -197,6 +197,9 @@ def _workload(check: _Checker, value: Any, seed: int) -> Workload:
     for item in zips:
         if not isinstance(item, str) or not re.fullmatch(r"[0-9]{5}", item):
             raise check.fail("workload.zips", f"{item!r} is not a 5-digit zip string")
+    duplicate = next((z for i, z in enumerate(zips) if z in zips[:i]), None)
+    if duplicate is not None:  # a zip counts once in the talk's sum: ask for it once
+        raise check.fail("workload.zips", f"{duplicate!r} is listed twice")
     return Workload(tuple(zips), "list", api, per_page)
 
 
@@ -207,7 +210,7 @@ def _client(
     table = check.table(value, where)
     check.keys(table, where, CLIENT_KEYS)
     kind = table.get("kind", label)
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         key = f"{where}.kind" if "kind" in table else where
         raise check.fail(key, f"unknown client kind {kind!r}; kinds: {', '.join(KINDS)}")
     python = table.get("python")
@@ -244,7 +247,7 @@ def _sweep(check: _Checker, value: Any) -> Sweep:
     table = check.table(value, "sweep")
     check.keys(table, "sweep", ("setting", "values"))
     setting = table.get("setting")
-    if setting not in SWEEP_SETTINGS:
+    if not isinstance(setting, str) or setting not in SWEEP_SETTINGS:
         valid = ", ".join(SWEEP_SETTINGS)
         raise check.fail("sweep.setting", f"must be one of {valid}, got {setting!r}")
     values = table.get("values")

@@ -134,6 +134,13 @@ def _lanes_label(chunk: Sequence[int]) -> str:
     return f"lanes {chunk[0]}–{chunk[-1]} ({len(chunk)})"
 
 
+def _fit(label: str, width: int) -> str:
+    """`label` in at most `width` characters: "lanes 0–24 (25)", else "0–24 (25)", else cut."""
+    if len(label) > width:
+        label = label.removeprefix("lanes ").removeprefix("lane ")
+    return label[:width]
+
+
 def _kind(attempt: Attempt) -> Cell:
     if not attempt.ok:
         return Cell.FAILED
@@ -259,7 +266,7 @@ def timeline_renderable(runs: Sequence[RunResult], width: int, max_lanes: int = 
     for run, header, block in zip(runs, _headers(runs), rows, strict=True):
         lines.append(_header(run, header))
         for row in block:
-            label = Text(row.label[:label_width].ljust(label_width) + " ", style="cyan")
+            label = Text(_fit(row.label, label_width).ljust(label_width) + " ", style="cyan")
             lines.append(label + _bar(paint(row.attempts, scale)))
         lines.append(Text(""))
     lines.extend([*_axis(scale, label_width), *_legend(scale, width)])

@@ -166,9 +166,9 @@ class _Parser:
         if value == EVERY and every:
             return value
         if value not in self.clients:
-            allowed = (*self.clients, EVERY) if every else self.clients
-            raise self.fail(key, f"unknown client {value!r}{_guess(value, allowed)}; "
-                            f"clients: {', '.join(allowed)}")  # fmt: skip
+            names = ", ".join(self.clients) + (', or "*" for every client' if every else "")
+            raise self.fail(key, f"unknown client {value!r}{_guess(value, self.clients)}; "
+                            f"clients: {names}")  # fmt: skip
         return value
 
     def figure(self, value: Any, key: str) -> str:

@@ -36,9 +36,9 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
     try:
         with meter:
             attempts = run(zips, job["url"], settings, progress)
+            meter.client_peak = progress.peak_threads - 1  # not counting the meter's sampler
     except ClientUnavailable as why:
         return RunResult.without_figures(settings, f"skipped: {why}", environment.describe())
-        meter.client_peak = progress.peak_threads - 1  # not counting the meter's sampler
     assert meter.usage is not None
     usage = progress.usage or replace(meter.usage, mem=meter.usage.mem + progress.extra_rss)
     return RunResult(
@@ -52,7 +52,9 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
 
 
 def _loop_name(kind: str) -> str:
-    return {"asyncio": "asyncio", "uvloop": "uvloop"}.get(kind, "none")
+    loops = {"asyncio": "asyncio", "httpx": "asyncio", "uvloop": "uvloop",
+             "javascript": "node", "browser": "browser"}  # fmt: skip
+    return loops.get(kind, "none")
 
 
 def main() -> int:

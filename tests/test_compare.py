@@ -1,0 +1,324 @@
+"""`compare` end to end: real server, real worker subprocesses, the table and the saved JSON.
+
+The runs are tiny (ten zips at 10 ms); each run is a fresh worker process, so these are the
+slowest tests here — a handful of them, on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+import clients.compare
+from clients import cli
+from clients.compare import SCHEMA, SCHEMA_VERSION, Outcome, compare, render, save, to_document
+from clients.errors import ScenarioFileError
+from clients.records import Attempt, ClientSettings, RunResult, Usage
+from clients.scenario import Scenario, load
+from clients.server_control import ServerControl
+from clients.zipsets import MEMPY_2015
+from server.data import job_count
+
+ZIPS = list(MEMPY_2015[:10])
+SEED = 3
+EXPECTED = sum(job_count(SEED, z) for z in ZIPS)
+CLIENTS = ("blocking", "asyncio", "uvloop", "threaded")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def write_scenario(
+    tmp_path: Path,
+    clients_toml: str,
+    *,
+    server_toml: str = 'latency = { model = "fixed", value = 0.01 }',
+    repeat: int = 1,
+    name: str = "tiny",
+) -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(
+        f'name = "{name}"\ndescription = "ten zips"\nseed = {SEED}\nrepeat = {repeat}\n'
+        f"[workload]\nzips = {json.dumps(ZIPS)}\n"
+        f"[server]\n{server_toml}\n{clients_toml}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def saved_document(results: Path) -> dict[str, Any]:
+    files = list(results.glob("*.json"))
+    assert len(files) == 1, files
+    document: dict[str, Any] = json.loads(files[0].read_text(encoding="utf-8"))
+    return document
+
+
+def client_lines(text: str, name: str) -> list[str]:
+    return [line for line in text.splitlines() if line.lstrip().startswith(f"{name} ")]
+
+
+# --- end to end ---------------------------------------------------------------------------
+
+
+def test_compare_every_client(live_server: Any, tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, "".join(f"[clients.{c}]\n" for c in CLIENTS), repeat=2)
+    console = Console(record=True, width=200)
+    results = tmp_path / "results"
+
+    code = compare(load(path), live_server.url, console, results)
+
+    text = console.export_text()
+    assert code == 0, text
+    for name in CLIENTS:
+        (line,) = client_lines(text, name)
+        assert f"{EXPECTED} ✓" in line
+        assert "10/0/0" in line
+    assert "✗" not in text
+    assert "tiny: ten zips" in text
+    assert f"expected {EXPECTED}" in text
+    assert "saved " in text
+
+    document = saved_document(results)
+    assert document["schema"] == SCHEMA == "asynchronicity.result"
+    assert document["version"] == SCHEMA_VERSION == 1
+    assert document["scenario"]["name"] == "tiny"
+    assert document["scenario"]["path"] == str(path)
+    assert document["scenario"]["workload"]["zips"] == ZIPS
+    assert document["scenario"]["document"]["server"]["latency"]["value"] == 0.01
+    assert document["server"] == {"url": live_server.url, "embedded": False}
+    assert document["interrupted"] is False
+    assert document["expected_total"] == EXPECTED
+    assert document["preview"]["expected_total"] == EXPECTED
+    assert document["environment"]["python"]
+
+    runs = [RunResult.from_dict(raw) for raw in document["runs"]]
+    assert [r.client for r in runs] == [c for c in CLIENTS for _ in range(2)]
+    for run in runs:
+        assert run.total == EXPECTED
+        assert run.skipped is None
+        assert sorted(a.zip for a in run.attempts) == sorted(ZIPS)
+        assert all(a.ok and a.intended == pytest.approx(0.01) for a in run.attempts)
+        assert run.server_cpu is not None
+
+    summaries = {s["client"]: s for s in document["summaries"]}
+    assert list(summaries) == list(CLIENTS)
+    for summary in summaries.values():
+        assert summary["correct"] is True
+        assert summary["runs"] == 2
+        assert summary["totals"] == [EXPECTED, EXPECTED]
+        assert summary["speedup"] is not None
+    assert summaries["blocking"]["speedup"] == 1.0
+    assert summaries["blocking"]["concurrency"] == 1
+
+
+def test_compare_starts_an_embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nobody answers at the "default" URL, so compare must start its own server.
+    monkeypatch.setattr(clients.compare, "DEFAULT_URL", f"http://127.0.0.1:{free_port()}")
+    path = write_scenario(tmp_path, "[clients.blocking]\n[clients.uvloop]\n")
+    console = Console(record=True, width=200)
+
+    code = compare(load(path), None, console, tmp_path / "results")
+
+    text = console.export_text()
+    assert code == 0, text
+    for name in ("blocking", "uvloop"):
+        (line,) = client_lines(text, name)
+        assert f"{EXPECTED} ✓" in line
+    document = saved_document(tmp_path / "results")
+    assert document["server"]["embedded"] is True
+    url = document["server"]["url"]
+    assert url.startswith("http://127.0.0.1:") and url != clients.compare.DEFAULT_URL
+    assert [run["total"] for run in document["runs"]] == [EXPECTED, EXPECTED]
+    control = ServerControl(url)
+    try:
+        assert not control.healthy(timeout=1.0)  # the embedded server was stopped
+    finally:
+        control.close()
+
+
+def test_compare_exits_1_when_a_client_falls_short(live_server: Any, tmp_path: Path) -> None:
+    path = write_scenario(
+        tmp_path,
+        "[clients.asyncio]\nretries = 10\nbackoff = 0.001\n"
+        "[clients.asyncio-no-retry]\nkind = 'asyncio'\nretries = 0\n",
+        server_toml='latency = { model = "fixed", value = 0.002 }\nfaults = { error_500 = 0.5 }',
+    )
+    console = Console(record=True, width=200)
+
+    code = compare(load(path), live_server.url, console, tmp_path / "results")
+
+    text = console.export_text()
+    assert code == 1, text
+    (retrying,) = client_lines(text, "asyncio")
+    assert f"{EXPECTED} ✓" in retrying
+    (no_retry,) = client_lines(text, "asyncio-no-retry")
+    assert "✗" in no_retry
+    assert f"want {EXPECTED}" in text
+    summaries = {s["client"]: s for s in saved_document(tmp_path / "results")["summaries"]}
+    assert summaries["asyncio"]["correct"] is True
+    assert summaries["asyncio"]["counts"]["retried"] > 0
+    assert summaries["asyncio-no-retry"]["correct"] is False
+    assert summaries["asyncio-no-retry"]["counts"]["failed"] > 0
+    assert summaries["asyncio-no-retry"]["totals"][0] < EXPECTED
+
+
+def test_cli_unreachable_url_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_scenario(tmp_path, "[clients.asyncio]\n")
+    url = f"http://127.0.0.1:{free_port()}"
+    results = tmp_path / "results"
+
+    code = cli.main(["compare", str(path), "--url", url, "--results", str(results)])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == f"error: --url {url}: no fake server answers there\n"
+    assert captured.out == ""
+    assert not results.exists()
+
+
+def test_cli_invalid_server_section_is_one_line(
+    live_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_scenario(
+        tmp_path, "[clients.asyncio]\n", server_toml='latency = { model = "gamma", shape = 2 }'
+    )
+    results = tmp_path / "results"
+
+    code = cli.main(["compare", str(path), "--url", live_server.url, "--results", str(results)])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err == (
+        f"error: {path}: server.latency.model: must be one of fixed, uniform, normal, "
+        "lognormal, percentiles, mixture, got 'gamma'\n"
+    )
+    assert "Traceback" not in captured.err
+    assert not results.exists()
+
+
+def test_compare_raises_scenario_file_error_for_a_rejected_server_section(
+    live_server: Any, tmp_path: Path
+) -> None:
+    path = write_scenario(
+        tmp_path, "[clients.asyncio]\n", server_toml="faults = { error_500 = 0.7, reset = 0.7 }"
+    )
+    with pytest.raises(ScenarioFileError) as caught:
+        compare(load(path), live_server.url, Console(record=True), tmp_path / "results")
+    assert caught.value.path == str(path)
+    assert caught.value.key == "server.faults"
+    assert str(caught.value) == (f"{path}: server.faults: fault rates add up to 1.4, more than 1")
+
+
+def test_compare_skips_a_client_whose_interpreter_is_missing(
+    live_server: Any, tmp_path: Path
+) -> None:
+    path = write_scenario(
+        tmp_path, "[clients.blocking]\npython = '/no/such/python3'\n[clients.asyncio]\n"
+    )
+    console = Console(record=True, width=200)
+
+    code = compare(load(path), live_server.url, console, tmp_path / "results")
+
+    text = console.export_text()
+    assert code == 0, text  # a skipped row does not fail the comparison
+    assert "skipped: interpreter /no/such/python3 not found" in text
+    (line,) = client_lines(text, "asyncio")
+    assert f"{EXPECTED} ✓" in line
+    runs = saved_document(tmp_path / "results")["runs"]
+    assert [(r["client"], r["skipped"]) for r in runs] == [
+        ("blocking", "skipped: interpreter /no/such/python3 not found"),
+        ("asyncio", None),
+    ]
+
+
+# --- render, to_document and save on hand-made outcomes -----------------------------------
+
+
+def scenario(tmp_path: Path) -> Scenario:
+    return load(write_scenario(tmp_path, "[clients.blocking]\n[clients.asyncio]\n"))
+
+
+def hand_run(
+    kind: str, wall: float, total: int = EXPECTED, skipped: str | None = None
+) -> RunResult:
+    attempts = tuple(
+        Attempt(z, 0, 0.0, 0.02, status=200, jobs=job_count(SEED, z), intended=0.01, queue=0.0)
+        for z in ZIPS
+    )
+    return RunResult(
+        client=kind,
+        settings=ClientSettings(kind=kind),
+        total=total,
+        usage=Usage(mem=0, utime=0.01, stime=0.0, time=wall),
+        attempts=attempts if skipped is None else (),
+        skipped=skipped,
+    )
+
+
+def outcome_of(tmp_path: Path, *runs: RunResult, **kw: Any) -> Outcome:
+    preview = {"expected_total": EXPECTED, "makespans": {"1": 0.1, "0": 0.01}}
+    return Outcome(scenario(tmp_path), preview=preview, runs=list(runs), **kw)
+
+
+def test_render_wide_and_narrow(tmp_path: Path) -> None:
+    outcome = outcome_of(tmp_path, hand_run("blocking", 0.2), hand_run("asyncio", 0.02))
+    wide = Console(record=True, width=200)
+    assert render(outcome, wide) == 0
+    text = wide.export_text()
+    assert "figure" not in text
+    assert f"{EXPECTED} ✓" in client_lines(text, "asyncio")[0]
+    assert "10.0×" in client_lines(text, "asyncio")[0]
+
+    narrow = Console(record=True, width=80)
+    assert render(outcome, narrow) == 0
+    text = narrow.export_text()
+    header = next(line for line in text.splitlines() if "figure" in line)
+    assert "blocking" in header and "asyncio" in header
+    assert text.count(f"{EXPECTED} ✓") == 2
+
+
+def test_render_exit_codes(tmp_path: Path) -> None:
+    console = Console(record=True, width=200)
+    short = outcome_of(tmp_path, hand_run("blocking", 0.2), hand_run("asyncio", 0.02, total=1))
+    assert render(short, console) == 1
+    failed = outcome_of(
+        tmp_path, hand_run("blocking", 0.2), hand_run("asyncio", 0, skipped="failed: killed")
+    )
+    assert render(failed, console) == 1
+    skipped = outcome_of(
+        tmp_path, hand_run("blocking", 0.2), hand_run("asyncio", 0, skipped="skipped: no node")
+    )
+    assert render(skipped, console) == 0
+    assert render(outcome_of(tmp_path), console) == 1  # nothing ran
+    interrupted = outcome_of(tmp_path, hand_run("blocking", 0.2), interrupted=True)
+    assert render(interrupted, console) == 130
+    assert "(interrupted: partial results)" in console.export_text()
+
+
+def test_to_document_and_save(tmp_path: Path) -> None:
+    outcome = outcome_of(tmp_path, hand_run("blocking", 0.2), hand_run("asyncio", 0.02))
+    document = to_document(outcome)
+    assert (document["schema"], document["version"]) == ("asynchronicity.result", 1)
+    assert document["expected_total"] == EXPECTED
+    assert [s["speedup"] for s in document["summaries"]] == pytest.approx([1.0, 10.0])
+    assert [s["efficiency"] for s in document["summaries"]] == pytest.approx([0.5, 0.5])
+    assert len(document["runs"]) == 2
+    json.dumps(document)  # JSON-ready throughout
+
+    first = save(outcome, tmp_path / "out")
+    second = save(outcome, tmp_path / "out")
+    assert first != second and first.exists() and second.exists()
+    assert first.name.startswith("tiny-") and first.suffix == ".json"
+    assert json.loads(first.read_text())["runs"] == document["runs"]
