@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,7 +102,12 @@ def command_compare(args: argparse.Namespace) -> int:
     from clients.compare import compare
 
     loaded = scenario.load(args.scenario)
+    signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
     return compare(loaded, args.url, Console(), args.results)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
