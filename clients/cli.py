@@ -43,6 +43,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("results"),
         help="directory for the JSON result (default results/)",
     )
+    compare.add_argument(
+        "--timeline", action="store_true", help="draw each client's requests on a shared time axis"
+    )
+
+    timeline = commands.add_parser("timeline", help="draw a saved result's requests over time")
+    timeline.add_argument("result", type=Path)
+    timeline.add_argument("--svg", type=Path, help="also write the timeline as SVG here")
+    timeline.add_argument("--max-lanes", type=int, default=40, help="rows per client at most")
+
+    export = commands.add_parser("export", help="render a saved result to .md .csv .svg .html")
+    export.add_argument("result", type=Path)
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="the file to write; its suffix picks the format",
+    )
+
+    diff = commands.add_parser("diff", help="compare two saved results, figure by figure")
+    diff.add_argument("a", type=Path)
+    diff.add_argument("b", type=Path)
 
     primer = commands.add_parser(
         "primer", help="the talk's primers: generators [--size N], loop [--delay S]",
@@ -103,7 +125,55 @@ def command_compare(args: argparse.Namespace) -> int:
 
     loaded = scenario.load(args.scenario)
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
-    return compare(loaded, args.url, Console(), args.results)
+    return compare(loaded, args.url, Console(), args.results, timeline=args.timeline)
+
+
+def command_timeline(args: argparse.Namespace) -> int:
+    """Draw a saved result's timeline (and write it as SVG when asked)."""
+    from rich.console import Console
+
+    from clients.resultfile import load_result, runs_of
+    from clients.timeline import representative_runs, timeline_renderable, timeline_svg
+
+    if args.max_lanes < 1:
+        raise ClientsError(f"--max-lanes: must be >= 1, got {args.max_lanes}")
+    runs = representative_runs(runs_of(load_result(args.result)))
+    console = Console()
+    console.print(timeline_renderable(runs, console.width, args.max_lanes))
+    if args.svg is not None:
+        svg = timeline_svg(runs, max_lanes=args.max_lanes, title=args.result.stem)
+        _write(args.svg, svg)
+        console.print(f"wrote {args.svg}")
+    return 0
+
+
+def command_export(args: argparse.Namespace) -> int:
+    """Render a saved result to the format its output suffix names."""
+    from clients.exports import export
+    from clients.resultfile import load_result
+
+    export(load_result(args.result), args.output)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def command_diff(args: argparse.Namespace) -> int:
+    """Per client and figure, what changed from A to B, and whether the change is clear."""
+    from rich.console import Console
+
+    from clients.diff import diff, diff_table
+    from clients.resultfile import load_result
+
+    changes = diff(load_result(args.a), load_result(args.b))
+    Console().print(diff_table(changes, f"{args.a.name} → {args.b.name}"))
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -120,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return worker_main()
         if args.command == "run":
             return command_run(args)
+        commands = {"timeline": command_timeline, "export": command_export, "diff": command_diff}
+        if args.command in commands:
+            return commands[args.command](args)
         if args.command == "primer":
             from clients.primers.runner import main as primer_main
 

@@ -29,6 +29,8 @@ from clients.records import ClientSettings, RunResult
 from clients.scenario import Scenario
 from clients.server_control import EmbeddedServer, ScenarioRejected, ServerControl
 from clients.summary import Summary, as_dict, exit_code, speedups, summarize
+from clients.timeline import representative_runs, timeline_renderable
+from clients.verdicts import check, verdict_exit_code, verdict_panel
 
 SCHEMA = "asynchronicity.result"
 SCHEMA_VERSION = 1
@@ -46,6 +48,7 @@ class Outcome:
     embedded: bool = False
     interrupted: bool = False
     saved: Path | None = None
+    timeline: bool = False
 
     @property
     def expected(self) -> int | None:
@@ -183,6 +186,10 @@ def to_document(outcome: Outcome) -> dict[str, Any]:
         "expected_total": outcome.expected,
         "preview": outcome.preview,
         "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
+        "verdicts": [
+            {"text": v.text, "passed": v.passed, "detail": v.detail}
+            for v in check(scenario.expect, summaries, ups)
+        ],
         "runs": [run.to_dict() for run in outcome.runs],
     }
 
@@ -232,11 +239,18 @@ def render(outcome: Outcome, console: Console) -> int:
     if report.natural_width(console, table) > console.width:  # too wide: a column per client
         table = report.report_table(*args, transpose=True)
     console.print(table)
+    if outcome.timeline and outcome.runs:
+        runs = representative_runs(outcome.runs)
+        console.print(timeline_renderable(runs, console.width, max_lanes=12))
+    verdicts = check(scenario.expect, summaries, speedups(summaries)) if scenario.expect else []
+    if verdicts:
+        console.print(verdict_panel(verdicts))
     if outcome.saved is not None:
         console.print(f"saved {outcome.saved}")
     if outcome.interrupted:
         return 130
-    return exit_code(summaries) if summaries else 1
+    code = exit_code(summaries) if summaries else 1
+    return max(code, verdict_exit_code(verdicts)) if verdicts else code
 
 
 def execute(control: ServerControl, outcome: Outcome, console: Console, embedded: bool) -> None:
@@ -247,14 +261,19 @@ def execute(control: ServerControl, outcome: Outcome, console: Console, embedded
 
 
 def compare(
-    scenario: Scenario, url: str | None, console: Console, results_dir: Path = Path("results")
+    scenario: Scenario,
+    url: str | None,
+    console: Console,
+    results_dir: Path = Path("results"),
+    *,
+    timeline: bool = False,
 ) -> int:
     """The whole flow: server, scenario, preview, runs, table, JSON; Ctrl-C keeps what finished."""
     if scenario.sweep is not None:
         from clients.sweeping import compare_sweep
 
         return compare_sweep(scenario, url, console, results_dir)
-    outcome = Outcome(scenario)
+    outcome = Outcome(scenario, timeline=timeline)
     try:
         with server_for(url) as (control, embedded):
             execute(control, outcome, console, embedded)

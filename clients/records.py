@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SEQUENTIAL = frozenset({"blocking"})
 
@@ -51,8 +53,7 @@ class ClientSettings:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ClientSettings:
         """The inverse of `to_dict`, ignoring keys it does not know."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in names})
+        return known(cls, raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +148,15 @@ class RunResult:
             client=raw["client"],
             settings=ClientSettings.from_dict(raw["settings"]),
             total=int(raw["total"]),
-            usage=Usage(**raw["usage"]),
-            attempts=tuple(Attempt(**a) for a in raw["attempts"]),
+            usage=known(Usage, raw["usage"]),
+            attempts=tuple(known(Attempt, a) for a in raw["attempts"]),
             environment=dict(raw.get("environment") or {}),
             server_cpu=raw.get("server_cpu"),
             skipped=raw.get("skipped"),
         )
+
+
+def known(cls: type[T], raw: dict[str, Any]) -> T:
+    """`cls(**raw)` with the keys `cls` does not have dropped: additive schema changes load."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in raw.items() if k in names})

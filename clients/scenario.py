@@ -19,6 +19,7 @@ from clients import zipsets
 from clients.errors import ScenarioFileError
 from clients.records import ClientSettings
 from clients.registry import KINDS
+from clients.verdicts import Expectation, parse_expectations
 
 TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
@@ -70,6 +71,7 @@ class Scenario:
     clients: tuple[ClientSettings, ...]
     raw: Mapping[str, Any] = field(default_factory=dict)
     sweep: Sweep | None = None
+    expect: tuple[Expectation, ...] = ()
 
     def server_document(self) -> dict[str, Any]:
         """What compare sends to `PUT /__admin/scenario`."""
@@ -166,6 +168,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         clients=clients,
         raw=document,
         sweep=_sweep(check, document["sweep"]) if "sweep" in document else None,
+        expect=_expect(document.get("expect", []), clients, path),
     )
 
 
@@ -241,6 +244,12 @@ def _client(
         python=None if python is None else check.string(python, f"{where}.python"),
         node=None if "node" not in table else check.string(table["node"], f"{where}.node"),
     )
+
+
+def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[Expectation, ...]:
+    if not isinstance(raw, list):
+        raise ScenarioFileError(path, "expect", "must be a list of [[expect]] tables")
+    return parse_expectations(raw, [c.name for c in clients], path)
 
 
 def _sweep(check: _Checker, value: Any) -> Sweep:

@@ -56,9 +56,12 @@ class Figure:
         if value is None:
             return "–"
         formats: dict[str, Callable[[float], str]] = {
-            "s": report.seconds, "bytes": lambda v: report.size(int(v)),
-            "count": lambda v: f"{v:g}", "share": report.percent, "times": report.ratio,
-        }  # fmt: skip
+            "s": report.seconds,
+            "bytes": lambda v: report.size(int(v)),
+            "count": lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:g}",
+            "share": report.percent,
+            "times": report.ratio,
+        }
         return formats[self.unit](value)
 
 
@@ -187,10 +190,11 @@ class _Parser:
                             f"{low:g}, got {value!r}")  # fmt: skip
         return float(value)
 
-    def optional(self, table: Mapping[str, Any], where: str, key: str, low: float) -> float | None:
+    def times(self, table: Mapping[str, Any], where: str, key: str) -> float | None:
+        """An optional factor > 0."""
         if key not in table:
             return None
-        return self.number(table[key], f"{where}.{key}", low, open_low=low > 0)
+        return self.number(table[key], f"{where}.{key}", 0.0, open_low=True)
 
 
 def _guess(value: str, allowed: Sequence[str]) -> str:
@@ -245,8 +249,8 @@ def _relative(check: _Parser, table: Mapping[str, Any], where: str) -> Relative:
     )
     if of == client:
         raise check.fail(f"{where}.of", f"must name another client than {client!r}")
-    at_most = check.optional(table, where, "at_most_times", 0.0)
-    at_least = check.optional(table, where, "at_least_times", 0.0)
+    at_most = check.times(table, where, "at_most_times")
+    at_least = check.times(table, where, "at_least_times")
     if at_most is None and at_least is None:
         raise check.fail(f"{where}.at_most_times", "is required: give at_most_times = N, "
                          "at_least_times = N, or both")  # fmt: skip

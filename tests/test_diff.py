@@ -1,0 +1,155 @@
+"""Diffs of constructed results: clear changes, overlapping repeats, added and removed clients."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from clients import diff, resultfile
+from clients.diff import UNCLEAR, Change
+from clients.records import Attempt, ClientSettings, RunResult, Usage
+
+
+def run(
+    client: str,
+    wall: float,
+    cpu: float = 0.1,
+    mem: int = 1024,
+    latency: float = 0.1,
+    failed: int = 0,
+    kind: str = "asyncio",
+) -> RunResult:
+    """Ten zips answered in `latency` seconds, the last `failed` of them given up on."""
+    attempts = tuple(
+        Attempt(f"{i:05}", 0, 0.0, latency, status=200, jobs=1, lane=i)
+        if i < 10 - failed
+        else Attempt(f"{i:05}", 0, 0.0, latency, error="timeout", lane=i)
+        for i in range(10)
+    )
+    usage = Usage(mem=mem, utime=cpu, stime=0.0, time=wall)
+    settings = ClientSettings(kind=kind, label="" if client == kind else client)
+    return RunResult(client, settings, 10 - failed, usage, attempts)
+
+
+def result(*runs: RunResult) -> dict[str, Any]:
+    """A saved result holding `runs`."""
+    return resultfile.document(runs, expected=10)
+
+
+def by_figure(changes: Sequence[Change], client: str) -> dict[str, Change]:
+    """One client's changes by figure name."""
+    return {c.figure: c for c in changes if c.client == client}
+
+
+def test_a_clear_improvement() -> None:
+    before = result(run("asyncio", wall=2.0, cpu=0.2, mem=4096, latency=0.2, failed=2))
+    after = result(run("asyncio", wall=1.0, cpu=0.1, mem=2048, latency=0.1, failed=0))
+    changes = by_figure(diff.diff(before, after), "asyncio")
+    assert list(changes) == ["wall", "cpu", "cpu_per_request", "mem", "p50", "p99", "failed"]
+    assert changes["wall"] == Change("asyncio", "wall", 2.0, 1.0, -0.5, "faster", "s")
+    assert changes["p99"].verdict == "faster"
+    assert changes["cpu"].verdict == "less" and changes["cpu"].relative == pytest.approx(-0.5)
+    assert changes["mem"].verdict == "less" and changes["mem"].unit == "bytes"
+    assert (changes["failed"].a, changes["failed"].b, changes["failed"].verdict) == (2, 0, "less")
+    assert all(c.better is True for c in changes.values())
+    assert not diff.has_regression(list(changes.values()))
+
+
+def test_a_clear_regression() -> None:
+    before = result(run("threaded", wall=1.0, cpu=0.1, failed=0, kind="threaded"))
+    after = result(run("threaded", wall=1.5, cpu=0.3, failed=3, kind="threaded"))
+    changes = diff.diff(before, after)
+    figures = by_figure(changes, "threaded")
+    assert figures["wall"].verdict == "slower"
+    assert figures["wall"].relative == pytest.approx(0.5)
+    assert figures["cpu"].verdict == "more"
+    assert figures["failed"].verdict == "more"
+    assert figures["failed"].better is False
+    assert diff.has_regression(changes)
+
+
+def test_a_single_run_within_five_percent_is_no_clear_difference() -> None:
+    before, after = result(run("asyncio", wall=1.00)), result(run("asyncio", wall=1.04))
+    figures = by_figure(diff.diff(before, after), "asyncio")
+    assert figures["wall"].verdict == UNCLEAR
+    assert figures["wall"].relative == pytest.approx(0.04)
+    assert figures["wall"].better is None
+    beyond = by_figure(diff.diff(before, result(run("asyncio", wall=1.06))), "asyncio")
+    assert beyond["wall"].verdict == "slower"
+
+
+def test_overlapping_repeats_are_no_clear_difference() -> None:
+    before = result(*(run("asyncio", wall=w) for w in (1.0, 1.5, 2.0)))
+    after = result(*(run("asyncio", wall=w) for w in (1.8, 2.5, 3.0)))
+    wall = by_figure(diff.diff(before, after), "asyncio")["wall"]
+    assert (wall.a, wall.b) == (1.5, 2.5)  # the medians: 67 % apart, yet the ranges overlap
+    assert wall.verdict == UNCLEAR
+
+
+def test_separate_repeats_are_clear_even_when_close() -> None:
+    before = result(*(run("asyncio", wall=w) for w in (1.00, 1.01, 1.02)))
+    after = result(*(run("asyncio", wall=w) for w in (1.03, 1.04, 1.05)))
+    assert by_figure(diff.diff(before, after), "asyncio")["wall"].verdict == "slower"
+
+
+def test_repeats_on_one_side_only_compare_by_range() -> None:
+    before = result(*(run("asyncio", wall=w) for w in (1.0, 2.0)))
+    inside, outside = result(run("asyncio", wall=1.9)), result(run("asyncio", wall=2.1))
+    assert by_figure(diff.diff(before, inside), "asyncio")["wall"].verdict == UNCLEAR
+    assert by_figure(diff.diff(before, outside), "asyncio")["wall"].verdict == "slower"
+
+
+def test_zero_to_something_has_no_relative_change() -> None:
+    before, after = result(run("asyncio", 1.0, failed=0)), result(run("asyncio", 1.0, failed=1))
+    failed = by_figure(diff.diff(before, after), "asyncio")["failed"]
+    assert (failed.a, failed.b, failed.relative, failed.verdict) == (0, 1, None, "more")
+    same = by_figure(diff.diff(before, before), "asyncio")["failed"]
+    assert (same.relative, same.verdict) == (0.0, UNCLEAR)
+
+
+def test_clients_on_one_side_are_added_or_removed() -> None:
+    before = result(run("blocking", 10.0, kind="blocking"), run("threaded", 1.0, kind="threaded"))
+    after = result(run("blocking", 10.0, kind="blocking"), run("uvloop", 1.0, kind="uvloop"))
+    changes = diff.diff(before, after)
+    one_sided = [(c.client, c.verdict) for c in changes if c.figure == ""]
+    assert one_sided == [("threaded", "removed"), ("uvloop", "added")]
+    assert [c.client for c in changes].count("blocking") == len(diff.FIGURES)
+
+
+def test_a_skipped_client_is_not_compared() -> None:
+    skipped = RunResult.without_figures(ClientSettings(kind="javascript"), "skipped: no node")
+    before = result(run("javascript", 1.0, kind="javascript"))
+    changes = diff.diff(before, result(skipped))
+    assert changes == [
+        Change("javascript", "", None, None, None, "not compared", note="B: skipped: no node")
+    ]
+
+
+def test_the_table_shows_values_changes_and_coloured_verdicts() -> None:
+    before = result(run("asyncio", 2.0, mem=2 * 1024**2), run("old", 1.0))
+    after = result(run("asyncio", 1.0, mem=2 * 1024**2, failed=1), run("new", 1.0))
+    table = diff.diff_table(diff.diff(before, after), "A → B")
+    console = Console(record=True, width=100, file=io.StringIO(), color_system="truecolor")
+    console.print(table)
+    text = console.export_text(clear=False)
+    assert "A → B" in text
+    wall = next(line for line in text.splitlines() if " wall " in line)
+    assert wall.split() == ["asyncio", "wall", "2.00", "s", "1.00", "s", "−50.0%", "faster"]
+    mem = next(line for line in text.splitlines() if "peak RSS growth" in line)
+    assert "2.0 MiB" in mem and UNCLEAR in mem
+    failed = next(line for line in text.splitlines() if "failed zips" in line)
+    assert failed.split() == ["failed", "zips", "0", "1", "from", "0", "more"]
+    assert "removed" in text and "added" in text
+    styled = console.export_html(inline_styles=True)
+    assert "faster" in styled and "#008000" in styled  # green
+    assert len(list(table.columns[-1].cells)) == len(diff.FIGURES) + 2
+
+
+def test_relative_change() -> None:
+    assert diff.relative_change(2.0, 1.0) == -0.5
+    assert diff.relative_change(0.0, 0.0) == 0.0
+    assert diff.relative_change(0.0, 1.0) is None
