@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from server import envelopes
 from server.config import ROUTES, parse_config
@@ -33,14 +32,6 @@ def is_loopback(remote: str | None) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped  # a dual-stack socket shows 127.0.0.1 as ::ffff:127.0.0.1
     return address is not None and address.is_loopback
-
-
-@web.middleware
-async def loopback_only(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse `/__admin/*` to any peer not on loopback."""
-    if request.path.startswith("/__admin") and not is_loopback(request.remote):
-        return json_error(403, f"admin routes answer loopback peers only, not {request.remote}")
-    return await handler(request)
 
 
 async def get_scenario(request: web.Request) -> web.Response:

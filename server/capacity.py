@@ -29,10 +29,16 @@ class CapacityGate:
         """How many requests are waiting for a worker."""
         return len(self._waiters)
 
-    async def acquire(self) -> float:
-        """Wait for a worker and return the seconds spent queued; raise QueueFull if no room."""
+    def try_acquire(self) -> bool:
+        """Take a worker if one is free right now and nobody is queued before us."""
         if self.busy < self.workers and not self._waiters:
             self.busy += 1
+            return True
+        return False
+
+    async def acquire(self) -> float:
+        """Wait for a worker and return the seconds spent queued; raise QueueFull if no room."""
+        if self.try_acquire():
             return 0.0
         if len(self._waiters) >= self.queue:
             raise QueueFull

@@ -20,15 +20,33 @@ from server.capacity import QueueFull
 from server.config import RateLimit
 from server.errors import BadParameter
 from server.faults import Fault
-from server.params import route_zip
+from server.params import PageQuery, parse_jobs_query, parse_search_query
 from server.plan import Plan, plan_request
 from server.responses import json_error
 from server.state import STATE, State
 from server.stats import Timing
 
 API_ROUTES: Final = {"/api/jobs": "jobs", "/api/search": "search", "/api/Search": "search"}
+PAGE_QUERY: Final = web.RequestKey("page_query", PageQuery)  # parsed once, read by the handler
+PARSERS: Final = {"jobs": parse_jobs_query, "search": parse_search_query}
+STATUS_TEXT: Final = {200: "200", 400: "400", 401: "401"}  # skips a str() on the hot path
 HANG_POLL: Final = 0.05  # how often a hanging request checks whether its client gave up
 SLOW_TICK: Final = 0.05  # a slow body is written in slices this far apart
+
+
+_PARSED: dict[tuple[str, str], PageQuery] = {}  # a client asks the same few URLs again and again
+
+
+def _parsed(route: str, query_string: str, request: web.Request) -> PageQuery:
+    """The page a query asks for, parsed once per distinct query string (bounded cache)."""
+    key = (route, query_string)
+    found = _PARSED.get(key)
+    if found is None:
+        found = PARSERS[route](request.query)
+        if len(_PARSED) >= 65_536:
+            _PARSED.clear()  # cheaper than LRU bookkeeping on every hit
+        _PARSED[key] = found
+    return found
 
 
 def client_key(request: web.Request, limit: RateLimit) -> str:
@@ -51,7 +69,7 @@ async def sleep_until(state: State, deadline: float) -> None:
 async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Apply the active scenario to API requests; pass every other route straight through."""
     route = API_ROUTES.get(request.path)
-    if route is None:
+    if route is None or request.match_info.http_exception is not None:  # e.g. 405: let it say so
         return await handler(request)
     state = request.app[STATE]
     config = state.config
@@ -64,21 +82,43 @@ async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
             response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
             response.headers["Retry-After-Ms"] = str(math.ceil(wait * 1000))
             return response
-    zip_code = route_zip(request.path, request.query)
     try:
-        if zip_code is None:  # the handler answers 400 and names the parameter
-            answer = await handler(request)
-            state.stats.record(route, str(answer.status), None, None)
-            return answer
-        plan = plan_request(config, route, zip_code, state.next_attempt(route, zip_code))
-        state.stats.in_flight += 1
-        try:
-            return await _serve(request, handler, state, route, plan, arrival)
-        finally:
-            state.stats.in_flight -= 1
+        query = _parsed(route, request.query_string, request)  # the handler reads it back
     except BadParameter:
         state.stats.record(route, "400", None, None)
         raise
+    request[PAGE_QUERY] = query
+    zip_code = query.zip_code
+    plan = plan_request(config, route, zip_code, state.next_attempt(route, zip_code))
+    stats = state.stats
+    stats.in_flight += 1
+    try:
+        if plan.delay <= 0.0 and plan.fault is None:
+            return await _serve_now(request, handler, state, route, arrival)
+        return await _serve(request, handler, state, route, plan, arrival)
+    finally:
+        stats.in_flight -= 1
+
+
+async def _serve_now(
+    request: web.Request, handler: Handler, state: State, route: str, arrival: float
+) -> web.StreamResponse:
+    """The common path — nothing to wait for, nothing to break — kept short, as it is hot."""
+    gate = state.gate
+    if gate is not None and not gate.try_acquire():
+        plan = Plan(0.0, None)
+        return await _serve(request, handler, state, route, plan, arrival)  # queue, or 503
+    try:
+        timing = Timing(0.0, 0.0, state.clock() - arrival)
+        answer = await handler(request)
+        answer.headers["Server-Timing"] = timing.header()
+        state.stats.record(
+            route, STATUS_TEXT.get(answer.status) or str(answer.status), timing, None
+        )
+        return answer
+    finally:
+        if gate is not None:
+            gate.release()
 
 
 async def _serve(
@@ -130,7 +170,7 @@ async def _deliver(
     else:
         response = await handler(request)
     response.headers["Server-Timing"] = timing.header()
-    state.stats.record(route, str(response.status), timing, fault_name)
+    state.stats.record(route, str(response.status), timing, fault_name)  # after any fault
     broken = fault in (Fault.TRUNCATE, Fault.MALFORMED, Fault.SLOW_BODY)
     if broken and fault and isinstance(response, web.Response) and response.status == 200:
         return await _broken_body(request, state, response, fault, plan.slow_bps)

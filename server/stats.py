@@ -23,39 +23,54 @@ def percentile(ordered: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-class Series:
-    """A bounded sample of one timing, in seconds."""
+def summarize_ms(values: list[float], count: int) -> dict[str, float]:
+    """Count, mean, max and the usual quantiles of `values` (seconds), in milliseconds."""
+    ordered = sorted(values)
+    result = {
+        "count": float(count),
+        "mean_ms": 1000 * sum(ordered) / len(ordered) if ordered else 0.0,
+        "max_ms": 1000 * ordered[-1] if ordered else 0.0,
+    }
+    for q in QUANTILES:
+        result[f"p{q * 100:g}_ms"] = 1000 * percentile(ordered, q)
+    return result
+
+
+class TimingLog:
+    """Every served request's (intended, queue, actual) — a uniform sample past MAX_SAMPLES.
+
+    One append per request: the percentiles are worked out only when someone asks.
+    """
 
     def __init__(self) -> None:
         self.count = 0
-        self.total = 0.0
-        self.maximum = 0.0
-        self._values = array("d")
+        self._intended = array("d")
+        self._queue = array("d")
+        self._actual = array("d")
         self._reservoir = random.Random(0)  # a private stream: sampling, not a request draw
 
-    def add(self, value: float) -> None:
-        """Record one value."""
+    def add(self, intended: float, queue: float, actual: float) -> None:
+        """Record one request's timings."""
         self.count += 1
-        self.total += value
-        self.maximum = max(self.maximum, value)
-        if len(self._values) < MAX_SAMPLES:
-            self._values.append(value)
-        else:
-            slot = self._reservoir.randrange(self.count)
-            if slot < MAX_SAMPLES:
-                self._values[slot] = value
+        if len(self._actual) < MAX_SAMPLES:
+            self._intended.append(intended)
+            self._queue.append(queue)
+            self._actual.append(actual)
+            return
+        slot = self._reservoir.randrange(self.count)
+        if slot < MAX_SAMPLES:
+            self._intended[slot], self._queue[slot], self._actual[slot] = intended, queue, actual
 
-    def summary(self) -> dict[str, float]:
-        """Count, mean, max and the usual quantiles, in milliseconds."""
-        ordered = sorted(self._values)
-        result = {
-            "count": float(self.count),
-            "mean_ms": 1000 * self.total / self.count if self.count else 0.0,
-            "max_ms": 1000 * self.maximum,
+    def summaries(self) -> dict[str, dict[str, float]]:
+        """Intended delay, actual delay, overshoot (actual − intended) and queue wait."""
+        intended, actual = list(self._intended), list(self._actual)
+        overshoot = [a - i for a, i in zip(actual, intended, strict=True)]
+        return {
+            "intended": summarize_ms(intended, self.count),
+            "actual": summarize_ms(actual, self.count),
+            "overshoot": summarize_ms(overshoot, self.count),
+            "queue_wait": summarize_ms(list(self._queue), self.count),
         }
-        for q in QUANTILES:
-            result[f"p{q * 100:g}_ms"] = 1000 * percentile(ordered, q)
-        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +103,7 @@ class Stats:
         self.faults: Counter[str] = Counter()
         self.in_flight = 0
         self.queued = 0
-        self.intended = Series()
-        self.actual = Series()
-        self.overshoot = Series()
-        self.queue_wait = Series()
+        self.timings = TimingLog()
         self._cpu_start = _cpu_times()
 
     def record(self, route: str, status: str, timing: Timing | None, fault: str | None) -> None:
@@ -101,10 +113,7 @@ class Stats:
         if fault:
             self.faults[fault] += 1
         if timing is not None:
-            self.intended.add(timing.intended)
-            self.actual.add(timing.actual)
-            self.overshoot.add(timing.overshoot)
-            self.queue_wait.add(timing.queue)
+            self.timings.add(timing.intended, timing.queue, timing.actual)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, as a JSON-ready dict."""
@@ -119,10 +128,7 @@ class Stats:
             "faults": dict(self.faults),
             "in_flight": self.in_flight,
             "queued": self.queued,
-            "intended": self.intended.summary(),
-            "actual": self.actual.summary(),
-            "overshoot": self.overshoot.summary(),
-            "queue_wait": self.queue_wait.summary(),
+            **self.timings.summaries(),
             "cpu": {
                 "user_s": user - start_user,
                 "system_s": system - start_system,

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
 from server import admin
-from server.app import create_app
+from server.app import create_app, guard
 from server.config import ServerConfig
 from server.zipsets import MEMPY_2015
 
@@ -451,16 +451,16 @@ async def test_admin_refuses_a_non_loopback_peer() -> None:
 
     for path in ("/__admin/scenario", "/__admin/stats", "/__admin/reset"):
         request = make_mocked_request("GET", path, app=app).clone(remote="203.0.113.5")
-        response = await admin.loopback_only(request, handler)
+        response = await guard(request, handler)
         assert response.status == 403
         assert isinstance(response, web.Response) and response.text is not None
         assert "203.0.113.5" in json.loads(response.text)["message"]
     assert calls == []
     # The API itself answers anyone; admin answers loopback.
     remote_api = make_mocked_request("GET", "/health", app=app).clone(remote="203.0.113.5")
-    assert (await admin.loopback_only(remote_api, handler)).status == 200
+    assert (await guard(remote_api, handler)).status == 200
     local = make_mocked_request("GET", "/__admin/stats", app=app).clone(remote="127.0.0.1")
-    assert (await admin.loopback_only(local, handler)).status == 200
+    assert (await guard(local, handler)).status == 200
     assert calls == ["/health", "/__admin/stats"]
 
 

@@ -1,0 +1,88 @@
+"""What every benchmark is given: how big to run, where to keep files, the captured bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import requests
+
+from bench.procs import BenchError, Bodies, Served, fake_command, serving
+from clients.server_control import ServerControl
+
+CAPTURE_ZIP: Final = "90011"
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """How much each benchmark does; `FULL`, `QUICK` and `SMOKE` below."""
+
+    name: str
+    overhead_requests: int
+    overhead_warmup: int
+    overhead_rounds: int
+    bursts: tuple[int, ...]
+    burst_rounds: int
+    distribution_requests: int
+    distribution_speed: float
+    client_requests: int
+    fanout_zips: int
+    loops: tuple[str, ...] = ("asyncio", "uvloop")
+    overhead_concurrency: int = 64
+    distribution_concurrency: int = 128
+    client_concurrency: int = 50
+    delay: float = 0.1  # the injection and fan-out benchmarks' fixed delay
+
+
+FULL: Final = Sizes("full", 20_000, 2_000, 2, (1_000, 10_000), 3, 5_000, 1.0, 5_000, 1_000)
+QUICK: Final = Sizes("quick", 3_000, 500, 1, (500, 2_000), 1, 2_000, 1.0, 500, 300)
+SMOKE: Final = Sizes(
+    "smoke", 100, 20, 1, (20,), 1, 60, 10.0, 30, 10, loops=("asyncio",), distribution_concurrency=20
+)
+SIZES: Final = {s.name: s for s in (FULL, QUICK, SMOKE)}
+
+
+@dataclass
+class Context:
+    """Sizes, a scratch directory, and bodies captured from the fake server once per run."""
+
+    sizes: Sizes
+    workdir: Path
+    seed: int = 2015
+    _bodies: Bodies | None = field(default=None, repr=False)
+
+    def bodies(self) -> Bodies:
+        """`/api/jobs` and `/api/search` bodies for zip 90011 from a fake server of this run."""
+        if self._bodies is None:
+            with serving(fake_command("asyncio"), "fake") as served:
+                self._bodies = capture(served, self.workdir)
+        return self._bodies
+
+
+def capture(served: Served, directory: Path) -> Bodies:
+    """Fetch the bodies the reference server will answer; write them under `directory`."""
+    paths = {
+        "jobs": f"/api/jobs?LocationId={CAPTURE_ZIP}",
+        "search": f"/api/search?LocationName={CAPTURE_ZIP}",
+    }
+    files = {}
+    for name, path in paths.items():
+        response = requests.get(served.url + path, timeout=30)
+        if response.status_code != 200:
+            raise BenchError(f"{path}: HTTP {response.status_code}")
+        files[name] = directory / f"{name}-{CAPTURE_ZIP}.json"
+        files[name].write_bytes(response.content)
+    return Bodies(files["jobs"], files["search"])
+
+
+@contextmanager
+def admin(served: Served) -> Iterator[ServerControl]:
+    """The fake server's admin API, closed afterwards."""
+    control = ServerControl(served.url)
+    try:
+        yield control
+    finally:
+        control.close()

@@ -1,0 +1,161 @@
+"""1. Server overhead: requests per second at zero delay, as a fraction of a bare aiohttp app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bench.context import Context, Sizes, admin
+from bench.figures import per_request_us, ratio
+from bench.procs import Served, fake_command, reference_command, run_loadgen, serving
+from bench.results import Check, Column, Outcome, check
+from clients.zipsets import MEMPY_2015
+
+TARGET: Final = 0.85
+FAULTS: Final = ("error_500", "error_503", "reset", "hang", "truncate", "malformed", "slow_body")
+ZERO: Final = {"model": "fixed", "value": 0.0}
+COLUMNS: Final = (
+    Column("loop", "loop"), Column("target", "target"), Column("ok", "answers", "int"),
+    Column("errors", "errors", "int"), Column("rps", "req/s", "rate"),
+    Column("ratio", "÷ ref", "ratio"), Column("server_us", "server CPU/req", "us"),
+    Column("cpu_ratio", "CPU ÷ ref", "ratio"), Column("loadgen_us", "loadgen CPU/req", "us"),
+    Column("met", "≥ 0.85", "mark"),
+)  # fmt: skip
+
+
+def all_features() -> dict[str, Any]:
+    """Every injection feature configured, each drawing zero delay and no fault."""
+    faults = {name: 0.0 for name in FAULTS} | {"hang_cap": 30.0, "slow_body_bps": 2048.0}
+    override = {"latency": ZERO, "faults": faults}
+    return {
+        "server": {
+            "latency": ZERO,
+            "faults": faults,
+            "rate_limit": {"rate": 1e9, "burst": 1_000_000, "key": "peer"},
+            "capacity": {"workers": 1_000_000, "queue": 10_000_000},
+            "routes": {"jobs": override, "search": override},
+            "zips": {"90011": override},
+        }
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One measured target: which server, which route, under which configuration."""
+
+    label: str
+    server: str  # "reference" or "fake"
+    route: str  # "jobs" or "search"
+    config: Mapping[str, Any] | None = None  # the fake server's scenario document
+    baseline: str | None = None  # the label this one is a fraction of
+
+
+CASES: Final = (
+    Case("reference jobs", "reference", "jobs"),
+    Case("fake jobs", "fake", "jobs", {}, "reference jobs"),
+    Case("reference search", "reference", "search"),
+    Case("fake search", "fake", "search", {}, "reference search"),
+    Case("fake jobs, all features", "fake", "jobs", all_features(), "reference jobs"),
+)
+
+
+def paths(route: str, zips: Sequence[str]) -> list[str]:
+    """One request path per zip on the route."""
+    if route == "search":
+        return [f"/api/search?LocationName={z}" for z in zips]
+    return [f"/api/jobs?LocationId={z}" for z in zips]
+
+
+def measure(served: Served, route: str, sizes: Sizes) -> dict[str, Any]:
+    """Warm up, then time `overhead_requests` requests over 64 keep-alive connections."""
+    job = {
+        "host": "127.0.0.1", "port": served.port, "paths": paths(route, MEMPY_2015),
+        "requests": sizes.overhead_warmup, "concurrency": sizes.overhead_concurrency,
+        "time_limit": 60.0,
+    }  # fmt: skip
+    run_loadgen(job)
+    before = served.cpu()
+    result = run_loadgen({**job, "requests": sizes.overhead_requests, "time_limit": 120.0})
+    server_cpu = served.cpu() - before
+    ok = int(result["ok"])
+    return {
+        "ok": ok,
+        "errors": sizes.overhead_requests - ok,
+        "rps": ok / result["wall"] if result["wall"] > 0 else None,
+        "server_us": per_request_us(server_cpu, ok),
+        "loadgen_us": per_request_us(result["cpu"], ok),
+    }
+
+
+def best(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The round with the highest request rate (the least disturbed one)."""
+    return dict(max(runs, key=lambda run: run["rps"] or 0.0))
+
+
+def rows_for(loop: str, measured: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows for one loop: each case with its rate and CPU as fractions of its baseline."""
+    rows = []
+    for case in CASES:
+        figures = measured[case.label]
+        base = measured[case.baseline] if case.baseline else None
+        fraction = ratio(figures["rps"], base["rps"]) if base else None
+        rows.append({
+            "loop": loop, "target": case.label, **figures, "ratio": fraction,
+            "cpu_ratio": ratio(figures["server_us"], base["server_us"]) if base else None,
+            "met": None if base is None else fraction is not None and fraction >= TARGET,
+        })  # fmt: skip
+    return rows
+
+
+def checks_for(rows: Sequence[Mapping[str, Any]]) -> list[Check]:
+    """One target per fake-server row: at least 0.85 of the reference's rate."""
+    return [
+        check(f"{row['target']} ({row['loop']}) ÷ reference", row["ratio"], TARGET, at_least=True)
+        for row in rows
+        if row["met"] is not None
+    ]
+
+
+def run_loop(context: Context, loop: str) -> dict[str, dict[str, Any]]:
+    """Every case on one loop, `overhead_rounds` times, keeping each case's best round."""
+    sizes = context.sizes
+    runs: dict[str, list[dict[str, Any]]] = {case.label: [] for case in CASES}
+    reference = reference_command(loop, context.bodies())
+    with (
+        serving(reference, "reference") as ref,
+        serving(fake_command(loop), "fake") as fake,
+        admin(fake) as control,
+    ):
+        for route in ("jobs", "search"):
+            control.warm(MEMPY_2015, route, None)
+        for _ in range(sizes.overhead_rounds):
+            for case in CASES:
+                if case.config is not None:
+                    control.apply(dict(case.config))
+                    control.reset()
+                served = fake if case.server == "fake" else ref
+                runs[case.label].append(measure(served, case.route, sizes))
+    return {label: best(r) for label, r in runs.items()}
+
+
+def run(context: Context) -> Outcome:
+    """Benchmark 1 on every loop of the run."""
+    started = time.perf_counter()
+    sizes = context.sizes
+    outcome = Outcome(1, "Server overhead at zero delay (fraction of a bare aiohttp app)", COLUMNS)
+    for loop in sizes.loops:
+        outcome.rows += rows_for(loop, run_loop(context, loop))
+    outcome.checks = checks_for(outcome.rows)
+    outcome.notes = [
+        f"best of {sizes.overhead_rounds} round(s) of {sizes.overhead_requests:,} requests after "
+        f"a {sizes.overhead_warmup:,}-request warm-up; {sizes.overhead_concurrency} keep-alive "
+        "connections from bench.loadgen (raw asyncio protocol on uvloop, its own process)",
+        "jobs: /api/jobs (25 JobData); search: /api/search (default page); all features: "
+        "latency, faults, rate limit, capacity, route and zip overrides, all drawing zero",
+        "zips: the talk's 100, rendered ahead (POST /__admin/warm); the reference (bench/"
+        "reference.py) answers the bytes the fake server gave for 90011; CPU from /proc/PID/stat",
+    ]
+    outcome.seconds = time.perf_counter() - started
+    return outcome

@@ -1,0 +1,140 @@
+"""The processes a benchmark starts: servers on free loopback ports, and load generators.
+
+Every process is started here and ended here, by its PID, in a `finally`; every wait is
+bounded. The load never runs in a server's process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from bench.figures import proc_stat_ticks
+
+REPO: Final = Path(__file__).resolve().parents[1]
+START_TIMEOUT: Final = 30.0  # seconds a server may take to say where it listens
+STOP_TIMEOUT: Final = 5.0
+TICKS: Final = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(Exception):
+    """A process the benchmark needs did not start or did not answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bodies:
+    """Response bodies captured from the fake server, saved for the reference server."""
+
+    jobs: Path
+    search: Path
+
+
+@dataclass
+class Served:
+    """A running server subprocess."""
+
+    process: subprocess.Popen[str]
+    url: str
+    name: str
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self.url.rsplit(":", 1)[1])
+
+    def cpu(self) -> float:
+        """The server's CPU seconds so far (user + system, from /proc; 10 ms resolution)."""
+        try:
+            text = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return 0.0
+        return proc_stat_ticks(text) / TICKS
+
+
+def fake_command(loop: str) -> list[str]:
+    """`python -m server` on a free port with the given loop."""
+    return [sys.executable, "-m", "server", "--port", "0", "--loop", loop]
+
+
+def reference_command(loop: str, bodies: Bodies, delay: float = 0.0) -> list[str]:
+    """`python -m bench.reference` on a free port, answering the captured bodies."""
+    return [
+        sys.executable, "-m", "bench.reference", "--port", "0", "--loop", loop,
+        "--jobs-body", str(bodies.jobs), "--search-body", str(bodies.search),
+        "--delay", repr(delay),
+    ]  # fmt: skip
+
+
+@contextmanager
+def serving(command: Sequence[str], name: str) -> Iterator[Served]:
+    """Start a server, wait for its `serving on URL` line, stop it by PID afterwards."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            list(command), cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True
+        )
+        try:
+            yield Served(process, _wait_for_url(process, log), name)
+        finally:
+            stop(process)
+
+
+def _wait_for_url(process: subprocess.Popen[str], log: Any) -> str:
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if selector.select(timeout=0.1):
+                line = process.stdout.readline()
+                if line.startswith("serving on "):
+                    return line.split()[2]
+                if not line:
+                    break
+    log.seek(0)
+    tail = log.read().strip().splitlines()[-1:] or [f"exit code {process.poll()}"]
+    raise BenchError(f"{' '.join(process.args)} did not start: {tail[0]}")  # type: ignore[arg-type]
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """End a process we started, by its PID: terminate, then kill if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def run_loadgen(job: dict[str, Any]) -> dict[str, Any]:
+    """Run `python -m bench.loadgen` on `job` in its own process; return its figures."""
+    limit = float(job.get("time_limit", 60.0)) + 30.0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.loadgen"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        stdout, stderr = process.communicate(json.dumps(job), timeout=limit)
+    finally:
+        stop(process)
+    if process.returncode != 0 or not stdout.strip():
+        detail = stderr.strip().splitlines()[-1:] or [f"exit code {process.returncode}"]
+        raise BenchError(f"load generator failed: {detail[0]}")
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return result

@@ -1,0 +1,106 @@
+"""The benchmarks' baseline: a bare aiohttp app that answers fixed bytes, nothing else.
+
+`python -m bench.reference --jobs-body FILE [--search-body FILE] [--delay S] --loop uvloop`
+serves `/api/jobs` and `/api/search` with bodies captured from the fake server in the same
+run, so the fake server is compared with the least an aiohttp handler can do for the same
+bytes. `--delay` sleeps that long in the handler first (the injection benchmark's baseline) and
+reports how late the sleep ended in `Server-Timing: overshoot;dur=MS`, as the fake server does.
+It binds, listens and runs exactly as `python -m server` does, and says so in the same words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import socket
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+BACKLOG = 4096  # the fake server's own backlog: both queue a burst in the kernel alike
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.reference", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free one)")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds to sleep per request")
+    parser.add_argument("--jobs-body", type=Path, required=True, help="the /api/jobs body")
+    parser.add_argument("--search-body", type=Path, help="the /api/search body (default: jobs)")
+    return parser
+
+
+def fixed_handler(body: bytes, delay: float) -> Handler:
+    """A handler answering `body` as JSON; with a delay, sleeps first and says how late it woke."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json")
+
+    async def sleep_then_handle(request: web.Request) -> web.Response:
+        start = time.perf_counter()
+        await asyncio.sleep(delay)
+        late = time.perf_counter() - start - delay
+        response = web.Response(body=body, content_type="application/json")
+        response.headers["Server-Timing"] = f"overshoot;dur={1000 * late:.3f}"
+        return response
+
+    return sleep_then_handle if delay > 0 else handle
+
+
+def create_app(jobs: bytes, search: bytes, delay: float = 0.0) -> web.Application:
+    """The reference app: two routes, fixed bodies, no middleware."""
+    app = web.Application()
+    app.router.add_get("/api/jobs", fixed_handler(jobs, delay))
+    app.router.add_get("/api/search", fixed_handler(search, delay))
+    return app
+
+
+def bind(port: int) -> socket.socket:
+    """A listening loopback socket."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(BACKLOG)
+    return sock
+
+
+def new_loop(name: str) -> asyncio.AbstractEventLoop:
+    """A fresh event loop of the named kind."""
+    if name == "uvloop":
+        import uvloop
+
+        loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        return loop
+    return asyncio.new_event_loop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until terminated."""
+    args = build_parser().parse_args(argv)
+    jobs = args.jobs_body.read_bytes()
+    search = args.search_body.read_bytes() if args.search_body else jobs
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    sock = bind(args.port)
+    host, port = sock.getsockname()[:2]
+    print(f"serving on http://{host}:{port} (reference, {args.loop})", flush=True)
+    web.run_app(
+        create_app(jobs, search, args.delay),
+        sock=sock,
+        backlog=BACKLOG,
+        keepalive_timeout=75.0,
+        access_log=None,
+        print=None,
+        loop=new_loop(args.loop),
+        shutdown_timeout=1.0,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
