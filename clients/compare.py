@@ -230,6 +230,7 @@ def render(outcome: Outcome, console: Console) -> int:
         "api": scenario.workload.api,
         "expected": outcome.expected,
         "environment": environment.describe(),
+        "loops": {run.client: run.environment.get("loop") for run in outcome.runs},
     }
     title = f"{scenario.name}: {scenario.description}" if scenario.description else scenario.name
     if outcome.interrupted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import sysconfig
 from importlib import metadata
 from typing import Any
 
@@ -38,5 +39,7 @@ def describe() -> dict[str, Any]:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "gil_enabled": gil_enabled(),
+        # A free-threaded build can still run with the GIL switched back on (PYTHON_GIL=1).
+        "free_threaded_build": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
         "libraries": library_versions(),
     }

@@ -141,6 +141,16 @@ def natural_width(console: Console, table: Table) -> int:
     return Measurement.get(console, console.options.update_width(10_000), table).maximum
 
 
+def _loops(context: Mapping[str, Any]) -> str:
+    """`loops: asyncio (asyncio, httpx) · uvloop (uvloop) · none (blocking)`, from the runs."""
+    by_loop: dict[str, list[str]] = {}
+    for client, loop in context.get("loops", {}).items():
+        by_loop.setdefault(loop or "none", []).append(client)
+    if not by_loop:
+        return "loops: asyncio, uvloop"
+    return "loops: " + " · ".join(f"{loop} ({', '.join(c)})" for loop, c in by_loop.items())
+
+
 def caption_text(context: Mapping[str, Any]) -> str:
     """Under the table: scenario, seed, Python and library versions, loop, CPUs, the ideal."""
     env = context.get("environment", {})
@@ -149,7 +159,7 @@ def caption_text(context: Mapping[str, Any]) -> str:
         f"scenario {context['scenario']} · seed {context['seed']} · speed {context['speed']:g}"
         f" · {context['requests']} zips via /api/{context['api']} · expected {context['expected']}",
         f"Python {env.get('python', '?')} ({env.get('implementation', '?')}"
-        f"{'' if env.get('gil_enabled', True) else ', free-threaded'}) · loops: asyncio, uvloop"
+        f"{'' if env.get('gil_enabled', True) else ', free-threaded'}) · {_loops(context)}"
         f" · {env.get('cpus', '?')} CPUs · {env.get('platform', '?')}",
         libraries,
         "efficiency = the preview's ideal makespan for the client's concurrency ÷ wall; "

@@ -141,6 +141,11 @@ def context_of(doc: Mapping[str, Any]) -> dict[str, Any]:
         "api": workload.get("api", "jobs"),
         "expected": expected_of(doc),
         "environment": doc.get("environment") or {},
+        "loops": {
+            run.get("client"): (run.get("environment") or {}).get("loop")
+            for run in doc.get("runs") or []
+            if isinstance(run, Mapping)
+        },
     }
 
 
