@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from clients.errors import ClientUnavailable
 from clients.records import ClientSettings, RunResult
 
 
@@ -26,12 +25,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def worker_command(settings: ClientSettings) -> list[str]:
     """The command line for a worker of these settings (its own interpreter, if it names one).
 
-    Raises ClientUnavailable when the named interpreter is not there.
+    Raises WorkerFailed when the named interpreter is not there.
     """
     python = settings.python or sys.executable
     found = shutil.which(python)
-    if found is None:
-        raise ClientUnavailable(f"interpreter {python} not found")
+    if found is None:  # a typo in the scenario, not a missing optional tool: a failed row
+        raise WorkerFailed(f"{settings.name}: interpreter {python} not found")
     return [found, "-m", "clients", "worker"]
 
 
@@ -67,8 +66,11 @@ def run_worker(
     timer.start()
     try:
         assert process.stdin is not None and process.stdout is not None
-        process.stdin.write(json.dumps(job))
-        process.stdin.close()
+        try:
+            process.stdin.write(json.dumps(job))
+            process.stdin.close()
+        except BrokenPipeError:  # it died before reading its job: its exit code says more
+            pass
         stdout = process.stdout.read()
         process.wait()
     finally:

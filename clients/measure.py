@@ -12,7 +12,7 @@ from types import TracebackType
 
 from clients.records import Usage
 
-SAMPLE_EVERY = 0.005  # seconds between thread-count samples
+SAMPLE_EVERY = 0.02  # seconds between thread-count samples (the clients count threads too)
 
 
 def peak_rss_bytes() -> int:
@@ -31,6 +31,14 @@ def _cpu() -> tuple[float, float]:
     return own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
 
 
+def _thread_cpu() -> tuple[float, float]:
+    """The calling thread's user and system CPU (Linux), or its total as user time."""
+    if hasattr(resource, "RUSAGE_THREAD"):
+        usage = resource.getrusage(resource.RUSAGE_THREAD)
+        return usage.ru_utime, usage.ru_stime
+    return time.thread_time(), 0.0
+
+
 def thread_count() -> int:
     """OS threads in this process (all of them, not only Python's, where /proc says)."""
     try:
@@ -43,6 +51,7 @@ class Meter:
     """Measure a block like the talk's ResourceHelper; sample the thread count meanwhile.
 
     `on_sample` is called from the sampler thread every few milliseconds (used for progress).
+    The sampler's own CPU is taken off the figures: the meter must not count itself.
     """
 
     def __init__(self, on_sample: Callable[[], None] | None = None) -> None:
@@ -50,6 +59,7 @@ class Meter:
         self._on_sample = on_sample
         self._stop = threading.Event()
         self._peak = 1
+        self._own_cpu = (0.0, 0.0)  # the sampler thread's user and system CPU so far
         self.client_peak = 1  # the clients' own count, taken as each zip finishes
         self._sampler = threading.Thread(target=self._sample, name="meter", daemon=True)
 
@@ -58,6 +68,7 @@ class Meter:
             self._peak = max(self._peak, thread_count() - 1)  # not counting the sampler itself
             if self._on_sample is not None:
                 self._on_sample()
+            self._own_cpu = _thread_cpu()
 
     def __enter__(self) -> Meter:
         self._sampler.start()
@@ -77,10 +88,11 @@ class Meter:
         rss = peak_rss_bytes()
         self._stop.set()
         self._sampler.join()
+        own_user, own_system = self._own_cpu
         self.usage = Usage(
             mem=rss - self._rss,
-            utime=times[0] - self._times[0],
-            stime=times[1] - self._times[1],
+            utime=max(0.0, times[0] - self._times[0] - own_user),
+            stime=max(0.0, times[1] - self._times[1] - own_system),
             time=wall,
             peak_threads=max(self._peak, self.client_peak),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import selectors
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -101,10 +102,13 @@ class EmbeddedServer:
     """`python -m server` on a free loopback port, for as long as this object is open."""
 
     def __init__(self, python: str = sys.executable) -> None:
+        # stderr goes to a file, not a pipe: nobody reads a pipe after start-up, and a server
+        # whose pipe fills up blocks on its next log line — its whole event loop with it.
+        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (stop() closes it)
         self.process = subprocess.Popen(
             [python, "-m", "server", "--host", "127.0.0.1", "--port", "0"],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._log,
             text=True,
         )
         self.url = self._wait_for_url()
@@ -125,9 +129,8 @@ class EmbeddedServer:
         raise ServerUnavailable(f"the embedded server did not start: {self._stderr_tail()}")
 
     def _stderr_tail(self) -> str:
-        if self.process.stderr is None:
-            return "no output"
-        text = self.process.stderr.read().strip().splitlines()
+        self._log.seek(0)
+        text = self._log.read().strip().splitlines()
         return text[-1] if text else f"exit code {self.process.returncode}"
 
     def stop(self) -> None:
@@ -139,6 +142,6 @@ class EmbeddedServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._log.close()

@@ -106,7 +106,8 @@ def summarize(
     if not done:
         return _skipped_summary(first)
     middle = median_run(done)
-    latencies = [a.latency for a in middle.attempts if a.ok]
+    latencies = [a.latency for a in middle.attempts]  # as the client saw them, failures too
+    died = [r for r in runs if r.skipped is not None and r.skipped.startswith("failed")]
     walls = [r.usage.time for r in done]
     totals = tuple(r.total for r in done)
     concurrency = first.settings.effective_concurrency
@@ -116,7 +117,7 @@ def summarize(
         kind=first.settings.kind,
         runs=len(done),
         totals=totals,
-        correct=expected is not None and all(t == expected for t in totals),
+        correct=expected is not None and not died and all(t == expected for t in totals),
         counts=count_outcomes(middle.attempts),
         wall=statistics.median(walls),
         wall_min=min(walls),

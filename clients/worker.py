@@ -15,7 +15,7 @@ from clients.progress import Progress
 from clients.protocol import total_jobs
 from clients.records import ClientSettings, RunResult
 
-PROGRESS_EVERY = 40  # meter samples between progress lines (about 0.2 s)
+PROGRESS_EVERY = 10  # meter samples between progress lines (about 0.2 s)
 
 
 def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:

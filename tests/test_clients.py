@@ -20,7 +20,6 @@ import requests
 import clients.asyncio_client
 import clients.sync
 from clients import registry, worker
-from clients.errors import ClientUnavailable
 from clients.launcher import WorkerFailed, run_worker
 from clients.progress import Progress
 from clients.protocol import backoff_delay, total_jobs
@@ -347,12 +346,12 @@ def test_launcher_kills_a_worker_past_its_time_limit(live_server: Any) -> None:
     assert str(caught.value) == "blocking: killed, no result within 1 s"
 
 
-def test_launcher_missing_interpreter_is_unavailable(live_server: Any) -> None:
+def test_launcher_missing_interpreter_fails(live_server: Any) -> None:
     settings = ClientSettings(kind="blocking", python="/no/such/python3")
     job = {"settings": settings.to_dict(), "zips": ZIPS_10[:1], "url": live_server.url}
-    with pytest.raises(ClientUnavailable) as caught:
+    with pytest.raises(WorkerFailed) as caught:
         run_worker(job, lambda done: None, time_limit=60.0)
-    assert str(caught.value) == "interpreter /no/such/python3 not found"
+    assert str(caught.value) == "blocking: interpreter /no/such/python3 not found"
 
 
 def test_worker_skips_an_unavailable_client(live_server: Any) -> None:

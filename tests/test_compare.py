@@ -221,7 +221,7 @@ def test_compare_raises_scenario_file_error_for_a_rejected_server_section(
     assert str(caught.value) == (f"{path}: server.faults: fault rates add up to 1.4, more than 1")
 
 
-def test_compare_skips_a_client_whose_interpreter_is_missing(
+def test_compare_fails_a_client_whose_interpreter_is_missing(
     live_server: Any, tmp_path: Path
 ) -> None:
     path = write_scenario(
@@ -232,13 +232,13 @@ def test_compare_skips_a_client_whose_interpreter_is_missing(
     code = compare(load(path), live_server.url, console, tmp_path / "results")
 
     text = console.export_text()
-    assert code == 0, text  # a skipped row does not fail the comparison
-    assert "skipped: interpreter /no/such/python3 not found" in text
+    assert code == 1, text  # a typo in the scenario is a failure, not a missing optional tool
+    assert "failed: blocking: interpreter /no/such/python3 not found" in text
     (line,) = client_lines(text, "asyncio")
     assert f"{EXPECTED} ✓" in line
     runs = saved_document(tmp_path / "results")["runs"]
     assert [(r["client"], r["skipped"]) for r in runs] == [
-        ("blocking", "skipped: interpreter /no/such/python3 not found"),
+        ("blocking", "failed: blocking: interpreter /no/such/python3 not found"),
         ("asyncio", None),
     ]
 

@@ -12,7 +12,7 @@ import pytest
 
 from clients import registry, worker
 from clients.errors import ClientUnavailable
-from clients.launcher import run_worker
+from clients.launcher import WorkerFailed, run_worker
 from clients.progress import Progress
 from clients.protocol import pack_lanes, total_jobs
 from clients.records import Attempt, ClientSettings
@@ -141,9 +141,9 @@ def test_a_missing_chromium_skips_the_row(monkeypatch: pytest.MonkeyPatch) -> No
         browser_client.chromium_path()
 
 
-def test_a_missing_interpreter_skips_the_row(live_server: LiveServer) -> None:
+def test_a_missing_interpreter_fails_the_row(live_server: LiveServer) -> None:
     settings = ClientSettings(kind="threaded", python="/no/such/python3.13t")
-    with pytest.raises(ClientUnavailable, match=r"interpreter /no/such/python3\.13t not found"):
+    with pytest.raises(WorkerFailed, match=r"interpreter /no/such/python3\.13t not found"):
         run_worker({"settings": settings.to_dict(), "zips": ZIPS, "url": live_server.url},
                    lambda done: None, 60)  # fmt: skip
 
