@@ -90,6 +90,16 @@ def server_for(url: str | None) -> Iterator[tuple[ServerControl, bool]]:
         embedded.stop()
 
 
+def validate(control: ServerControl, scenarios: list[Scenario]) -> None:
+    """Have the server check every server section before anything runs (it applies nothing)."""
+    for scenario in scenarios:
+        try:
+            control.apply(scenario.server_document(), dry_run=True)
+        except ScenarioRejected as error:
+            message = str(error).split(": ", 1)[-1]
+            raise ScenarioFileError(scenario.path, error.key, message) from None
+
+
 def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
     """Apply the scenario's server section, then ask what it will do to the workload."""
     try:
@@ -277,6 +287,7 @@ def compare(
     outcome = Outcome(scenario, timeline=timeline)
     try:
         with server_for(url) as (control, embedded):
+            validate(control, [scenario])
             execute(control, outcome, console, embedded)
     except KeyboardInterrupt:
         outcome.interrupted = True

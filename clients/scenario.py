@@ -117,6 +117,8 @@ class _Checker:
     ) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(key, f"must be a number, got {value!r}")
+        if isinstance(value, int) and abs(value) > 10**18:  # float() of it may overflow
+            raise self.fail(key, f"must be <= {high:g}, got a huge integer")
         above = low <= value if zero_ok else low < value
         if math.isnan(value) or not (above and value <= high):
             bound = ">=" if zero_ok else ">"
@@ -148,7 +150,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
     check = _Checker(path)
     check.keys(document, "", TOP_KEYS)
     seed = check.integer(document.get("seed", 0), "seed", -(2**63), 2**63 - 1)
-    speed = check.number(document.get("speed", 1.0), "speed", 0.0, 1e6)
+    speed = check.number(document.get("speed", 1.0), "speed", 1e-3, 1e3, zero_ok=True)
     workload = _workload(check, document.get("workload", {}), seed)
     clients_table = check.table(document.get("clients", {}), "clients")
     if not clients_table:
@@ -200,9 +202,11 @@ def _workload(check: _Checker, value: Any, seed: int) -> Workload:
     for item in zips:
         if not isinstance(item, str) or not re.fullmatch(r"[0-9]{5}", item):
             raise check.fail("workload.zips", f"{item!r} is not a 5-digit zip string")
-    duplicate = next((z for i, z in enumerate(zips) if z in zips[:i]), None)
-    if duplicate is not None:  # a zip counts once in the talk's sum: ask for it once
-        raise check.fail("workload.zips", f"{duplicate!r} is listed twice")
+    seen: set[str] = set()
+    for item in zips:
+        if item in seen:  # a zip counts once in the talk's sum: ask for it once
+            raise check.fail("workload.zips", f"{item!r} is listed twice")
+        seen.add(item)
     return Workload(tuple(zips), "list", api, per_page)
 
 

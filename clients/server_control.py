@@ -59,9 +59,10 @@ class ServerControl:
             raise ServerUnavailable(f"{self.url}{path}: HTTP {response.status_code}: {body}")
         return body
 
-    def apply(self, document: dict[str, Any]) -> dict[str, Any]:
-        """Make `document` (seed, speed, server) the active scenario."""
-        result: dict[str, Any] = self._call("PUT", "/__admin/scenario", json=document)
+    def apply(self, document: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        """Make `document` (seed, speed, server) the active scenario, or only validate it."""
+        path = "/__admin/scenario?dry_run=1" if dry_run else "/__admin/scenario"
+        result: dict[str, Any] = self._call("PUT", path, json=document)
         return result
 
     def reset(self) -> None:

@@ -20,6 +20,7 @@ from clients.compare import (
     result_path,
     server_for,
     to_document,
+    validate,
 )
 from clients.scenario import Scenario
 from clients.sweep import Point, points, sweep_plot, sweep_table, variants
@@ -47,7 +48,9 @@ def compare_sweep(scenario: Scenario, url: str | None, console: Console, results
     swept = SweepOutcome(scenario)
     try:
         with server_for(url) as (control, embedded):
-            for value, variant in variants(scenario, scenario.sweep):
+            planned = variants(scenario, scenario.sweep)
+            validate(control, [variant for _, variant in planned])  # every value, up front
+            for value, variant in planned:
                 console.print(f"[bold]{scenario.sweep.setting} = {value:g}[/]")
                 outcome = Outcome(variant)
                 swept.outcomes.append((value, outcome))

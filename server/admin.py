@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -45,12 +44,17 @@ async def put_scenario(request: web.Request) -> web.Response:
     """Replace the active configuration; an invalid one changes nothing."""
     try:
         document = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, absurd nesting
         return json_error(400, f"body: not valid JSON ({error})", key="body")
+    active = request.app[STATE].config
+    if isinstance(document, dict):  # replacing the server section keeps the running seed and speed
+        document = {"seed": active.seed, "speed": active.speed, **document}
     try:
         config = parse_config(document)
     except ScenarioError as error:
         return json_error(400, str(error), key=error.key)
+    if request.query.get("dry_run") not in (None, "", "0", "false"):
+        return web.json_response(dict(config.document))  # valid: said, not applied
     request.app[STATE].apply(config)
     return web.json_response(dict(config.document))
 
@@ -77,7 +81,7 @@ async def preview_route(request: web.Request) -> web.Response:
     if request.method == "POST":
         try:
             params: Mapping[str, Any] = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, absurd nesting
             return json_error(400, f"body: not valid JSON ({error})", key="body")
         if not isinstance(params, Mapping):
             return json_error(400, "body: must be a JSON object", key="body")
@@ -98,7 +102,7 @@ async def warm(request: web.Request) -> web.Response:
     try:
         params = await request.json()
         arguments = _preview_arguments(params if isinstance(params, Mapping) else {})
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, absurd nesting
         return json_error(400, f"body: not valid JSON ({error})", key="body")
     except BadParameter as error:
         return json_error(400, str(error), parameter=error.name)
@@ -124,7 +128,7 @@ def _preview_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
         zips = [zips]  # one zip, or a set name
     if not isinstance(zips, list):
         raise BadParameter("zips", f"must be a list of zips or a set name, got {zips!r}")
-    if len(zips) == 1 and zips[0] in ZIP_SETS:
+    if len(zips) == 1 and isinstance(zips[0], str) and zips[0] in ZIP_SETS:
         zips = list(ZIP_SETS[zips[0]])
     if not zips or len(zips) > MAX_PREVIEW_ZIPS:
         raise BadParameter(
@@ -155,9 +159,11 @@ def _listed(params: Mapping[str, Any], name: str, default: list[Any]) -> list[An
 
 
 def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise BadParameter(name, f"must be an integer, got {value!r}")
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BadParameter(name, f"must be an integer, got {value!r}") from None
     if not 0 <= number <= 10_000_000:
         raise BadParameter(name, f"must be between 0 and 10000000, got {number}")
@@ -165,11 +171,13 @@ def _int(value: Any, name: str) -> int:
 
 
 def _timeout(value: Any) -> float | None:
+    if isinstance(value, bool):
+        raise BadParameter("timeout", f"must be a number of seconds, got {value!r}")
     if value in (None, "", 0, "0"):
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BadParameter("timeout", f"must be a number of seconds, got {value!r}") from None
     if not 0 < number <= 3600:
         raise BadParameter("timeout", f"must be > 0 and <= 3600 seconds, got {value!r}")

@@ -115,7 +115,9 @@ def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerC
     seed = document.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ScenarioError("seed", f"must be an integer, got {seed!r}")
-    speed = _number(document.get("speed", 1.0), "speed", low=0.0, high=1e6, open_low=True)
+    if not -(2**63) <= seed < 2**63:
+        raise ScenarioError("seed", "must fit in 64 bits")
+    speed = _number(document.get("speed", 1.0), "speed", low=1e-3, high=1e3)
     section = _table(document.get("server", {}), "server")
     _check_keys(section, "server", SERVER_KEYS)
     require_key = section.get("require_key", False)

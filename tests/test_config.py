@@ -423,10 +423,10 @@ INVALID = [
         id="workers-bool",
     ),
     # out of range
-    pytest.param({"speed": 0}, "speed", "must be > 0", id="speed-zero"),
-    pytest.param({"speed": -1}, "speed", "must be > 0", id="speed-negative"),
-    pytest.param({"speed": float("nan")}, "speed", "must be > 0", id="speed-nan"),
-    pytest.param({"speed": 1e7}, "speed", "<= 1e+06", id="speed-huge"),
+    pytest.param({"speed": 0}, "speed", "must be >= 0.001", id="speed-zero"),
+    pytest.param({"speed": -1}, "speed", "must be >= 0.001", id="speed-negative"),
+    pytest.param({"speed": float("nan")}, "speed", "must be >= 0.001", id="speed-nan"),
+    pytest.param({"speed": 1e7}, "speed", "<= 1000", id="speed-huge"),
     pytest.param(
         server(latency={"model": "fixed", "value": -0.1}),
         "server.latency.value",

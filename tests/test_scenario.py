@@ -187,13 +187,13 @@ BAD = [
     pytest.param(
         "speed = 0" + ONE_CLIENT,
         "speed",
-        "must be > 0 and <= 1e+06, got 0",
+        "must be >= 0.001 and <= 1000, got 0",
         id="speed-zero",
     ),
     pytest.param(
         "speed = nan" + ONE_CLIENT,
         "speed",
-        "must be > 0 and <= 1e+06, got nan",
+        "must be >= 0.001 and <= 1000, got nan",
         id="speed-nan",
     ),
     pytest.param(
