@@ -100,8 +100,8 @@ def command_run(args: argparse.Namespace) -> int:
     for name in ("concurrency", "retries"):
         if getattr(args, name) < 0:
             raise ClientsError(f"--{name}: must be >= 0, got {getattr(args, name)}")
-    if args.timeout <= 0:
-        raise ClientsError(f"--timeout: must be > 0, got {args.timeout}")
+    if not 0 < args.timeout <= 3600:  # also refuses nan and inf
+        raise ClientsError(f"--timeout: must be > 0 and <= 3600 seconds, got {args.timeout}")
     control = ServerControl(args.url)
     healthy = control.healthy()
     control.close()
@@ -182,7 +182,12 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch; every expected failure is one line on stderr and exit code 2."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["primer"]:  # the primers parse their own arguments, --help included
+        from clients.primers.runner import main as primer_main
+
+        return primer_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         if args.command == "worker":
             from clients.worker import main as worker_main
@@ -192,7 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return command_run(args)
         commands = {"timeline": command_timeline, "export": command_export, "diff": command_diff}
         if args.command in commands:
-            return commands[args.command](args)
+            try:
+                return commands[args.command](args)
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+                # A hand-edited or truncated result file: say so in one line, never a traceback.
+                raise ClientsError(f"{args.command}: cannot render it: {error}") from None
         if args.command == "primer":
             from clients.primers.runner import main as primer_main
 

@@ -23,7 +23,7 @@ from rich.progress import (
 )
 
 from clients import environment, report
-from clients.errors import ClientUnavailable, ScenarioFileError, ServerUnavailable
+from clients.errors import ClientsError, ClientUnavailable, ScenarioFileError, ServerUnavailable
 from clients.launcher import WorkerFailed, run_worker
 from clients.records import ClientSettings, RunResult
 from clients.scenario import Scenario
@@ -47,6 +47,7 @@ class Outcome:
     server_url: str = ""
     embedded: bool = False
     interrupted: bool = False
+    lost: str | None = None  # why the compare stopped early, when the server went away
     saved: Path | None = None
     timeline: bool = False
 
@@ -192,7 +193,7 @@ def to_document(outcome: Outcome) -> dict[str, Any]:
         },
         "environment": environment.describe(),
         "server": {"url": outcome.server_url, "embedded": outcome.embedded},
-        "interrupted": outcome.interrupted,
+        "interrupted": outcome.interrupted or outcome.lost is not None,
         "expected_total": outcome.expected,
         "preview": outcome.preview,
         "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
@@ -243,7 +244,7 @@ def render(outcome: Outcome, console: Console) -> int:
         "loops": {run.client: run.environment.get("loop") for run in outcome.runs},
     }
     title = f"{scenario.name}: {scenario.description}" if scenario.description else scenario.name
-    if outcome.interrupted:
+    if outcome.interrupted or outcome.lost:
         title += " (interrupted: partial results)"
     args = (summaries, speedups(summaries), outcome.expected, title, report.caption_text(context))
     table = report.report_table(*args)
@@ -252,12 +253,18 @@ def render(outcome: Outcome, console: Console) -> int:
     console.print(table)
     if outcome.timeline and outcome.runs:
         runs = representative_runs(outcome.runs)
-        console.print(timeline_renderable(runs, console.width, max_lanes=12))
+        try:
+            console.print(timeline_renderable(runs, console.width, max_lanes=12))
+        except ValueError as why:  # a terminal too narrow to draw on
+            console.print(f"timeline skipped: {why}")
     verdicts = check(scenario.expect, summaries, speedups(summaries)) if scenario.expect else []
     if verdicts:
         console.print(verdict_panel(verdicts))
     if outcome.saved is not None:
         console.print(f"saved {outcome.saved}")
+    if outcome.lost:
+        console.print(f"[red]error: {outcome.lost}[/]")
+        return 2
     if outcome.interrupted:
         return 130
     code = exit_code(summaries) if summaries else 1
@@ -280,6 +287,7 @@ def compare(
     timeline: bool = False,
 ) -> int:
     """The whole flow: server, scenario, preview, runs, table, JSON; Ctrl-C keeps what finished."""
+    writable(results_dir)
     if scenario.sweep is not None:
         from clients.sweeping import compare_sweep
 
@@ -291,6 +299,21 @@ def compare(
             execute(control, outcome, console, embedded)
     except KeyboardInterrupt:
         outcome.interrupted = True
+    except ServerUnavailable as error:
+        if not outcome.runs:
+            raise
+        outcome.lost = str(error)  # the server went away mid-run: keep and show what finished
     if outcome.runs or outcome.preview:
         outcome.saved = save(outcome, results_dir)
     return render(outcome, console)
+
+
+def writable(directory: Path) -> None:
+    """Fail before anything runs if results cannot be saved under `directory`."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".writable"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise ClientsError(f"--results {directory}: cannot write there: {error.strerror}") from None

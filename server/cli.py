@@ -95,6 +95,9 @@ def new_loop(name: str) -> asyncio.AbstractEventLoop:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until interrupted; 2 for bad input or a port in use."""
     args = build_parser().parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port: must be 0 to 65535, got {args.port}", file=sys.stderr)
+        return 2
     try:
         config = load_config(args.scenario, args.seed)
     except ScenarioError as error:
@@ -108,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise_open_file_limit()
     host, port = sock.getsockname()[:2]
     app = create_app(config, require_key=args.require_key)
-    print(f"serving on http://{host}:{port} (seed {config.seed}, {args.loop})", flush=True)
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets in a URL
+    print(f"serving on http://{shown}:{port} (seed {config.seed}, {args.loop})", flush=True)
     web.run_app(
         app,
         sock=sock,

@@ -81,12 +81,13 @@ async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
             response = json_error(429, f"rate limit exceeded; retry in {wait:.3f} s")
             response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
             response.headers["Retry-After-Ms"] = str(math.ceil(wait * 1000))
-            return response
+            return _untimed(response, state, arrival)
     try:
         query = _parsed(route, request.query_string, request)  # the handler reads it back
-    except BadParameter:
+    except BadParameter as error:
         state.stats.record(route, "400", None, None)
-        raise
+        response = json_error(400, str(error), parameter=error.name)
+        return _untimed(response, state, arrival)
     request[PAGE_QUERY] = query
     zip_code = query.zip_code
     plan = plan_request(config, route, zip_code, state.next_attempt(route, zip_code))
@@ -98,6 +99,12 @@ async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await _serve(request, handler, state, route, plan, arrival)
     finally:
         stats.in_flight -= 1
+
+
+def _untimed(response: web.Response, state: State, arrival: float) -> web.Response:
+    """An answer given without any injected delay still says so in `Server-Timing`."""
+    response.headers["Server-Timing"] = Timing(0.0, 0.0, state.clock() - arrival).header()
+    return response
 
 
 async def _serve_now(
@@ -132,7 +139,9 @@ async def _serve(
             queue_wait = await gate.acquire()
         except QueueFull:
             state.stats.record(route, "503", None, "queue_full")
-            return json_error(503, "server at capacity: the queue is full")
+            return _untimed(
+                json_error(503, "server at capacity: the queue is full"), state, arrival
+            )
         finally:
             state.stats.queued -= 1
     try:
