@@ -36,6 +36,7 @@ class Point:
     throughput: float  # zips per second
     p99: float
     correct: bool
+    note: str = ""  # why there are no figures: the run failed or was skipped
 
 
 def variants(scenario: Scenario, sweep: Sweep) -> list[tuple[float, Scenario]]:
@@ -73,8 +74,9 @@ def points(value: float, summaries: Sequence[Summary], requests: int) -> list[Po
     """The sweep's figures for every client that ran at `value`."""
     return [
         Point(s.client, value, s.wall, requests / s.wall if s.wall > 0 else 0.0, s.p99, s.correct)
-        for s in summaries
         if s.skipped is None
+        else Point(s.client, value, 0.0, 0.0, 0.0, s.skipped.startswith("skipped"), s.skipped)
+        for s in summaries
     ]
 
 
@@ -97,6 +99,9 @@ def sweep_table(setting: str, found: Sequence[Point], title: str) -> Table:
             point = next((p for p in found if p.client == client and p.value == value), None)
             if point is None:
                 row.append("–")
+                continue
+            if point.note:
+                row.append(Text(point.note, style="yellow" if point.correct else "red"))
                 continue
             mark = "" if point.correct else " ✗"
             row.append(f"{seconds(point.wall)} · {point.throughput:,.0f} · "

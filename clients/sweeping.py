@@ -23,7 +23,9 @@ from clients.compare import (
     validate,
 )
 from clients.scenario import Scenario
+from clients.summary import speedups
 from clients.sweep import Point, points, sweep_plot, sweep_table, variants
+from clients.verdicts import check, verdict_exit_code, verdict_panel
 
 
 @dataclass
@@ -86,7 +88,17 @@ def render_sweep(swept: SweepOutcome, console: Console, results_dir: Path) -> in
     if swept.interrupted:
         return 130
     found = swept.points()
-    return 0 if found and all(p.correct for p in found) else 1
+    code = 0 if found and all(p.correct for p in found) else 1
+    setting = swept.scenario.sweep.setting if swept.scenario.sweep else "value"
+    for value, outcome in swept.outcomes:  # each value's expectations, checked on its own
+        summaries = outcome.summaries()
+        verdicts = check(swept.scenario.expect, summaries, speedups(summaries))
+        if verdicts:
+            panel = verdict_panel(verdicts)
+            panel.title = f"{setting} = {value:g}: {panel.title}"
+            console.print(panel)
+            code = max(code, verdict_exit_code(verdicts))
+    return code
 
 
 def sweep_document(swept: SweepOutcome) -> dict[str, Any]:

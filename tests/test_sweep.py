@@ -141,3 +141,20 @@ def test_a_sweep_end_to_end(tmp_path: Path, live_server: LiveServer) -> None:
     assert all(p["correct"] for p in document["points"])
     assert [len(v["result"]["runs"]) for v in document["variants"]] == [2, 2]
     assert saved.with_suffix(".svg").read_text().lstrip().startswith("<svg")
+
+
+def test_a_sweep_shows_failed_clients_and_checks_expectations_per_value(
+    tmp_path: Path, live_server: LiveServer
+) -> None:
+    sweep = '[sweep]\nsetting = "zips"\nvalues = [2, 3]\n'
+    expect = '[[expect]]\nclient = "asyncio"\nfigure = "wall"\nmax = 0.000001\n'
+    path = tmp_path / "failing.toml"
+    path.write_text(BASE.format(sweep=sweep + expect).replace(
+        "[clients.blocking]", "[clients.blocking]\npython = '/no/such/python3'"))  # fmt: skip
+    console = Console(record=True, width=160)
+    code = compare(scenarios.load(path), live_server.url, console, tmp_path / "results")
+    text = console.export_text()
+    assert code == 1
+    assert "failed: blocking: interpreter /no/such/python3 not found" in text
+    assert "zips = 2: expectations: 0/1 passed" in text
+    assert "zips = 3: expectations: 0/1 passed" in text
