@@ -17,11 +17,13 @@ async def get(client: httpx.AsyncClient, url: str, timeout: float) -> Answer:
     """One GET that never raises: failures come back as an `Answer` with an error kind."""
     headers_in = False  # a failure after the headers arrived is a broken body, not a connection
     try:
-        async with client.stream("GET", url, timeout=timeout) as response:
-            headers_in = True
-            body = await response.aread()
-            return Answer(response.status_code, body, response.headers)
-    except httpx.TimeoutException:
+        # httpx's timeout is per operation; the scenario's is for the whole request.
+        async with asyncio.timeout(timeout):
+            async with client.stream("GET", url, timeout=timeout) as response:
+                headers_in = True
+                body = await response.aread()
+                return Answer(response.status_code, body, response.headers)
+    except (httpx.TimeoutException, TimeoutError):
         return Answer(None, error="timeout")
     except httpx.TransportError:
         return Answer(None, error="payload" if headers_in else "connection")

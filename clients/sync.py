@@ -19,15 +19,24 @@ from clients.protocol import (
 from clients.records import Attempt, ClientSettings
 
 Getter = Callable[[str, float], Answer]
+CHUNK = 16_384  # bytes read at a time, between deadline checks
 
 
 def requests_getter(session: Any = requests) -> Getter:
     """A getter over `requests` (module-level `get`, or a Session's) that never raises."""
 
     def get(url: str, timeout: float) -> Answer:
+        # requests' own timeout is per socket read; the scenario's is for the whole request,
+        # as aiohttp's and Node's are, so the body is read against one deadline.
+        deadline = time.monotonic() + timeout
         try:
-            response = session.get(url, timeout=timeout)
-            return Answer(response.status_code, response.content, response.headers)
+            with session.get(url, timeout=timeout, stream=True) as response:
+                chunks = []
+                for chunk in response.iter_content(CHUNK):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        return Answer(None, error="timeout")
+                return Answer(response.status_code, b"".join(chunks), response.headers)
         except requests.Timeout:
             return Answer(None, error="timeout")
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):

@@ -126,7 +126,19 @@ def test_run_unreachable_url_is_one_line(capsys: pytest.CaptureFixture[str]) -> 
     [
         pytest.param(["--concurrency", "-1"], "--concurrency: must be >= 0, got -1", id="conc"),
         pytest.param(["--retries", "-2"], "--retries: must be >= 0, got -2", id="retries"),
-        pytest.param(["--timeout", "0"], "--timeout: must be > 0, got 0.0", id="timeout"),
+        pytest.param(
+            ["--timeout", "0"], "--timeout: must be > 0 and <= 3600 seconds, got 0.0", id="timeout"
+        ),
+        pytest.param(
+            ["--timeout", "nan"],
+            "--timeout: must be > 0 and <= 3600 seconds, got nan",
+            id="timeout-nan",
+        ),
+        pytest.param(
+            ["--timeout", "inf"],
+            "--timeout: must be > 0 and <= 3600 seconds, got inf",
+            id="timeout-inf",
+        ),
     ],
 )
 def test_run_bad_numbers_are_one_line(
