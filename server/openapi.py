@@ -73,7 +73,12 @@ def _api_paths() -> dict[str, Any]:
         "get": {
             "summary": "Today's Search API envelope for a zip",
             "parameters": [
-                _query("LocationName", "5-digit zip code", ZIP, required=True),
+                _query(
+                    "LocationName",
+                    "a zip code, or any place name (counts are hashed from it)",
+                    {"type": "string", "maxLength": 200, "example": "90011"},
+                    required=True,
+                ),
                 _query(
                     "ResultsPerPage",
                     "items per page",

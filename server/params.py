@@ -12,6 +12,7 @@ from server.errors import BadParameter
 ZIP_PATTERN: Final = re.compile(r"[0-9]{5}")  # ASCII digits only: `\d` admits "９００１１"
 INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # stricter than int(), which takes "1_0" and "２"
 MAX_PAGE: Final = 10_000
+MAX_LOCATION: Final = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +68,23 @@ def parse_jobs_query(query: Mapping[str, str]) -> PageQuery:
     )
 
 
+def parse_location(query: Mapping[str, str], name: str) -> str:
+    """A Search API location: a 5-digit zip, or any place name a real client sends
+    ("Washington, DC"), so a library written for the real API works unchanged."""
+    value = query.get(name.lower(), "").strip()
+    if not value:
+        raise BadParameter(name, "is required (a zip code such as 90011, or a place name)")
+    if len(value) > MAX_LOCATION or not value.isprintable():
+        raise BadParameter(name, f"must be a zip code or a place name of at most {MAX_LOCATION} "
+                           "printable characters")  # fmt: skip
+    return value
+
+
 def parse_search_query(query: Mapping[str, str]) -> PageQuery:
     """`/api/search?LocationName=ZIP&ResultsPerPage=N&Page=P` (N 0..500, default 250)."""
     folded = fold_names(query)
     return PageQuery(
-        zip_code=parse_zip(folded, "LocationName"),
+        zip_code=parse_location(folded, "LocationName"),
         per_page=parse_int(folded, "ResultsPerPage", 250, 0, 500),
         page=parse_int(folded, "Page", 1, 1, MAX_PAGE),
     )

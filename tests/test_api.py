@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.config import ServerConfig
 from server.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
+from tests.conftest import LiveServer
 
 JOB_FIELDS = (
     "DocumentID", "JobTitle", "OrganizationName", "AgencySubElement", "SalaryMin", "SalaryMax",
@@ -265,7 +266,7 @@ def test_require_key_from_the_configuration_document(live_server: Any) -> None:
         pytest.param("GET", f"/api/jobs?LocationId={ZIP}&Page=10001", 400, "Page", id="page-10001"),
         pytest.param("GET", "/api/search", 400, "LocationName", id="search-missing-zip"),
         pytest.param(
-            "GET", "/api/Search?LocationName=1234x", 400, "LocationName", id="Search-bad-zip"
+            "GET", "/api/Search?LocationName=a%01b", 400, "LocationName", id="Search-bad-place"
         ),
         pytest.param(
             "GET",
@@ -316,3 +317,15 @@ def test_bad_input_through_requests(live_server: Any) -> None:
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json()["parameter"] == "LocationId"
+
+
+def test_a_real_search_api_client_request_works_unchanged(live_server: LiveServer) -> None:
+    """What a library for the real Search API sends: a place name, a keyword, its headers."""
+    headers = {"Host": "data.usajobs.gov", "User-Agent": "me@example.com",
+               "Authorization-Key": "secret"}  # fmt: skip
+    params = {"Keyword": "nurse", "LocationName": "Washington, DC", "ResultsPerPage": "5"}
+    response = live_server.get("/api/search", params=params, headers=headers)
+    assert response.status_code == 200
+    result = response.json()["SearchResult"]
+    assert isinstance(result["SearchResultCountAll"], int)
+    assert result["SearchResultCount"] == min(5, result["SearchResultCountAll"])

@@ -217,3 +217,15 @@ def test_settings_round_trip_with_the_new_fields() -> None:
     settings = ClientSettings(kind="javascript", node="/usr/bin/node", python=None)
     assert ClientSettings.from_dict(settings.to_dict()) == settings
     assert replace(settings, concurrency=3).effective_concurrency == 3
+
+
+@pytest.mark.parametrize("kind", ["blocking", "threaded", "asyncio", "httpx"])
+def test_the_timeout_bounds_the_whole_request(live_server: LiveServer, kind: str) -> None:
+    """A slow body trickling in must not outlive the timeout, whichever library reads it."""
+    live_server.put_scenario(
+        {"seed": 1, "server": {"faults": {"slow_body": 1.0, "slow_body_bps": 2000.0}}}
+    )
+    run = registry.load(kind)
+    settings = ClientSettings(kind=kind, timeout=0.3)
+    attempts = run(ZIPS[:1], live_server.url, settings, Progress())
+    assert [a.error for a in attempts] == ["timeout"]

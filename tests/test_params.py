@@ -113,7 +113,6 @@ BAD = [
         JOBS, {"LocationName": "90011"}, "LocationId", "is required", id="jobs-wrong-name"
     ),
     pytest.param(SEARCH, {}, "LocationName", "is required", id="search-zip-missing"),
-    pytest.param(SEARCH, {"LocationName": "Memphis"}, "LocationName", "5-digit", id="search-city"),
     pytest.param(
         SEARCH, {"LocationId": "90011"}, "LocationName", "is required", id="search-wrong-name"
     ),
@@ -198,10 +197,17 @@ BAD = [
     ),
     pytest.param(
         SEARCH,
-        {"LocationName": "\u0669\u0660\u0660\u0661\u0661"},
+        {"LocationName": "x" * 201},
         "LocationName",
-        "5-digit",
-        id="search-zip-arabic-indic-digits",
+        "at most 200",
+        id="search-location-too-long",
+    ),
+    pytest.param(
+        SEARCH,
+        {"LocationName": "Memphis\x00"},
+        "LocationName",
+        "printable",
+        id="search-location-control-character",
     ),
     pytest.param(
         JOBS,
@@ -251,3 +257,16 @@ def test_every_valid_jobs_query_parses(zip_code: str, per_page: int) -> None:
 )
 def test_route_zip(path: str, query: dict[str, str], expected: str | None) -> None:
     assert route_zip(path, query) == expected
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        pytest.param("Washington, DC", id="city-and-state"),
+        pytest.param("Memphis", id="city"),
+        pytest.param("\u0669\u0660\u0660\u0661\u0661", id="arabic-indic-digits-are-a-name"),
+    ],
+)
+def test_the_search_api_takes_place_names_as_real_clients_send_them(location: str) -> None:
+    """A library written for the real Search API sends place names, not zips: they work."""
+    assert parse_search_query({"LocationName": location}).zip_code == location
