@@ -100,8 +100,8 @@ def client_label(s: Summary) -> Text:
     """The client's name, with its interpreter when the scenario chose one or the GIL is off."""
     label = Text(s.client)
     notes = [f"Python {s.python}"] if s.python else []
-    if not s.gil:
-        notes.append("free-threaded")
+    if s.free_threaded or not s.gil:
+        notes.append("free-threaded, GIL " + ("on" if s.gil else "off"))
     if notes:
         label.append("\n" + " ".join(notes), style="dim")
     return label

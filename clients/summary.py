@@ -84,6 +84,7 @@ class Summary:
     skipped: str | None = None
     python: str = ""  # the interpreter's version, when the scenario chose one
     gil: bool = True  # False on a free-threaded build with the GIL off
+    free_threaded: bool = False  # a free-threaded build (the GIL may still be switched on)
 
     @property
     def efficiency(self) -> float | None:
@@ -137,6 +138,7 @@ def summarize(
         concurrency=concurrency,
         python=str(middle.environment.get("python", "")) if first.settings.python else "",
         gil=bool(middle.environment.get("gil_enabled", True)),
+        free_threaded=bool(middle.environment.get("free_threaded_build", False)),
     )
 
 
