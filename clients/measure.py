@@ -88,11 +88,15 @@ class Meter:
         rss = peak_rss_bytes()
         self._stop.set()
         self._sampler.join()
-        own_user, own_system = self._own_cpu
+        user, system = times[0] - self._times[0], times[1] - self._times[1]
+        # Take the sampler's CPU off in proportion: per-thread user/system splits are sampled
+        # by the kernel's tick, so only their sum is reliable enough to subtract.
+        spent = user + system
+        keep = max(0.0, spent - sum(self._own_cpu)) / spent if spent > 0 else 0.0
         self.usage = Usage(
             mem=rss - self._rss,
-            utime=max(0.0, times[0] - self._times[0] - own_user),
-            stime=max(0.0, times[1] - self._times[1] - own_system),
+            utime=user * keep,
+            stime=system * keep,
             time=wall,
             peak_threads=max(self._peak, self.client_peak),
         )
