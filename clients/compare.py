@@ -310,10 +310,13 @@ def compare(
 
 def writable(directory: Path) -> None:
     """Fail before anything runs if results cannot be saved under `directory`."""
+    existed = directory.exists()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         probe = directory / ".writable"
         probe.touch()
         probe.unlink()
+        if not existed:
+            directory.rmdir()  # nothing is written until there is something to keep
     except OSError as error:
         raise ClientsError(f"--results {directory}: cannot write there: {error.strerror}") from None

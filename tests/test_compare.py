@@ -322,3 +322,16 @@ def test_to_document_and_save(tmp_path: Path) -> None:
     assert first != second and first.exists() and second.exists()
     assert first.name.startswith("tiny-") and first.suffix == ".json"
     assert json.loads(first.read_text())["runs"] == document["runs"]
+
+
+def test_an_unwritable_results_directory_stops_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_scenario(tmp_path, "[clients.asyncio]\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    code = cli.main(["compare", str(path), "--results", str(blocker / "results")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith(f"error: --results {blocker / 'results'}: cannot write there")
+    assert len(err.splitlines()) == 1
