@@ -55,7 +55,8 @@ def run(
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise ClientUnavailable("playwright not installed") from None
-    options = {"api": settings.api, "timeout": settings.timeout / settings.speed}
+    options = {"api": settings.api, "timeout": settings.timeout / settings.speed,
+               "per_page": settings.per_page}  # fmt: skip
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
