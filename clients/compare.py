@@ -122,7 +122,8 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
 def time_limit(settings: ClientSettings, zips: int) -> float:
     """A generous bound on one run, so nothing can hang the compare forever."""
     per_zip = settings.timeout * (settings.retries + 1) + settings.backoff_max * settings.retries
-    lanes = max(1, settings.concurrency) if settings.concurrency else zips
+    concurrency = settings.effective_concurrency
+    lanes = concurrency if concurrency > 0 else zips
     return 120.0 + per_zip / settings.speed * zips / lanes
 
 

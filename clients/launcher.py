@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -58,11 +60,12 @@ def run_worker(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group: a pool's children end with it
     )
     errors: list[str] = []
     reader = threading.Thread(target=_relay, args=(process, on_progress, errors), daemon=True)
     reader.start()
-    timer = threading.Timer(time_limit, process.kill)  # a bound on every run, however it hangs
+    timer = threading.Timer(time_limit, _kill_group, args=(process,))  # a bound on every run
     timer.start()
     try:
         assert process.stdin is not None and process.stdout is not None
@@ -75,9 +78,8 @@ def run_worker(
         process.wait()
     finally:
         timer.cancel()
-        if process.poll() is None:  # interrupted: end the worker we started
-            process.kill()
-            process.wait()
+        _kill_group(process)  # interrupted or done: nothing it started may outlive it
+        process.wait()
         reader.join(timeout=5)
         for stream in (process.stdout, process.stderr):
             if stream is not None:
@@ -88,6 +90,12 @@ def run_worker(
         detail = errors[-1] if errors else f"exit code {process.returncode}"
         raise WorkerFailed(f"{settings.name}: worker failed: {detail}")
     return RunResult.from_dict(json.loads(stdout.strip().splitlines()[-1]))
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """Kill the worker and everything it started (a process pool's workers hold its pipes)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _relay(

@@ -47,7 +47,8 @@ def run(
     lanes: dict[int, int] = {}
     peaks: dict[int, int] = {}
     attempts: list[Attempt] = []
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+    try:
         futures = [pool.submit(_fetch_one, base_url, settings, z, t0) for z in zips]
         for future in futures:
             found, pid, peak = future.result()
@@ -55,5 +56,9 @@ def run(
             peaks[pid] = max(peaks.get(pid, 0), peak)
             attempts += [replace(a, lane=lane) for a in found]
             progress.tick()
+    except BaseException:  # Ctrl-C: drop the queued zips instead of waiting them all out
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     progress.extra_rss = sum(peaks.values())  # the workers' memory is this client's memory too
     return attempts

@@ -7,6 +7,7 @@ by the server itself when compare applies it (`PUT /__admin/scenario`).
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import tomllib
@@ -26,7 +27,7 @@ TOP_KEYS: Final = (
     "expect",
 )  # fmt: skip
 SWEEP_SETTINGS: Final = {  # the setting, and the range its values may take
-    "concurrency": (0, 100_000), "zips": (1, 100_000), "latency_scale": (1e-6, 1e6),
+    "concurrency": (0, 100_000), "zips": (1, 99_450), "latency_scale": (1e-6, 1e6),
     "error_rate": (0.0, 1.0),
 }  # fmt: skip
 WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
@@ -35,7 +36,7 @@ CLIENT_KEYS: Final = (
     "python", "node",
 )  # fmt: skip
 APIS: Final = ("jobs", "search")
-MAX_ZIPS: Final = 100_000
+MAX_ZIPS: Final = 99_450  # every 5-digit zip from 00501 to 99950: as many as can be generated
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise `ScenarioFileError` naming file and key."""
     name = str(path)
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        document = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))  # a BOM is fine
     except FileNotFoundError:
         raise ScenarioFileError(name, "", "no such file") from None
     except OSError as error:
@@ -158,6 +159,11 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
     clients = tuple(
         _client(check, label, raw, workload, speed) for label, raw in clients_table.items()
     )
+    server = check.table(document.get("server", {}), "server")
+    try:  # it travels to the server as JSON: no dates, nan or inf
+        json.dumps(server, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise check.fail("server", f"holds a value JSON cannot carry ({error})") from None
     return Scenario(
         path=path,
         name=check.string(document.get("name", Path(path).stem), "name"),
@@ -166,10 +172,10 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         speed=speed,
         repeat=check.integer(document.get("repeat", 1), "repeat", 1, 100),
         workload=workload,
-        server=check.table(document.get("server", {}), "server"),
+        server=server,
         clients=clients,
         raw=document,
-        sweep=_sweep(check, document["sweep"]) if "sweep" in document else None,
+        sweep=_sweep(check, document["sweep"], speed) if "sweep" in document else None,
         expect=_expect(document.get("expect", []), clients, path),
     )
 
@@ -232,7 +238,7 @@ def _client(
     return ClientSettings(
         kind=kind,
         label=label if label != kind else "",
-        concurrency=check.integer(table.get("concurrency", 0), f"{where}.concurrency", 0, MAX_ZIPS),
+        concurrency=check.integer(table.get("concurrency", 0), f"{where}.concurrency", 0, 100_000),
         timeout=check.number(table.get("timeout", 30.0), f"{where}.timeout", 0.0, 3600.0),
         retries=check.integer(table.get("retries", 0), f"{where}.retries", 0, 20),
         backoff=check.number(
@@ -256,7 +262,7 @@ def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[E
     return parse_expectations(raw, [c.name for c in clients], path)
 
 
-def _sweep(check: _Checker, value: Any) -> Sweep:
+def _sweep(check: _Checker, value: Any, speed: float) -> Sweep:
     table = check.table(value, "sweep")
     check.keys(table, "sweep", ("setting", "values"))
     setting = table.get("setting")
@@ -275,4 +281,9 @@ def _sweep(check: _Checker, value: Any) -> Sweep:
             raise check.fail("sweep.values", f"{value!r} is out of range for {setting} ({bounds})")
         if setting in ("concurrency", "zips") and value != int(value):
             raise check.fail("sweep.values", f"{value!r}: {setting} takes whole numbers")
+        if setting == "latency_scale" and not 1e-3 <= speed / value <= 1e3:
+            raise check.fail("sweep.values", f"{value!r} would make the speed {speed / value:g}; "
+                             "speed ÷ latency_scale must stay within 0.001 to 1000")  # fmt: skip
+    if len(set(values)) != len(values):
+        raise check.fail("sweep.values", "each value may appear once")
     return Sweep(setting, tuple(float(v) for v in values))

@@ -45,9 +45,9 @@ def variants(scenario: Scenario, sweep: Sweep) -> list[tuple[float, Scenario]]:
 
 
 def _with(scenario: Scenario, setting: str, value: float) -> Scenario:
-    if setting == "concurrency":  # the blocking client stays sequential: that is what it is
+    if setting == "concurrency":  # blocking stays sequential, the browser's page has no limit
         clients = tuple(
-            c if c.kind in SEQUENTIAL else replace(c, concurrency=int(value))
+            c if c.kind in SEQUENTIAL or c.kind == "browser" else replace(c, concurrency=int(value))
             for c in scenario.clients
         )
         return replace(scenario, clients=clients)

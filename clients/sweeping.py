@@ -22,6 +22,7 @@ from clients.compare import (
     to_document,
     validate,
 )
+from clients.errors import ServerUnavailable
 from clients.scenario import Scenario
 from clients.summary import speedups
 from clients.sweep import Point, points, sweep_plot, sweep_table, variants
@@ -59,6 +60,11 @@ def compare_sweep(scenario: Scenario, url: str | None, console: Console, results
                 execute(control, outcome, console, embedded)
     except KeyboardInterrupt:
         swept.interrupted = True
+    except ServerUnavailable as error:
+        if not any(outcome.runs for _, outcome in swept.outcomes):
+            raise
+        swept.interrupted = True  # the server went away: keep, show and save what finished
+        console.print(f"[red]error: {error}[/]")
     return render_sweep(swept, console, results_dir)
 
 

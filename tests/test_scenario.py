@@ -229,7 +229,7 @@ BAD = [
     pytest.param(
         "[workload]\ncount = 0" + ONE_CLIENT,
         "workload.count",
-        "must be between 1 and 100000, got 0",
+        "must be between 1 and 99450, got 0",
         id="count-zero",
     ),
     pytest.param(
@@ -277,7 +277,7 @@ BAD = [
     pytest.param(
         "[workload]\nzips = []" + ONE_CLIENT,
         "workload.zips",
-        "must be a set name or a list of 1 to 100000 zips",
+        "must be a set name or a list of 1 to 99450 zips",
         id="empty-zip-list",
     ),
     pytest.param(
