@@ -12,6 +12,7 @@ from pathlib import Path
 from clients import registry, zipsets
 from clients.errors import ClientsError
 from clients.measure import talk_block
+from clients.summary import count_outcomes
 
 DEFAULT_SCENARIO = "scenarios/quick.toml"
 
@@ -112,7 +113,14 @@ def command_run(args: argparse.Namespace) -> int:
         retries=args.retries, api=args.api,
     )  # fmt: skip
     result = execute({"settings": settings.to_dict(), "zips": list(zips), "url": args.url})
+    if result.skipped is not None:
+        print(f"error: {args.name}: {result.skipped}", file=sys.stderr)
+        return 1
     print(talk_block(result.total, result.usage))
+    failed = count_outcomes(result.attempts).failed
+    if failed:  # the block stays the talk's; the failure is said on stderr and in the exit code
+        print(f"error: {failed} of {len(zips)} zips failed; the total is short", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -311,13 +312,10 @@ def compare(
 
 def writable(directory: Path) -> None:
     """Fail before anything runs if results cannot be saved under `directory`."""
-    existed = directory.exists()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / ".writable"
-        probe.touch()
-        probe.unlink()
-        if not existed:
-            directory.rmdir()  # nothing is written until there is something to keep
-    except OSError as error:
-        raise ClientsError(f"--results {directory}: cannot write there: {error.strerror}") from None
+    # Look at the nearest folder that exists: create nothing until there is something to keep.
+    nearest = directory.resolve()
+    while not nearest.exists() and nearest != nearest.parent:
+        nearest = nearest.parent
+    if not nearest.is_dir() or not os.access(nearest, os.W_OK | os.X_OK):
+        why = "not a folder" if not nearest.is_dir() else "no permission to write"
+        raise ClientsError(f"--results {directory}: cannot write there ({nearest}: {why})")

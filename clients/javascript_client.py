@@ -22,6 +22,8 @@ SCRIPT = Path(__file__).with_name("js") / "fanout.mjs"
 def node_binary(settings: ClientSettings) -> str:
     """The node to run: the settings' own, else the one on PATH; ClientUnavailable if none."""
     found = shutil.which(settings.node or "node")
+    if found is None and settings.node:  # a path the scenario named: a typo, not a missing tool
+        raise RuntimeError(f"node {settings.node} not found")
     if found is None:
         raise ClientUnavailable("node not installed")
     return found

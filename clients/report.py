@@ -79,6 +79,8 @@ def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str 
         if s.correct
         else Text(f"{totals} ✗\nwant {expected}", style="bold red")
     )
+    if s.failed_runs:
+        mark.append(f"\n{s.failed_runs} run{'s' if s.failed_runs > 1 else ''} died", style="red")
     spread = f"\n{seconds(s.wall_min)}–{seconds(s.wall_max)}" if s.runs > 1 else ""
     return [
         mark,

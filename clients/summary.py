@@ -82,14 +82,23 @@ class Summary:
     ideal: float | None
     concurrency: int
     skipped: str | None = None
+    failed_runs: int = 0  # repeats whose worker died: their figures are missing
+    judged: bool = True  # False when no expected total was known to check against
     python: str = ""  # the interpreter's version, when the scenario chose one
     gil: bool = True  # False on a free-threaded build with the GIL off
     free_threaded: bool = False  # a free-threaded build (the GIL may still be switched on)
 
     @property
+    def trusted(self) -> bool:
+        """Whether its speed means anything: it summed the right total (or none was known)."""
+        return self.correct or not self.judged
+
+    @property
     def efficiency(self) -> float | None:
         """The preview's ideal makespan divided by the measured wall time."""
-        return self.ideal / self.wall if self.ideal is not None and self.wall > 0 else None
+        if self.ideal is None or self.ideal <= 0 or self.wall <= 0 or not self.trusted:
+            return None  # no ideal to compare with, or a wrong total: the ratio would mislead
+        return self.ideal / self.wall
 
 
 def median_run(runs: Sequence[RunResult]) -> RunResult:
@@ -136,6 +145,8 @@ def summarize(
         server_cpu=statistics.median(server) if server else None,
         ideal=makespans.get(str(concurrency)),
         concurrency=concurrency,
+        failed_runs=len(died),
+        judged=expected is not None,
         python=str(middle.environment.get("python", "")) if first.settings.python else "",
         gil=bool(middle.environment.get("gil_enabled", True)),
         free_threaded=bool(middle.environment.get("free_threaded_build", False)),
@@ -155,8 +166,10 @@ def _skipped_summary(run: RunResult) -> Summary:
 def speedups(summaries: Sequence[Summary]) -> dict[str, float | None]:
     """Each client's wall time against the blocking client's (None without a blocking row)."""
     baseline = next((s for s in summaries if s.kind == "blocking" and s.skipped is None), None)
-    return {
-        s.client: baseline.wall / s.wall if baseline and s.wall > 0 and s.skipped is None else None
+    return {  # a client that got the total wrong has no speed worth a ratio
+        s.client: baseline.wall / s.wall
+        if baseline and baseline.trusted and s.trusted and s.wall > 0 and s.skipped is None
+        else None
         for s in summaries
     }
 

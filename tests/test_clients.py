@@ -354,8 +354,11 @@ def test_launcher_missing_interpreter_fails(live_server: Any) -> None:
     assert str(caught.value) == "blocking: interpreter /no/such/python3 not found"
 
 
-def test_worker_skips_an_unavailable_client(live_server: Any) -> None:
-    settings = ClientSettings(kind="javascript", node="/no/such/node")
+def test_worker_skips_an_unavailable_client(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # no node anywhere
+    settings = ClientSettings(kind="javascript")
     result = worker.execute(
         {"settings": settings.to_dict(), "zips": ZIPS_10, "url": live_server.url}
     )

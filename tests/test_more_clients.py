@@ -125,12 +125,22 @@ def test_node_measures_itself(live_server: LiveServer) -> None:
     assert result.skipped is None
 
 
-def test_a_missing_node_skips_the_row(live_server: LiveServer) -> None:
-    settings = ClientSettings(kind="javascript", node="/no/such/node")
-    job = {"settings": settings.to_dict(), "zips": ZIPS, "url": live_server.url}
+def test_a_missing_node_skips_the_row(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")  # node is not installed
+    job = {"settings": ClientSettings(kind="javascript").to_dict(), "zips": ZIPS,
+           "url": live_server.url}  # fmt: skip
     result = worker.execute(job)
     assert result.skipped == "skipped: node not installed"
     assert result.attempts == ()
+
+
+def test_a_node_path_that_is_not_there_is_a_failure_not_a_skip() -> None:
+    from clients.javascript_client import node_binary
+
+    with pytest.raises(RuntimeError, match="node /no/such/node not found"):
+        node_binary(ClientSettings(kind="javascript", node="/no/such/node"))
 
 
 def test_a_missing_chromium_skips_the_row(monkeypatch: pytest.MonkeyPatch) -> None:
