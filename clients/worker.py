@@ -59,7 +59,13 @@ def _loop_name(kind: str) -> str:
 
 def main() -> int:
     """Read the job, run it, print the result."""
-    job = json.loads(sys.stdin.read())
+    try:
+        job = json.loads(sys.stdin.read())
+        registry.KINDS[job["settings"]["kind"]]  # an unknown kind fails here, in one line
+    except (ValueError, KeyError, TypeError) as error:
+        print(f"error: worker: expected a JSON job on stdin ({type(error).__name__}: {error})",
+              file=sys.stderr)  # fmt: skip
+        return 2
     result = execute(job, report_progress=True)
     sys.stdout.write(json.dumps(result.to_dict(), separators=(",", ":")) + "\n")
     return 0
