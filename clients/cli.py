@@ -131,7 +131,11 @@ def command_compare(args: argparse.Namespace) -> int:
     from clients import scenario
     from clients.compare import compare
 
-    loaded = scenario.load(args.scenario)
+    path = args.scenario
+    if not path.exists() and not path.is_absolute():  # run from elsewhere: the project's own
+        shipped = Path(__file__).resolve().parent.parent / path
+        path = shipped if shipped.exists() else path
+    loaded = scenario.load(path)
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
     return compare(loaded, args.url, Console(), args.results, timeline=args.timeline)
 

@@ -77,10 +77,14 @@ def is_retryable(status: int | None, error: str | None) -> bool:
     return status is None or status == 429 or status >= 500 or error in ("malformed", "payload")
 
 
+MAX_RETRY_AFTER = 60.0  # scenario seconds: a server asking for longer is not waited on in full
+
+
 def backoff_delay(settings: ClientSettings, retry: int, asked: float | None) -> float:
-    """How long to wait before retry number `retry` (1-based), honouring Retry-After."""
+    """How long to wait before retry number `retry` (1-based), honouring Retry-After up to
+    MAX_RETRY_AFTER (a run must stay bounded, whatever a server asks)."""
     exponential = min(settings.backoff * 2.0 ** (retry - 1), settings.backoff_max) / settings.speed
-    return max(exponential, asked or 0.0)
+    return max(exponential, min(asked or 0.0, MAX_RETRY_AFTER / settings.speed))
 
 
 @dataclass(frozen=True, slots=True)

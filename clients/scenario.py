@@ -220,6 +220,8 @@ def _client(
     check: _Checker, label: str, value: Any, workload: Workload, speed: float
 ) -> ClientSettings:
     where = f"clients.{label}"
+    if label == "*" or not label.strip():
+        raise check.fail(where, "a client needs a name; '*' means every client in [[expect]]")
     table = check.table(value, where)
     check.keys(table, where, CLIENT_KEYS)
     kind = table.get("kind", label)

@@ -346,3 +346,12 @@ def failed(zip_code: str, number: int = 0, error: str = "http_500") -> Attempt:
 def test_total_jobs(attempts: list[Attempt], total: int) -> None:
     assert total_jobs(attempts) == total
     assert total_jobs(tuple(attempts)) == total
+
+
+def test_a_huge_retry_after_is_honoured_only_up_to_the_cap() -> None:
+    """A server asking for a thousand seconds must not stall a run for that long."""
+    from clients.protocol import MAX_RETRY_AFTER
+
+    settings = ClientSettings(kind="asyncio", backoff=0.1, speed=2.0)
+    assert backoff_delay(settings, 1, 1000.0) == MAX_RETRY_AFTER / 2.0
+    assert backoff_delay(settings, 1, 0.5) == 0.5  # a modest ask is honoured as it is
