@@ -7,11 +7,11 @@ import os
 import platform
 import resource
 import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
 
 from bench.figures import cpuinfo_model
+from clients.environment import library_versions
 
 LIBRARIES: Final = ("aiohttp", "uvloop", "requests", "httpx", "rich", "faker", "multidict", "yarl")
 TOOLS: Final = ("wrk", "hey")
@@ -25,17 +25,6 @@ def read(path: str) -> str:
         return ""
 
 
-def library_versions() -> dict[str, str]:
-    """Installed versions of the libraries that shape the figures."""
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
-
-
 def describe() -> dict[str, Any]:
     """Everything a reader needs to compare these figures with another machine's."""
     return {
@@ -44,7 +33,7 @@ def describe() -> dict[str, Any]:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
-        "libraries": library_versions(),
+        "libraries": library_versions(LIBRARIES),
         "tools": {tool: shutil.which(tool) for tool in TOOLS},
         "open_files_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[1],
         "somaxconn": read("/proc/sys/net/core/somaxconn").strip() or None,

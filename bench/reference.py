@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
-import socket
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +19,8 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-BACKLOG = 4096  # the fake server's own backlog: both queue a burst in the kernel alike
+# The fake server's own socket, loop and limits, so both queue a burst in the kernel alike.
+from server.cli import BACKLOG, bind, new_loop, raise_open_file_limit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,33 +59,13 @@ def create_app(jobs: bytes, search: bytes, delay: float = 0.0) -> web.Applicatio
     return app
 
 
-def bind(port: int) -> socket.socket:
-    """A listening loopback socket."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(BACKLOG)
-    return sock
-
-
-def new_loop(name: str) -> asyncio.AbstractEventLoop:
-    """A fresh event loop of the named kind."""
-    if name == "uvloop":
-        import uvloop
-
-        loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-        return loop
-    return asyncio.new_event_loop()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until terminated."""
     args = build_parser().parse_args(argv)
     jobs = args.jobs_body.read_bytes()
     search = args.search_body.read_bytes() if args.search_body else jobs
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    sock = bind(args.port)
+    raise_open_file_limit()
+    sock = bind("127.0.0.1", args.port)
     host, port = sock.getsockname()[:2]
     print(f"serving on http://{host}:{port} (reference, {args.loop})", flush=True)
     web.run_app(

@@ -297,8 +297,7 @@ def compare(
     outcome = Outcome(scenario, timeline=timeline)
     try:
         with server_for(url) as (control, embedded):
-            validate(control, [scenario])
-            execute(control, outcome, console, embedded)
+            execute(control, outcome, console, embedded)  # prepare() validates before any run
     except KeyboardInterrupt:
         outcome.interrupted = True
     except ServerUnavailable as error:

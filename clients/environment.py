@@ -12,10 +12,10 @@ from typing import Any
 LIBRARIES = ("aiohttp", "requests", "uvloop", "rich", "faker", "httpx")
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
     """Installed versions of the libraries that shape the results."""
     versions = {}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

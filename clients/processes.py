@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import resource
-import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -13,6 +11,7 @@ from dataclasses import replace
 
 import requests
 
+from clients.measure import peak_rss_bytes
 from clients.progress import Progress
 from clients.records import Attempt, ClientSettings
 from clients.sync import fetch_zip, requests_getter
@@ -32,8 +31,7 @@ def _fetch_one(
     get = requests_getter(_session or requests)
     # perf_counter is the system-wide monotonic clock on Linux and macOS: t0 means the same here.
     attempts = fetch_zip(get, base_url, settings, zip_code, lambda: time.perf_counter() - t0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return attempts, os.getpid(), peak if sys.platform == "darwin" else peak * 1024
+    return attempts, os.getpid(), peak_rss_bytes()
 
 
 def run(
