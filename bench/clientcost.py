@@ -13,8 +13,9 @@ from bench.context import Context, admin
 from bench.figures import per_request_us, ratio, requests_done, requests_per_second
 from bench.procs import Served, fake_command, run_loadgen, serving
 from bench.results import Column, Outcome
-from clients import registry
-from clients.launcher import WorkerFailed, run_worker
+from clients import kinds as client_kinds
+from clients.errors import WorkerFailed
+from clients.harness.launcher import run_worker
 from clients.records import ClientSettings
 from clients.zipsets import generated
 
@@ -33,7 +34,7 @@ EMPTY: Final = {"ok": None, "wall": None, "rps": None, "cpu_us": None, "server_u
 
 def kinds() -> list[str]:
     """The client kinds to measure: the four, and httpx when the registry has it."""
-    return [kind for kind in KINDS if kind in registry.KINDS]
+    return [kind for kind in KINDS if kind in client_kinds.KINDS]
 
 
 def settings_for(kind: str, concurrency: int) -> ClientSettings:

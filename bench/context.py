@@ -11,7 +11,7 @@ from typing import Final
 import requests
 
 from bench.procs import BenchError, Bodies, Served, fake_command, serving
-from clients.server_control import ServerControl
+from clients.harness.server_control import ServerControl
 
 CAPTURE_ZIP: Final = "90011"
 

@@ -12,7 +12,8 @@ from bench.context import Context, admin
 from bench.figures import bound_hit, cpu_floor, per_request_us, ratio
 from bench.procs import Served, fake_command, serving
 from bench.results import Column, Outcome
-from clients.launcher import WorkerFailed, run_worker
+from clients.errors import WorkerFailed
+from clients.harness.launcher import run_worker
 from clients.records import ClientSettings
 from clients.zipsets import generated
 

@@ -9,10 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from clients import registry, zipsets
-from clients.errors import ClientsError
-from clients.measure import talk_block
-from clients.summary import count_outcomes
+from . import zipsets
+from .errors import ClientsError
+from .kinds import KINDS
+from .report.summary import count_outcomes
+from .report.talk import talk_block
 
 DEFAULT_SCENARIO = "scenarios/quick.toml"
 
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one client here and print the talk's block")
-    run.add_argument("name", choices=sorted(registry.KINDS), help="which client")
+    run.add_argument("name", choices=sorted(KINDS), help="which client")
     run.add_argument("--url", default="http://127.0.0.1:8080", help="the fake server")
     run.add_argument("--zips", default="mempy-2015", help="a set name, or zips joined by commas")
     run.add_argument("--api", choices=("jobs", "search"), default="jobs")
@@ -93,9 +94,10 @@ def parse_zips(text: str) -> tuple[str, ...]:
 
 def command_run(args: argparse.Namespace) -> int:
     """Run one client in this process, like block.py / threaded.py / async.py did."""
-    from clients.records import ClientSettings
-    from clients.server_control import ServerControl
-    from clients.worker import execute
+    from .harness.server_control import ServerControl
+    from .harness.worker import execute
+    from .records import ClientSettings
+    from .report import console
 
     zips = parse_zips(args.zips)
     for name in ("concurrency", "retries"):
@@ -114,22 +116,20 @@ def command_run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     result = execute({"settings": settings.to_dict(), "zips": list(zips), "url": args.url})
     if result.skipped is not None:
-        print(f"error: {args.name}: {result.skipped}", file=sys.stderr)
+        console.error(f"{args.name}: {result.skipped}")
         return 1
-    print(talk_block(result.total, result.usage))
+    console.say(talk_block(result.total, result.usage))
     failed = count_outcomes(result.attempts).failed
     if failed:  # the block stays the talk's; the failure is said on stderr and in the exit code
-        print(f"error: {failed} of {len(zips)} zips failed; the total is short", file=sys.stderr)
+        console.error(f"{failed} of {len(zips)} zips failed; the total is short")
         return 1
     return 0
 
 
 def command_compare(args: argparse.Namespace) -> int:
     """Load the scenario, then hand over to the compare flow."""
-    from rich.console import Console
-
-    from clients import scenario
-    from clients.compare import compare
+    from . import scenario
+    from .report import console
 
     path = args.scenario
     if not path.exists() and not path.is_absolute():  # run from elsewhere: the project's own
@@ -137,47 +137,48 @@ def command_compare(args: argparse.Namespace) -> int:
         path = shipped if shipped.exists() else path
     loaded = scenario.load(path)
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
-    return compare(loaded, args.url, Console(), args.results, timeline=args.timeline)
+    return console.run_compare(
+        loaded, args.url, console.terminal(), args.results, timeline=args.timeline
+    )
 
 
 def command_timeline(args: argparse.Namespace) -> int:
     """Draw a saved result's timeline (and write it as SVG when asked)."""
-    from rich.console import Console
-
-    from clients.resultfile import load_result, runs_of
-    from clients.timeline import representative_runs, timeline_renderable, timeline_svg
+    from .report import console
+    from .report.document import load_result, runs_of
+    from .report.timeline import representative_runs, timeline_renderable, timeline_svg
 
     if args.max_lanes < 1:
         raise ClientsError(f"--max-lanes: must be >= 1, got {args.max_lanes}")
     runs = representative_runs(runs_of(load_result(args.result)))
-    console = Console()
-    console.print(timeline_renderable(runs, console.width, args.max_lanes))
+    terminal = console.terminal()
+    terminal.print(timeline_renderable(runs, terminal.width, args.max_lanes))
     if args.svg is not None:
         svg = timeline_svg(runs, max_lanes=args.max_lanes, title=args.result.stem)
         _write(args.svg, svg)
-        console.print(f"wrote {args.svg}")
+        terminal.print(f"wrote {args.svg}")
     return 0
 
 
 def command_export(args: argparse.Namespace) -> int:
     """Render a saved result to the format its output suffix names."""
-    from clients.exports import export
-    from clients.resultfile import load_result
+    from .report import console
+    from .report.document import load_result
+    from .report.exports import export
 
     export(load_result(args.result), args.output)
-    print(f"wrote {args.output}")
+    console.say(f"wrote {args.output}")
     return 0
 
 
 def command_diff(args: argparse.Namespace) -> int:
     """Per client and figure, what changed from A to B, and whether the change is clear."""
-    from rich.console import Console
-
-    from clients.diff import diff, diff_table
-    from clients.resultfile import load_result
+    from .report import console
+    from .report.diff import diff, diff_table
+    from .report.document import load_result
 
     changes = diff(load_result(args.a), load_result(args.b))
-    Console().print(diff_table(changes, f"{args.a.name} → {args.b.name}"))
+    console.terminal().print(diff_table(changes, f"{args.a.name} → {args.b.name}"))
     return 0
 
 
@@ -196,13 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch; every expected failure is one line on stderr and exit code 2."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["primer"]:  # the primers parse their own arguments, --help included
-        from clients.primers.runner import main as primer_main
+        from .primers.runner import main as primer_main
 
         return primer_main(arguments[1:])
     args = build_parser().parse_args(arguments)
     try:
         if args.command == "worker":
-            from clients.worker import main as worker_main
+            from .harness.worker import main as worker_main
 
             return worker_main()
         if args.command == "run":
@@ -215,13 +216,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # A hand-edited or truncated result file: say so in one line, never a traceback.
                 raise ClientsError(f"{args.command}: cannot render it: {error}") from None
         if args.command == "primer":
-            from clients.primers.runner import main as primer_main
+            from .primers.runner import main as primer_main
 
             return primer_main(args.rest)
         return command_compare(args)
     except ClientsError as error:
-        print(f"error: {error}", file=sys.stderr)
+        from .report import console
+
+        console.error(str(error))
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        from .report import console
+
+        console.say("interrupted", stderr=True)
         return 130

@@ -7,9 +7,16 @@ import platform
 import sys
 import sysconfig
 from importlib import metadata
-from typing import Any
+from typing import Any, Final
 
-LIBRARIES = ("aiohttp", "requests", "uvloop", "rich", "faker", "httpx")
+from .kinds import KINDS
+
+# The server's and the report's libraries, then whatever each client kind says it runs on.
+LIBRARIES: Final = tuple(
+    dict.fromkeys(
+        ("aiohttp", "faker", "rich", *(lib for k in KINDS.values() for lib in k.libraries))
+    )
+)
 
 
 def library_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:

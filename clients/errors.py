@@ -1,4 +1,12 @@
-"""The clients' exceptions: each carries a one-line message for a person."""
+"""The package's exceptions, in one tree; each carries a one-line message for a person.
+
+ClientsError                 shown as `error: ...` and exit code 2 by the CLI
+├── ScenarioFileError        a scenario file is unreadable or invalid (names file and key)
+├── ServerUnavailable        no server answers, or an embedded one failed to start
+└── ClientUnavailable        a client cannot run here (node or Chromium missing): skipped
+WorkerFailed                 a worker died or printed no result: a failed row, not an exit
+ScenarioRejected             the server refused a server section (`key` names the key)
+"""
 
 from __future__ import annotations
 
@@ -23,3 +31,15 @@ class ServerUnavailable(ClientsError):
 
 class ClientUnavailable(ClientsError):
     """A client cannot run on this machine (node or Chromium missing); its row is skipped."""
+
+
+class WorkerFailed(Exception):
+    """The worker process died or printed no result: its row fails, the compare goes on."""
+
+
+class ScenarioRejected(Exception):
+    """The server refused the scenario's server section; `key` names the offending key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key

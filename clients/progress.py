@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from clients.records import Usage
+from .records import Usage
 
 
 class Progress:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 from urllib.parse import urlencode
 
-from clients.records import Attempt, ClientSettings
+from .records import Attempt, ClientSettings
 
 PATHS: Final = {"jobs": "/api/jobs", "search": "/api/search"}
 _TIMING: Final = re.compile(r"(\w+);dur=([0-9.]+)")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import os
+import enum
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypeVar
 
+from .kinds import KINDS
+
 T = TypeVar("T")
 
-SEQUENTIAL = frozenset({"blocking"})
+
+class RunState(enum.Enum):
+    """How a run ended: with figures, skipped (a missing optional tool) or failed."""
+
+    OK = "ok"
+    SKIPPED = "skipped"  # could not happen here (node or Chromium missing): no fault
+    FAILED = "failed"  # died, timed out, or was misconfigured: counts against the exit code
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +43,7 @@ class ClientSettings:
     @property
     def effective_concurrency(self) -> int:
         """How many requests it can have in flight: 1 for the blocking client, 0 for no limit."""
-        if self.kind in SEQUENTIAL:
-            return 1
-        if self.kind == "processes" and self.concurrency == 0:
-            return os.cpu_count() or 2  # the pool's default size: one worker per CPU
-        return self.concurrency
+        return KINDS[self.kind].effective_concurrency(self.concurrency)
 
     @property
     def name(self) -> str:
@@ -111,13 +115,18 @@ class RunResult:
     attempts: tuple[Attempt, ...]
     environment: dict[str, Any] = field(default_factory=dict)
     server_cpu: float | None = None  # the server's CPU seconds during this run, if known
-    skipped: str | None = None  # why this run did not happen (e.g. node not installed)
+    state: RunState = RunState.OK
+    reason: str = ""  # why it was skipped or failed (e.g. "node not installed")
 
     @classmethod
     def without_figures(
-        cls, settings: ClientSettings, reason: str, environment: dict[str, Any] | None = None
+        cls,
+        settings: ClientSettings,
+        state: RunState,
+        reason: str,
+        environment: dict[str, Any] | None = None,
     ) -> RunResult:
-        """A run that could not happen (`skipped: ...`) or died (`failed: ...`)."""
+        """A run that could not happen (SKIPPED) or died (FAILED)."""
         return cls(
             client=settings.name,
             settings=settings,
@@ -125,8 +134,14 @@ class RunResult:
             usage=Usage(mem=0, utime=0.0, stime=0.0, time=0.0),
             attempts=(),
             environment=environment or {},
-            skipped=reason,
+            state=state,
+            reason=reason,
         )
+
+    @property
+    def skipped(self) -> str | None:
+        """The saved form of the state: None, or `skipped: why` / `failed: why`."""
+        return state_text(self.state, self.reason)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: attempts as compact rows."""
@@ -144,6 +159,7 @@ class RunResult:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> RunResult:
         """The inverse of `to_dict`."""
+        state, reason = parse_state(raw.get("skipped"))
         return cls(
             client=raw["client"],
             settings=ClientSettings.from_dict(raw["settings"]),
@@ -152,8 +168,25 @@ class RunResult:
             attempts=tuple(known(Attempt, a) for a in raw["attempts"]),
             environment=dict(raw.get("environment") or {}),
             server_cpu=raw.get("server_cpu"),
-            skipped=raw.get("skipped"),
+            state=state,
+            reason=reason,
         )
+
+
+def state_text(state: RunState, reason: str) -> str | None:
+    """How a state is saved and shown: None when it ran, else `skipped: why` or `failed: why`."""
+    return None if state is RunState.OK else f"{state.value}: {reason}"
+
+
+def parse_state(text: str | None) -> tuple[RunState, str]:
+    """The inverse of `state_text`; an unprefixed reason (older files) counts as failed."""
+    if text is None:
+        return RunState.OK, ""
+    head, sep, rest = str(text).partition(": ")
+    for state in (RunState.SKIPPED, RunState.FAILED):
+        if sep and head == state.value:
+            return state, rest
+    return RunState.FAILED, str(text)
 
 
 def known(cls: type[T], raw: dict[str, Any]) -> T:

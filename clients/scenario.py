@@ -6,9 +6,7 @@ by the server itself when compare applies it (`PUT /__admin/scenario`).
 
 from __future__ import annotations
 
-import difflib
 import json
-import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -16,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from clients import zipsets
-from clients.errors import ScenarioFileError
-from clients.records import ClientSettings
-from clients.registry import KINDS
-from clients.verdicts import Expectation, parse_expectations
+from . import zipsets
+from .errors import ScenarioFileError
+from .expectations import Expectation, parse_expectations
+from .kinds import KINDS
+from .records import ClientSettings
+from .validate import Checker
 
 TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
@@ -79,59 +78,6 @@ class Scenario:
         return {"seed": self.seed, "speed": self.speed, "server": dict(self.server)}
 
 
-class _Checker:
-    """Validation helpers that know which file they are reading."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def fail(self, key: str, message: str) -> ScenarioFileError:
-        return ScenarioFileError(self.path, key, message)
-
-    def keys(self, table: Mapping[str, Any], where: str, allowed: tuple[str, ...]) -> None:
-        for key in table:
-            if key not in allowed:
-                hint = difflib.get_close_matches(key, allowed, n=1)
-                guess = f" (did you mean {hint[0]!r}?)" if hint else ""
-                full = f"{where}.{key}" if where else key
-                raise self.fail(full, f"unknown key{guess}; valid keys: {', '.join(allowed)}")
-
-    def table(self, value: Any, key: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(key, f"must be a table, got {type(value).__name__}")
-        return value
-
-    def string(self, value: Any, key: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(key, f"must be a string, got {value!r}")
-        return value
-
-    def integer(self, value: Any, key: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"must be an integer, got {value!r}")
-        if not low <= value <= high:
-            raise self.fail(key, f"must be between {low} and {high}, got {value}")
-        return value
-
-    def number(
-        self, value: Any, key: str, low: float, high: float, *, zero_ok: bool = False
-    ) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(key, f"must be a number, got {value!r}")
-        if isinstance(value, int) and abs(value) > 10**18:  # float() of it may overflow
-            raise self.fail(key, f"must be <= {high:g}, got a huge integer")
-        above = low <= value if zero_ok else low < value
-        if math.isnan(value) or not (above and value <= high):
-            bound = ">=" if zero_ok else ">"
-            raise self.fail(key, f"must be {bound} {low:g} and <= {high:g}, got {value!r}")
-        return float(value)
-
-    def boolean(self, value: Any, key: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(key, f"must be true or false, got {value!r}")
-        return value
-
-
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise `ScenarioFileError` naming file and key."""
     name = str(path)
@@ -148,10 +94,10 @@ def load(path: str | Path) -> Scenario:
 
 def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
     """Validate a scenario document already read from TOML."""
-    check = _Checker(path)
+    check = Checker(path)
     check.keys(document, "", TOP_KEYS)
     seed = check.integer(document.get("seed", 0), "seed", -(2**63), 2**63 - 1)
-    speed = check.number(document.get("speed", 1.0), "speed", 1e-3, 1e3, zero_ok=True)
+    speed = check.number(document.get("speed", 1.0), "speed", 1e-3, 1e3)
     workload = _workload(check, document.get("workload", {}), seed)
     clients_table = check.table(document.get("clients", {}), "clients")
     if not clients_table:
@@ -180,7 +126,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
     )
 
 
-def _workload(check: _Checker, value: Any, seed: int) -> Workload:
+def _workload(check: Checker, value: Any, seed: int) -> Workload:
     table = check.table(value, "workload")
     check.keys(table, "workload", WORKLOAD_KEYS)
     if "zips" in table and "count" in table:
@@ -217,7 +163,7 @@ def _workload(check: _Checker, value: Any, seed: int) -> Workload:
 
 
 def _client(
-    check: _Checker, label: str, value: Any, workload: Workload, speed: float
+    check: Checker, label: str, value: Any, workload: Workload, speed: float
 ) -> ClientSettings:
     where = f"clients.{label}"
     if label == "*" or not label.strip():
@@ -229,25 +175,25 @@ def _client(
         key = f"{where}.kind" if "kind" in table else where
         raise check.fail(key, f"unknown client kind {kind!r}; kinds: {', '.join(KINDS)}")
     python = table.get("python")
-    if kind == "browser":  # the page asks once per zip, all at once, as async.html did
-        for key in ("retries", "concurrency"):
-            if table.get(key, 0):
-                raise check.fail(
-                    f"{where}.{key}",
-                    "the browser client takes no retries or "
-                    "concurrency limit (its page is the talk's async.html)",
-                )
+    described = KINDS[kind]
+    refused = ([] if described.retries else ["retries"]) + (
+        [] if described.takes_limit or described.sequential else ["concurrency"]
+    )
+    for key in refused:  # the browser's page asks once per zip, all at once, as async.html did
+        if table.get(key, 0):
+            raise check.fail(f"{where}.{key}", f"the {kind} client takes no retries or "
+                             "concurrency limit (its page is the talk's async.html)")  # fmt: skip
     return ClientSettings(
         kind=kind,
         label=label if label != kind else "",
         concurrency=check.integer(table.get("concurrency", 0), f"{where}.concurrency", 0, 100_000),
-        timeout=check.number(table.get("timeout", 30.0), f"{where}.timeout", 0.0, 3600.0),
-        retries=check.integer(table.get("retries", 0), f"{where}.retries", 0, 20),
-        backoff=check.number(
-            table.get("backoff", 0.1), f"{where}.backoff", 0.0, 600.0, zero_ok=True
+        timeout=check.number(
+            table.get("timeout", 30.0), f"{where}.timeout", 0.0, 3600.0, inclusive=False
         ),
+        retries=check.integer(table.get("retries", 0), f"{where}.retries", 0, 20),
+        backoff=check.number(table.get("backoff", 0.1), f"{where}.backoff", 0.0, 600.0),
         backoff_max=check.number(
-            table.get("backoff_max", 5.0), f"{where}.backoff_max", 0.0, 3600.0, zero_ok=True
+            table.get("backoff_max", 5.0), f"{where}.backoff_max", 0.0, 3600.0
         ),
         shared_session=check.boolean(table.get("shared_session", False), f"{where}.shared_session"),
         api=workload.api,
@@ -264,7 +210,7 @@ def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[E
     return parse_expectations(raw, [c.name for c in clients], path)
 
 
-def _sweep(check: _Checker, value: Any, speed: float) -> Sweep:
+def _sweep(check: Checker, value: Any, speed: float) -> Sweep:
     table = check.table(value, "sweep")
     check.keys(table, "sweep", ("setting", "values"))
     setting = table.get("setting")

@@ -1,7 +1,7 @@
 """Every client kind against the real fake server, with faults set through the admin API.
 
 The server runs in a background thread (`live_server` from conftest); each client runs in
-this process through `registry.load(kind)`, exactly as a worker would run it. Latencies are a
+this process through `kinds.load(kind)`, exactly as a worker would run it. Latencies are a
 few milliseconds and workloads a few zips, so the whole file takes seconds.
 """
 
@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 import requests
 
-import clients.asyncio_client
-import clients.sync
-from clients import registry, worker
-from clients.launcher import WorkerFailed, run_worker
+import clients.kinds._sync
+import clients.kinds.asyncio
+from clients import kinds
+from clients.errors import WorkerFailed
+from clients.harness import worker
+from clients.harness.launcher import run_worker
 from clients.progress import Progress
 from clients.protocol import backoff_delay, total_jobs
 from clients.records import Attempt, ClientSettings, RunResult
@@ -70,7 +72,7 @@ def run(settings: ClientSettings, zips: Sequence[str], url: str, **changes: Any)
     """One client run in this process; every zip must be ticked off exactly once."""
     settings = replace(settings, **changes)
     progress = Progress()
-    attempts = registry.load(settings.kind)(list(zips), url, settings, progress)
+    attempts = kinds.load(settings.kind)(list(zips), url, settings, progress)
     assert progress.done == len(zips)
     return attempts
 
@@ -234,8 +236,8 @@ def asked_waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[float | 
         calls.append((asked, delay))
         return delay
 
-    monkeypatch.setattr(clients.sync, "backoff_delay", spy)
-    monkeypatch.setattr(clients.asyncio_client, "backoff_delay", spy)
+    monkeypatch.setattr(clients.kinds._sync, "backoff_delay", spy)
+    monkeypatch.setattr(clients.kinds.asyncio, "backoff_delay", spy)
     yield calls
 
 
@@ -375,7 +377,7 @@ def test_worker_peak_threads_include_the_clients_count(monkeypatch: pytest.Monke
         progress.done = len(zips)
         return [Attempt(z, 0, 0.0, 0.01, status=200, jobs=1) for z in zips]
 
-    monkeypatch.setattr(registry, "load", lambda kind: run_with_many_threads)
+    monkeypatch.setattr(kinds, "load", lambda kind: run_with_many_threads)
     settings = ClientSettings(kind="threaded")
     result = worker.execute({"settings": settings.to_dict(), "zips": ZIPS_10, "url": "http://x"})
     assert result.total == 10

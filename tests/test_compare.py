@@ -7,35 +7,30 @@ slowest tests here — a handful of them, on purpose.
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
-import clients.compare
+import clients.harness.compare
 from clients import cli
-from clients.compare import SCHEMA, SCHEMA_VERSION, Outcome, compare, render, save, to_document
 from clients.errors import ScenarioFileError
-from clients.records import Attempt, ClientSettings, RunResult, Usage
+from clients.harness.compare import Outcome, result_path, save
+from clients.harness.server_control import ServerControl
+from clients.records import Attempt, ClientSettings, RunResult, Usage, parse_state
+from clients.report.console import run_compare as compare
+from clients.report.console import show_compare as render
+from clients.report.document import SCHEMA, SCHEMA_VERSION
 from clients.scenario import Scenario, load
-from clients.server_control import ServerControl
 from clients.zipsets import MEMPY_2015
 from server.data import job_count
+from tests.helpers import free_port
 
 ZIPS = list(MEMPY_2015[:10])
 SEED = 3
 EXPECTED = sum(job_count(SEED, z) for z in ZIPS)
 CLIENTS = ("blocking", "asyncio", "uvloop", "threaded")
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def write_scenario(
@@ -123,7 +118,7 @@ def test_compare_every_client(live_server: Any, tmp_path: Path) -> None:
 
 def test_compare_starts_an_embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Nobody answers at the "default" URL, so compare must start its own server.
-    monkeypatch.setattr(clients.compare, "DEFAULT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setattr(clients.harness.compare, "DEFAULT_URL", f"http://127.0.0.1:{free_port()}")
     path = write_scenario(tmp_path, "[clients.blocking]\n[clients.uvloop]\n")
     console = Console(record=True, width=200)
 
@@ -137,7 +132,7 @@ def test_compare_starts_an_embedded_server(tmp_path: Path, monkeypatch: pytest.M
     document = saved_document(tmp_path / "results")
     assert document["server"]["embedded"] is True
     url = document["server"]["url"]
-    assert url.startswith("http://127.0.0.1:") and url != clients.compare.DEFAULT_URL
+    assert url.startswith("http://127.0.0.1:") and url != clients.harness.compare.DEFAULT_URL
     assert [run["total"] for run in document["runs"]] == [EXPECTED, EXPECTED]
     control = ServerControl(url)
     try:
@@ -257,13 +252,15 @@ def hand_run(
         Attempt(z, 0, 0.0, 0.02, status=200, jobs=job_count(SEED, z), intended=0.01, queue=0.0)
         for z in ZIPS
     )
+    state, reason = parse_state(skipped)
     return RunResult(
         client=kind,
         settings=ClientSettings(kind=kind),
         total=total,
         usage=Usage(mem=0, utime=0.01, stime=0.0, time=wall),
         attempts=attempts if skipped is None else (),
-        skipped=skipped,
+        state=state,
+        reason=reason,
     )
 
 
@@ -309,7 +306,7 @@ def test_render_exit_codes(tmp_path: Path) -> None:
 
 def test_to_document_and_save(tmp_path: Path) -> None:
     outcome = outcome_of(tmp_path, hand_run("blocking", 0.2), hand_run("asyncio", 0.02))
-    document = to_document(outcome)
+    document = outcome.document()
     assert (document["schema"], document["version"]) == ("asynchronicity.result", 1)
     assert document["expected_total"] == EXPECTED
     assert [s["speedup"] for s in document["summaries"]] == pytest.approx([1.0, 10.0])
@@ -317,8 +314,8 @@ def test_to_document_and_save(tmp_path: Path) -> None:
     assert len(document["runs"]) == 2
     json.dumps(document)  # JSON-ready throughout
 
-    first = save(outcome, tmp_path / "out")
-    second = save(outcome, tmp_path / "out")
+    first = save(document, result_path(tmp_path / "out", outcome.scenario.name))
+    second = save(document, result_path(tmp_path / "out", outcome.scenario.name))
     assert first != second and first.exists() and second.exists()
     assert first.name.startswith("tiny-") and first.suffix == ".json"
     assert json.loads(first.read_text())["runs"] == document["runs"]

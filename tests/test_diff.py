@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from clients import diff, resultfile
-from clients.diff import UNCLEAR, Change
-from clients.records import Attempt, ClientSettings, RunResult, Usage
+from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
+from clients.report import diff
+from clients.report import document as resultfile
+from clients.report.diff import UNCLEAR, Change
 
 
 def run(
@@ -121,7 +122,9 @@ def test_clients_on_one_side_are_added_or_removed() -> None:
 
 
 def test_a_skipped_client_is_not_compared() -> None:
-    skipped = RunResult.without_figures(ClientSettings(kind="javascript"), "skipped: no node")
+    skipped = RunResult.without_figures(
+        ClientSettings(kind="javascript"), RunState.SKIPPED, "no node"
+    )
     before = result(run("javascript", 1.0, kind="javascript"))
     changes = diff.diff(before, result(skipped))
     assert changes == [

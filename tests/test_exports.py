@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from clients import exports, resultfile
 from clients.errors import ClientsError
-from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.summary import Summary
+from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
+from clients.report import document as resultfile
+from clients.report import exports
+from clients.report.summary import Summary
 
 ENVIRONMENT = {
     "python": "3.11.7",
@@ -84,7 +85,7 @@ def assert_same_figures(row: dict[str, str], s: Summary) -> None:
 
 def test_csv_leaves_missing_values_empty() -> None:
     settings = ClientSettings(kind="javascript")
-    skipped = RunResult.without_figures(settings, "skipped: node not found")
+    skipped = RunResult.without_figures(settings, RunState.SKIPPED, "node not found")
     rows = list(csv.DictReader(io.StringIO(exports.render_csv(resultfile.document([skipped])))))
     assert rows[0]["speedup"] == "" and rows[0]["overhead_s"] == "" and rows[0]["expected"] == ""
     assert rows[0]["skipped"] == "skipped: node not found"

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from clients import registry, worker
-from clients.errors import ClientUnavailable
-from clients.launcher import WorkerFailed, run_worker
+from clients import kinds
+from clients.errors import ClientUnavailable, WorkerFailed
+from clients.harness import worker
+from clients.harness.launcher import run_worker
 from clients.progress import Progress
 from clients.protocol import pack_lanes, total_jobs
 from clients.records import Attempt, ClientSettings
@@ -37,7 +38,7 @@ def expected(server: LiveServer, zips: list[str]) -> int:
 def run_kind(server: LiveServer, kind: str, zips: list[str], **settings: Any) -> list[Attempt]:
     """Run one client kind in this process against `server`."""
     server.put_scenario(FAST)
-    run = registry.load(kind)
+    run = kinds.load(kind)
     return run(zips, server.url, ClientSettings(kind=kind, **settings), Progress())
 
 
@@ -87,7 +88,7 @@ def test_the_talks_total_through_the_process_pool(live_server: LiveServer) -> No
 )  # fmt: skip
 def test_failures_are_recorded_and_retried(live_server: LiveServer, kind: str) -> None:
     live_server.put_scenario({"seed": 1, "server": {"faults": {"error_500": 1.0}}})
-    run = registry.load(kind)
+    run = kinds.load(kind)
     settings = ClientSettings(kind=kind, retries=1, backoff=0.0, concurrency=2)
     attempts = run(ZIPS[:4], live_server.url, settings, Progress())
     assert len(attempts) == 8
@@ -98,7 +99,7 @@ def test_failures_are_recorded_and_retried(live_server: LiveServer, kind: str) -
 
 def test_httpx_reports_a_reset_as_a_connection_error(live_server: LiveServer) -> None:
     live_server.put_scenario({"seed": 1, "server": {"faults": {"reset": 1.0}}})
-    run = registry.load("httpx")
+    run = kinds.load("httpx")
     attempts = run(ZIPS[:2], live_server.url, ClientSettings(kind="httpx"), Progress())
     assert {a.error for a in attempts} == {"connection"}
 
@@ -137,14 +138,14 @@ def test_a_missing_node_skips_the_row(
 
 
 def test_a_node_path_that_is_not_there_is_a_failure_not_a_skip() -> None:
-    from clients.javascript_client import node_binary
+    from clients.kinds.javascript import node_binary
 
     with pytest.raises(RuntimeError, match="node /no/such/node not found"):
         node_binary(ClientSettings(kind="javascript", node="/no/such/node"))
 
 
 def test_a_missing_chromium_skips_the_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clients import browser_client
+    from clients.kinds import browser as browser_client
 
     monkeypatch.setattr(browser_client.shutil, "which", lambda name: None)
     with pytest.raises(ClientUnavailable, match="Chromium not installed"):
@@ -190,7 +191,7 @@ def test_the_demo_page_is_served(live_server: LiveServer) -> None:
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_the_demo_page_sums_the_talks_total_in_real_chromium(live_server: LiveServer) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
-    from clients.browser_client import CHROMIUM_FLAGS
+    from clients.kinds.browser import CHROMIUM_FLAGS
 
     live_server.put_scenario(FAST)
     with playwright.sync_playwright() as p:
@@ -235,7 +236,7 @@ def test_the_timeout_bounds_the_whole_request(live_server: LiveServer, kind: str
     live_server.put_scenario(
         {"seed": 1, "server": {"faults": {"slow_body": 1.0, "slow_body_bps": 2000.0}}}
     )
-    run = registry.load(kind)
+    run = kinds.load(kind)
     settings = ClientSettings(kind=kind, timeout=0.3)
     attempts = run(ZIPS[:1], live_server.url, settings, Progress())
     assert [a.error for a in attempts] == ["timeout"]

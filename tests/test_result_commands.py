@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from clients import cli, scenario
-from clients.compare import compare
+from clients.report.console import run_compare as compare
 from tests.conftest import LiveServer
 
 SCENARIO = """

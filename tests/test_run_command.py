@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import socket
 from typing import Any
 
 import pytest
 
 from clients import cli
 from server.data import job_count
+from tests.helpers import free_port
 
 BLOCK = [
     re.compile(r"jobs available: (\d+)"),
@@ -19,13 +19,6 @@ BLOCK = [
     re.compile(r"cpu: (\d+\.\d{3})"),
     re.compile(r"time: (\d+\.\d{3})"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def parse_block(out: str) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clients.errors import ClientsError, ScenarioFileError
-from clients.registry import KINDS
+from clients.kinds import KINDS
 from clients.scenario import CLIENT_KEYS, TOP_KEYS, WORKLOAD_KEYS, load, parse
 from clients.zipsets import MEMPY_2015
 from server.config import parse_config

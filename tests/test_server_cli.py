@@ -14,18 +14,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.helpers import free_port
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 STARTUP_DEADLINE = 15.0  # seconds to wait for the first stdout line; a bound, not an assertion
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (the kernel's pick for port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def spawn(*args: str) -> subprocess.Popen[str]:

@@ -9,17 +9,7 @@ import pytest
 from rich.console import Console
 
 from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.report import (
-    COLUMNS,
-    caption_text,
-    natural_width,
-    percent,
-    ratio,
-    report_table,
-    seconds,
-    size,
-)
-from clients.summary import (
+from clients.report.summary import (
     Counts,
     Summary,
     as_dict,
@@ -31,6 +21,9 @@ from clients.summary import (
     speedups,
     summarize,
 )
+from clients.report.table import COLUMNS, caption_text, natural_width, report_table
+from clients.report.units import percent, ratio, seconds, size
+from tests.helpers import state_of
 
 
 def ok(zip_code: str, start: float = 0.0, end: float = 0.1, number: int = 0, **kw: Any) -> Attempt:
@@ -68,7 +61,7 @@ def make_run(
         usage=Usage(mem=mem, utime=utime, stime=stime, time=wall, peak_threads=peak_threads),
         attempts=tuple(attempts) or (ok("a"), ok("b"), ok("c")),
         server_cpu=server_cpu,
-        skipped=skipped,
+        **state_of(skipped),
     )
 
 

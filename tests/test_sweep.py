@@ -10,10 +10,11 @@ import pytest
 from rich.console import Console
 
 from clients import scenario as scenarios
-from clients.compare import compare
 from clients.errors import ScenarioFileError
+from clients.harness.sweep import variants
+from clients.report.console import run_compare as compare
+from clients.report.sweepplot import Point, sweep_plot, sweep_table
 from clients.scenario import Sweep
-from clients.sweep import Point, sweep_plot, sweep_table, variants
 from tests.conftest import LiveServer
 
 BASE = """

@@ -9,9 +9,10 @@ import pytest
 from rich.console import Console, RenderableType
 from rich.style import Style
 
-from clients import timeline
 from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.timeline import MIN_LABEL_WIDTH, Scale, representative_runs, rows_for
+from clients.report import timeline
+from clients.report.timeline import MIN_LABEL_WIDTH, Scale, representative_runs, rows_for
+from tests.helpers import state_of
 
 BAR = MIN_LABEL_WIDTH + 1  # where the bar area starts when labels are short
 WIDTH = BAR + 30  # thirty columns of bars
@@ -38,7 +39,7 @@ def run(
     wall = wall if wall is not None else max((a.end for a in attempts), default=0.0)
     settings = ClientSettings(kind=kind or client, label=client if kind else "")
     usage = Usage(mem=0, utime=cpu, stime=0.0, time=wall)
-    return RunResult(client, settings, len(attempts), usage, tuple(attempts), skipped=skipped)
+    return RunResult(client, settings, len(attempts), usage, tuple(attempts), **state_of(skipped))
 
 
 def blocking() -> RunResult:

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from clients import verdicts
+from clients import expectations as verdicts
 from clients.errors import ScenarioFileError
-from clients.summary import Counts, Summary
-from clients.verdicts import Bound, Faster, Relative, Verdict, check, parse_expectations
+from clients.expectations import Bound, Faster, Relative, Verdict, check, parse_expectations
+from clients.report.summary import Counts, Summary
+from clients.report.verdicts import verdict_panel
+from tests.helpers import state_of
 
 CLIENTS = ("blocking", "threaded", "asyncio")
 MIB = 1024**2
@@ -120,7 +122,7 @@ def test_a_bound_on_every_client_gives_a_verdict_each() -> None:
 
 
 def test_every_client_skips_rows_without_figures() -> None:
-    rows = [*SUMMARIES, summary("javascript", skipped="skipped: node not found")]
+    rows = [*SUMMARIES, summary("javascript", **state_of("skipped: node not found"))]
     found = check([Bound("*", "wall", max=100.0)], rows, SPEEDUPS)
     assert [v.text for v in found] == [f"{c} wall ≤ 100.00 s" for c in CLIENTS]
     assert all(v.passed for v in found)
@@ -151,7 +153,7 @@ def test_against_zero_has_no_ratio() -> None:
 
 
 def test_a_client_without_figures_fails_as_not_measured() -> None:
-    rows = [*SUMMARIES[:2], summary("asyncio", skipped="failed: worker died")]
+    rows = [*SUMMARIES[:2], summary("asyncio", **state_of("failed: worker died"))]
     found = check(parse('[[expect]]\nfaster = "asyncio"\nthan = "blocking"'), rows, SPEEDUPS)
     assert found == [
         Verdict("asyncio faster than blocking", False, "not measured: asyncio: failed: worker died")
@@ -270,16 +272,16 @@ def test_every_figure_reads_a_value() -> None:
 def test_the_panel_counts_and_marks_verdicts() -> None:
     found = [Verdict("fast", True, "measured 1"), Verdict("slow", False, "measured 2")]
     console = Console(record=True, width=60, file=io.StringIO(), color_system="truecolor")
-    console.print(verdicts.verdict_panel(found))
+    console.print(verdict_panel(found))
     text = console.export_text(clear=False)
     assert "expectations: 1/2 passed" in text
     assert "✓ fast  measured 1" in text and "✗ slow  measured 2" in text
     html = console.export_html(inline_styles=True)
     assert "#008000" in html and "#800000" in html  # green and red
-    assert verdicts.verdict_panel(found).border_style == "red"
-    assert verdicts.verdict_panel(found[:1]).border_style == "green"
+    assert verdict_panel(found).border_style == "red"
+    assert verdict_panel(found[:1]).border_style == "green"
     empty = Console(record=True, width=60, file=io.StringIO())
-    empty.print(verdicts.verdict_panel([]))
+    empty.print(verdict_panel([]))
     assert "no expectations" in empty.export_text()
 
 

@@ -17,9 +17,9 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, NoReturn
 
-from clients.measure import Meter
-from clients.primers.generators import WAYS, expected_sum, walk
-from clients.records import Usage
+from ..harness.meter import Meter
+from ..records import Usage
+from .generators import WAYS, expected_sum, walk
 
 if TYPE_CHECKING:  # rich is imported where it is used, so workers start lean
     from rich.table import Table
@@ -73,7 +73,7 @@ def check_size(size: int) -> None:
 
 def run_way(way: str, size: int) -> WayResult:
     """Run one way in a fresh interpreter, so its memory and CPU are its own."""
-    command = [sys.executable, "-m", "clients.primers.runner", "worker", way, str(size)]
+    command = [sys.executable, "-m", f"{__package__}.runner", "worker", way, str(size)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
@@ -89,8 +89,8 @@ def primer_table(rows: list[WayResult], size: int, python: str | None = None) ->
     from rich import box
     from rich.table import Table
 
-    from clients.report import seconds
-    from clients.report import size as human_size
+    from ..report.units import seconds
+    from ..report.units import size as human_size
 
     table = Table(
         title="three ways to walk 0..N-1", header_style="bold", box=box.SIMPLE_HEAD,
@@ -124,7 +124,7 @@ def command_generators(size: int) -> int:
 
 def command_loop(delay: float) -> int:
     """Run the event-loop demo (it prints as it goes)."""
-    from clients.primers.loop import run_loop_demo
+    from .loop import run_loop_demo
 
     if not (math.isfinite(delay) and delay >= 0):
         raise PrimerError(f"--delay: must be a number of seconds >= 0, got {delay}")

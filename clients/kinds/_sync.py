@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from clients.protocol import (
+from ..protocol import (
     Answer,
     backoff_delay,
     is_retryable,
@@ -16,7 +16,7 @@ from clients.protocol import (
     retry_after,
     to_attempt,
 )
-from clients.records import Attempt, ClientSettings
+from ..records import Attempt, ClientSettings
 
 Getter = Callable[[str, float], Answer]
 CHUNK = 16_384  # bytes read at a time, between deadline checks

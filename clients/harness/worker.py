@@ -8,12 +8,12 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from clients import environment, registry
-from clients.errors import ClientUnavailable
-from clients.measure import Meter
-from clients.progress import Progress
-from clients.protocol import total_jobs
-from clients.records import ClientSettings, RunResult
+from .. import environment, kinds
+from ..errors import ClientUnavailable
+from ..progress import Progress
+from ..protocol import total_jobs
+from ..records import ClientSettings, RunResult, RunState
+from .meter import Meter
 
 PROGRESS_EVERY = 10  # meter samples between progress lines (about 0.2 s)
 
@@ -22,7 +22,7 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
     """Run the job's client over its zips, measured; failures are data, never a crash."""
     settings = ClientSettings.from_dict(job["settings"])
     zips = list(job["zips"])
-    run = registry.load(settings.kind)
+    run = kinds.load(settings.kind)
     progress = Progress()
     samples = 0
 
@@ -38,7 +38,9 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
             attempts = run(zips, job["url"], settings, progress)
             meter.client_peak = progress.peak_threads - 1  # not counting the meter's sampler
     except ClientUnavailable as why:
-        return RunResult.without_figures(settings, f"skipped: {why}", environment.describe())
+        return RunResult.without_figures(
+            settings, RunState.SKIPPED, str(why), environment.describe()
+        )
     assert meter.usage is not None
     usage = progress.usage or replace(meter.usage, mem=meter.usage.mem + progress.extra_rss)
     return RunResult(
@@ -47,21 +49,15 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
         total=total_jobs(attempts),
         usage=usage,
         attempts=tuple(sorted(attempts, key=lambda a: (a.start, a.zip))),
-        environment={**environment.describe(), "loop": _loop_name(settings.kind)},
+        environment={**environment.describe(), "loop": kinds.KINDS[settings.kind].loop},
     )
-
-
-def _loop_name(kind: str) -> str:
-    loops = {"asyncio": "asyncio", "httpx": "asyncio", "uvloop": "uvloop",
-             "javascript": "node", "browser": "browser"}  # fmt: skip
-    return loops.get(kind, "none")
 
 
 def main() -> int:
     """Read the job, run it, print the result."""
     try:
         job = json.loads(sys.stdin.read())
-        registry.KINDS[job["settings"]["kind"]]  # an unknown kind fails here, in one line
+        kinds.KINDS[job["settings"]["kind"]]  # an unknown kind fails here, in one line
     except (ValueError, KeyError, TypeError) as error:
         print(f"error: worker: expected a JSON job on stdin ({type(error).__name__}: {error})",
               file=sys.stderr)  # fmt: skip

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import httpx
 
-from clients.asyncio_client import fan_out
-from clients.progress import Progress
-from clients.protocol import Answer
-from clients.records import Attempt, ClientSettings
+from ..progress import Progress
+from ..protocol import Answer
+from ..records import Attempt, ClientSettings
+from .asyncio import fan_out
 
 
 async def get(client: httpx.AsyncClient, url: str, timeout: float) -> Answer:

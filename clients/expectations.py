@@ -20,24 +20,21 @@ A scenario file states them as `[[expect]]` tables, in three forms:
 
 `parse_expectations` validates them before anything runs (a `ScenarioFileError` naming the
 file and a key such as `expect[2].client`, indices from 0); `check` measures them against
-the summaries; `verdict_panel` and `verdict_exit_code` show and count the outcome.
+the summaries; `verdict_exit_code` counts the outcome. No rich here: loading a scenario stays
+cheap, and the panel that shows verdicts lives in `report.verdicts`.
 """
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
-from rich.console import Group
-from rich.panel import Panel
-from rich.text import Text
-
-from clients import report
-from clients.errors import ScenarioFileError
-from clients.summary import Summary
+from .records import RunState
+from .report import units
+from .report.summary import Summary
+from .validate import Checker, guess
 
 EVERY: Final = "*"
 
@@ -56,11 +53,11 @@ class Figure:
         if value is None:
             return "–"
         formats: dict[str, Callable[[float], str]] = {
-            "s": report.seconds,
-            "bytes": lambda v: report.size(int(v)),
+            "s": units.seconds,
+            "bytes": lambda v: units.size(int(v)),
             "count": lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:g}",
-            "share": report.percent,
-            "times": report.ratio,
+            "share": units.percent,
+            "times": units.ratio,
         }
         return formats[self.unit](value)
 
@@ -142,26 +139,12 @@ FORMS: Final = (
 )
 
 
-class _Parser:
-    """Validation helpers that know the file, the clients and the table being read."""
+class _Parser(Checker):
+    """The shared checker, knowing also the scenario's client names."""
 
     def __init__(self, path: str, clients: Sequence[str]) -> None:
-        self.path = path
+        super().__init__(path)
         self.clients = tuple(clients)
-
-    def fail(self, key: str, message: str) -> ScenarioFileError:
-        return ScenarioFileError(self.path, key, message)
-
-    def keys(self, table: Mapping[str, Any], where: str, allowed: tuple[str, ...]) -> None:
-        for key in table:
-            if key not in allowed:
-                raise self.fail(f"{where}.{key}", f"unknown key{_guess(key, allowed)}; "
-                                f"valid keys: {', '.join(allowed)}")  # fmt: skip
-
-    def required(self, table: Mapping[str, Any], where: str, key: str, why: str) -> Any:
-        if key not in table:
-            raise self.fail(f"{where}.{key}", f"is required: {why}")
-        return table[key]
 
     def client(self, value: Any, key: str, *, every: bool = False) -> str:
         if not isinstance(value, str):
@@ -170,7 +153,7 @@ class _Parser:
             return value
         if value not in self.clients:
             names = ", ".join(self.clients) + (', or "*" for every client' if every else "")
-            raise self.fail(key, f"unknown client {value!r}{_guess(value, self.clients)}; "
+            raise self.fail(key, f"unknown client {value!r}{guess(value, self.clients)}; "
                             f"clients: {names}")  # fmt: skip
         return value
 
@@ -178,28 +161,15 @@ class _Parser:
         if not isinstance(value, str):
             raise self.fail(key, f"must be a figure's name (a string), got {value!r}")
         if value not in FIGURES:
-            raise self.fail(key, f"unknown figure {value!r}{_guess(value, tuple(FIGURES))}; "
+            raise self.fail(key, f"unknown figure {value!r}{guess(value, tuple(FIGURES))}; "
                             f"figures: {', '.join(FIGURES)}")  # fmt: skip
         return value
-
-    def number(self, value: Any, key: str, low: float, *, open_low: bool = False) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            raise self.fail(key, f"must be a number, got {value!r}")
-        if value < low or (open_low and value == low) or math.isinf(value):
-            raise self.fail(key, f"must be a finite number {'>' if open_low else '>='} "
-                            f"{low:g}, got {value!r}")  # fmt: skip
-        return float(value)
 
     def times(self, table: Mapping[str, Any], where: str, key: str) -> float | None:
         """An optional factor > 0."""
         if key not in table:
             return None
-        return self.number(table[key], f"{where}.{key}", 0.0, open_low=True)
-
-
-def _guess(value: str, allowed: Sequence[str]) -> str:
-    hint = difflib.get_close_matches(value, allowed, n=1)
-    return f" (did you mean {hint[0]!r}?)" if hint else ""
+        return self.number(table[key], f"{where}.{key}", 0.0, inclusive=False)
 
 
 def _faster(check: _Parser, table: Mapping[str, Any], where: str) -> Faster:
@@ -296,13 +266,13 @@ class _Rows:
         self.ups = ups
 
     def ran(self) -> list[str]:
-        return [name for name, s in self.summaries.items() if s.skipped is None]
+        return [name for name, s in self.summaries.items() if s.state is RunState.OK]
 
     def value(self, client: str, figure: str) -> tuple[float | None, str]:
         summary = self.summaries.get(client)
         if summary is None:
             return None, f"not measured: {client} did not run"
-        if summary.skipped is not None:
+        if summary.state is not RunState.OK:
             return None, f"not measured: {client}: {summary.skipped}"
         value = FIGURES[figure].get(summary, self.ups.get(client))
         return value, "" if value is not None else f"not measured: {client} has no {figure}"
@@ -315,7 +285,7 @@ def _check_faster(e: Faster, rows: _Rows) -> list[Verdict]:
         return [Verdict(e.text, False, why_fast or why_slow)]
     ratio = slow / fast if fast > 0 else math.inf
     passed = ratio > 1 and ratio >= e.by
-    detail = f"measured {report.ratio(ratio)} ({report.seconds(fast)} vs {report.seconds(slow)})"
+    detail = f"measured {units.ratio(ratio)} ({units.seconds(fast)} vs {units.seconds(slow)})"
     return [Verdict(e.text, passed, detail)]
 
 
@@ -351,7 +321,7 @@ def _check_relative(e: Relative, rows: _Rows) -> list[Verdict]:
         passed = (e.at_least is None or value >= e.at_least * other) and (
             e.at_most is None or value <= e.at_most * other
         )
-        ratio = report.ratio(value / other) if other else "–"
+        ratio = units.ratio(value / other) if other else "–"
         detail = f"measured {figure.format(value)} vs {figure.format(other)} ({ratio})"
         verdicts.append(Verdict(text, passed, detail))
     return verdicts
@@ -376,23 +346,6 @@ def check(
         else:
             verdicts.extend(_check_relative(expectation, rows))
     return verdicts
-
-
-def verdict_panel(verdicts: Sequence[Verdict]) -> Panel:
-    """A panel of ✓/✗ lines with what was measured, titled with how many passed."""
-    passed = sum(v.passed for v in verdicts)
-    lines = [
-        Text.assemble(
-            ("✓ " if v.passed else "✗ ", "bold green" if v.passed else "bold red"),
-            (v.text, "green" if v.passed else "red"),
-            (f"  {v.detail}", "dim"),
-        )
-        for v in verdicts
-    ]
-    body = Group(*lines) if lines else Text("no expectations", style="dim")
-    style = "green" if passed == len(verdicts) else "red"
-    title = f"expectations: {passed}/{len(verdicts)} passed"
-    return Panel(body, title=title, title_align="left", border_style=style, expand=False)
 
 
 def verdict_exit_code(verdicts: Sequence[Verdict]) -> int:

@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import requests
 
-from clients.measure import peak_rss_bytes
-from clients.progress import Progress
-from clients.records import Attempt, ClientSettings
-from clients.sync import fetch_zip, requests_getter
+from ..progress import Progress
+from ..records import Attempt, ClientSettings
+from ..resources import peak_rss_bytes
+from ._sync import fetch_zip, requests_getter
 
 _session: requests.Session | None = None  # one per worker process, made by its initializer
 

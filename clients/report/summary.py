@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from clients.records import Attempt, RunResult
+from ..kinds import KINDS
+from ..records import Attempt, RunResult, RunState, state_text
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -81,12 +82,18 @@ class Summary:
     server_cpu: float | None
     ideal: float | None
     concurrency: int
-    skipped: str | None = None
+    state: RunState = RunState.OK  # SKIPPED or FAILED: no repeat ran; `reason` says why
+    reason: str = ""
     failed_runs: int = 0  # repeats whose worker died: their figures are missing
     judged: bool = True  # False when no expected total was known to check against
     python: str = ""  # the interpreter's version, when the scenario chose one
     gil: bool = True  # False on a free-threaded build with the GIL off
     free_threaded: bool = False  # a free-threaded build (the GIL may still be switched on)
+
+    @property
+    def skipped(self) -> str | None:
+        """None when it ran, else `skipped: why` or `failed: why`, as saved and shown."""
+        return state_text(self.state, self.reason)
 
     @property
     def trusted(self) -> bool:
@@ -111,13 +118,13 @@ def summarize(
     runs: Sequence[RunResult], expected: int | None, makespans: Mapping[str, float]
 ) -> Summary:
     """Fold one client's repeats into its row."""
-    done = [r for r in runs if r.skipped is None]
+    done = [r for r in runs if r.state is RunState.OK]
     first = runs[0]
     if not done:
         return _skipped_summary(first)
     middle = median_run(done)
     latencies = [a.latency for a in middle.attempts]  # as the client saw them, failures too
-    died = [r for r in runs if r.skipped is not None and r.skipped.startswith("failed")]
+    died = [r for r in runs if r.state is RunState.FAILED]
     walls = [r.usage.time for r in done]
     totals = tuple(r.total for r in done)
     concurrency = first.settings.effective_concurrency
@@ -159,16 +166,18 @@ def _skipped_summary(run: RunResult) -> Summary:
         counts=Counts(0, 0, 0, 0), wall=0.0, wall_min=0.0, wall_max=0.0, utime=0.0,
         stime=0.0, cpu=0.0, cpu_per_request=0.0, mem=0, peak_threads=0, p50=0.0, p95=0.0,
         p99=0.0, overhead=None, server_cpu=None, ideal=None,
-        concurrency=run.settings.effective_concurrency, skipped=run.skipped,
+        concurrency=run.settings.effective_concurrency, state=run.state, reason=run.reason,
     )  # fmt: skip
 
 
 def speedups(summaries: Sequence[Summary]) -> dict[str, float | None]:
-    """Each client's wall time against the blocking client's (None without a blocking row)."""
-    baseline = next((s for s in summaries if s.kind == "blocking" and s.skipped is None), None)
+    """Each client's wall time against the baseline kind's (blocking; None without that row)."""
+    baseline = next(
+        (s for s in summaries if KINDS[s.kind].baseline and s.state is RunState.OK), None
+    )
     return {  # a client that got the total wrong has no speed worth a ratio
         s.client: baseline.wall / s.wall
-        if baseline and baseline.trusted and s.trusted and s.wall > 0 and s.skipped is None
+        if baseline and baseline.trusted and s.trusted and s.wall > 0 and s.state is RunState.OK
         else None
         for s in summaries
     }
@@ -176,12 +185,13 @@ def speedups(summaries: Sequence[Summary]) -> dict[str, float | None]:
 
 def exit_code(summaries: Sequence[Summary]) -> int:
     """0 when every client that ran summed the expected total, else 1 (skips do not fail)."""
-    ran = [s for s in summaries if s.skipped is None or not s.skipped.startswith("skipped")]
+    ran = [s for s in summaries if s.state is not RunState.SKIPPED]
     return 0 if all(s.correct for s in ran) else 1
 
 
 def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
     """JSON-ready row."""
     row = asdict(summary)
-    row.update(efficiency=summary.efficiency, speedup=speedup)
+    state, reason = row.pop("state"), row.pop("reason")
+    row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup)
     return row

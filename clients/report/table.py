@@ -1,4 +1,4 @@
-"""Rendering: summaries to a rich `Table` and a caption. Pure — printing is the caller's job."""
+"""The comparison table: summaries to a rich `Table` and a caption. Pure: the console prints."""
 
 from __future__ import annotations
 
@@ -11,40 +11,9 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from clients.summary import Summary
-
-
-def seconds(value: float | None) -> str:
-    """`3.91 s`, `412 ms` or `85 µs`, whichever reads best."""
-    if value is None:
-        return "–"
-    magnitude = abs(value)
-    if magnitude >= 1:
-        return f"{value:.2f} s"
-    if magnitude >= 0.001:
-        return f"{value * 1000:.0f} ms" if magnitude >= 0.01 else f"{value * 1000:.1f} ms"
-    return f"{value * 1e6:.0f} µs"
-
-
-def size(value: int) -> str:
-    """Bytes in binary units."""
-    amount = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(amount) < 1024 or unit == "GiB":
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    raise AssertionError("unreachable")
-
-
-def ratio(value: float | None, digits: int = 1) -> str:
-    """`12.3×`, or a dash."""
-    return "–" if value is None else f"{value:.{digits}f}×"
-
-
-def percent(value: float | None) -> str:
-    """`87%`, or a dash."""
-    return "–" if value is None else f"{value:.0%}"
-
+from ..records import RunState
+from .summary import Summary
+from .units import percent, ratio, seconds, size
 
 COLUMNS = (
     ("client", "left"), ("jobs", "right"), ("ok/fail\n/retry", "right"),
@@ -71,8 +40,8 @@ def _milliseconds(*values: float) -> str:
 
 def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str | Text]:
     """One client's figures, in COLUMNS order after the client name."""
-    if s.skipped is not None:
-        return [Text(s.skipped, style="yellow"), *[""] * (len(COLUMNS) - 2)]
+    if s.state is not RunState.OK:
+        return [Text(s.skipped or "", style="yellow"), *[""] * (len(COLUMNS) - 2)]
     totals = ", ".join(str(t) for t in sorted(set(s.totals)))
     mark = (
         Text(f"{totals} ✓", style="green")

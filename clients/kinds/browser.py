@@ -11,11 +11,11 @@ import shutil
 from collections.abc import Sequence
 from typing import Any
 
-from clients import descendants
-from clients.errors import ClientUnavailable
-from clients.progress import Progress
-from clients.protocol import pack_lanes
-from clients.records import Attempt, ClientSettings, Usage
+from .. import resources
+from ..errors import ClientUnavailable
+from ..progress import Progress
+from ..protocol import pack_lanes
+from ..records import Attempt, ClientSettings, Usage
 
 # Flags for a closed, offline machine: no sandbox as root, and no calls home.
 CHROMIUM_FLAGS = (
@@ -33,7 +33,7 @@ def chromium_path() -> str:
     raise ClientUnavailable("Chromium not installed")
 
 
-def _usage(before: descendants.Snapshot | None, after: descendants.Snapshot | None,
+def _usage(before: resources.Snapshot | None, after: resources.Snapshot | None,
            wall: float) -> Usage:  # fmt: skip
     if before is None or after is None:
         return Usage(mem=0, utime=0.0, stime=0.0, time=wall)
@@ -62,11 +62,11 @@ def run(
         try:
             page = browser.new_page()
             page.goto(f"{base_url.rstrip('/')}/demo")
-            before = descendants.snapshot()
+            before = resources.snapshot()
             result: dict[str, Any] = page.evaluate(
                 "([zips, options]) => window.fanout(zips, options)", [list(zips), options]
             )
-            after = descendants.snapshot()
+            after = resources.snapshot()
         finally:
             browser.close()
     progress.usage = _usage(before, after, float(result["wall"]))

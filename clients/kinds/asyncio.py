@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 
-from clients.progress import Progress
-from clients.protocol import (
+from ..progress import Progress
+from ..protocol import (
     Answer,
     backoff_delay,
     is_retryable,
@@ -23,7 +23,7 @@ from clients.protocol import (
     retry_after,
     to_attempt,
 )
-from clients.records import Attempt, ClientSettings
+from ..records import Attempt, ClientSettings
 
 
 class Lanes:

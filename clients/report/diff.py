@@ -22,10 +22,10 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from clients import report
-from clients.records import RunResult
-from clients.resultfile import grouped_runs
-from clients.summary import count_outcomes, median_run, percentile
+from ..records import RunResult, RunState
+from . import units
+from .document import grouped_runs
+from .summary import count_outcomes, median_run, percentile
 
 THRESHOLD: Final = 0.05
 UNCLEAR: Final = "no clear difference"
@@ -120,8 +120,8 @@ def compare_client(
     client: str, runs_a: Sequence[RunResult], runs_b: Sequence[RunResult]
 ) -> list[Change]:
     """Every figure of one client present on both sides."""
-    done_a = [r for r in runs_a if r.skipped is None]
-    done_b = [r for r in runs_b if r.skipped is None]
+    done_a = [r for r in runs_a if r.state is RunState.OK]
+    done_b = [r for r in runs_b if r.state is RunState.OK]
     if not done_a or not done_b:
         side = "A" if not done_a else "B"
         reason = (runs_a if not done_a else runs_b)[0].skipped or "no run"
@@ -162,10 +162,10 @@ def _value(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
     if unit == "bytes":
-        return report.size(int(value))
+        return units.size(int(value))
     if unit == "count":
         return f"{value:.0f}"
-    return report.seconds(value)
+    return units.seconds(value)
 
 
 def _relative(change: Change) -> str:

@@ -1,26 +1,24 @@
-"""Sweeps: one setting over a list of values, every client at each — where does each model bend?
+"""A sweep's table and plot: where does each model bend as one setting changes?
 
-`variants` derives one plain scenario per value (pure); the compare flow runs each. The
-table and the plot are pure renderables; the plot is text, so the same rendering goes to the
-terminal and, through rich's recorder, to SVG.
+Pure renderables; the plot is text, so the same rendering goes to the terminal and, through
+rich's recorder, to SVG.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Final
 
 from rich import box
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from clients import zipsets
-from clients.records import SEQUENTIAL
-from clients.report import seconds
-from clients.scenario import Scenario, Sweep, Workload
-from clients.summary import Summary
+from ..records import RunState
+from .summary import Summary
+from .units import seconds
 
 MARKERS: Final = "●▲■◆✚✖★◉"
 COLOURS: Final = ("cyan", "magenta", "green", "yellow", "blue", "red", "white", "bright_cyan")
@@ -39,43 +37,12 @@ class Point:
     note: str = ""  # why there are no figures: the run failed or was skipped
 
 
-def variants(scenario: Scenario, sweep: Sweep) -> list[tuple[float, Scenario]]:
-    """One scenario per swept value, otherwise identical to `scenario`."""
-    return [(value, _with(scenario, sweep.setting, value)) for value in sweep.values]
-
-
-def _with(scenario: Scenario, setting: str, value: float) -> Scenario:
-    if setting == "concurrency":  # blocking stays sequential, the browser's page has no limit
-        clients = tuple(
-            c if c.kind in SEQUENTIAL or c.kind == "browser" else replace(c, concurrency=int(value))
-            for c in scenario.clients
-        )
-        return replace(scenario, clients=clients)
-    if setting == "zips":
-        count = int(value)
-        workload = Workload(
-            zipsets.generated(count, scenario.seed), f"count={count}",
-            scenario.workload.api, scenario.workload.per_page,
-        )  # fmt: skip
-        return replace(scenario, workload=workload)
-    if setting == "latency_scale":  # speed divides every delay, timeout and backoff
-        speed = scenario.speed / value
-        return replace(
-            scenario, speed=speed, clients=tuple(replace(c, speed=speed) for c in scenario.clients)
-        )
-    server = dict(scenario.server)
-    faults = dict(server.get("faults", {}))
-    faults["error_500"] = value
-    server["faults"] = faults
-    return replace(scenario, server=server)
-
-
 def points(value: float, summaries: Sequence[Summary], requests: int) -> list[Point]:
     """The sweep's figures for every client that ran at `value`."""
     return [
         Point(s.client, value, s.wall, requests / s.wall if s.wall > 0 else 0.0, s.p99, s.correct)
-        if s.skipped is None
-        else Point(s.client, value, 0.0, 0.0, 0.0, s.skipped.startswith("skipped"), s.skipped)
+        if s.state is RunState.OK
+        else Point(s.client, value, 0.0, 0.0, 0.0, s.state is RunState.SKIPPED, s.skipped or "")
         for s in summaries
     ]
 
@@ -160,3 +127,8 @@ def _draw(
     for i, client in enumerate(clients):
         text.append(f"{MARKERS[i % len(MARKERS)]} {client}  ", style=COLOURS[i % len(COLOURS)])
     return text
+
+
+def sweep_renderable(setting: str, found: Sequence[Point], title: str) -> Group:
+    """The table and the plot, together."""
+    return Group(sweep_table(setting, found, title), sweep_plot(setting, found))

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import uvloop
 
-from clients.asyncio_client import fetch_all
-from clients.progress import Progress
-from clients.records import Attempt, ClientSettings
+from ..progress import Progress
+from ..records import Attempt, ClientSettings
+from .asyncio import fetch_all
 
 
 def run(

@@ -28,9 +28,9 @@ from itertools import pairwise
 from rich.console import Console, Group
 from rich.text import Text
 
-from clients.records import Attempt, RunResult
-from clients.report import seconds
-from clients.summary import median_run
+from ..records import Attempt, RunResult, RunState
+from .summary import median_run
+from .units import seconds
 
 MIN_BAR_COLUMNS = 10
 MIN_LABEL_WIDTH = 8
@@ -90,7 +90,7 @@ def representative_runs(runs: Sequence[RunResult]) -> list[RunResult]:
         grouped.setdefault(run.client, []).append(run)
     chosen = []
     for group in grouped.values():
-        done = [r for r in group if r.skipped is None]
+        done = [r for r in group if r.state is RunState.OK]
         chosen.append(median_run(done) if done else group[0])
     return chosen
 
@@ -174,7 +174,7 @@ def _bar(cells: Sequence[Cell]) -> Text:
 
 def _header(run: RunResult, label: str) -> Text:
     text = Text(label, style="bold")
-    if run.skipped is not None:
+    if run.state is not RunState.OK:
         return text.append(f"  {run.skipped}", style="yellow")
     lanes = len({a.lane for a in run.attempts})
     usage = run.usage

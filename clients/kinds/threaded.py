@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from clients.progress import Progress
-from clients.records import Attempt, ClientSettings
-from clients.sync import fetch_zip, requests_getter
+from ..progress import Progress
+from ..records import Attempt, ClientSettings
+from ._sync import fetch_zip, requests_getter
 
 
 def run(

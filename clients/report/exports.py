@@ -18,10 +18,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from clients import report
-from clients.errors import ClientsError
-from clients.resultfile import context_of, expected_of, summaries_of, title_of
-from clients.summary import Summary, speedups
+from ..errors import ClientsError
+from . import table as report
+from .document import context_of, expected_of, summaries_of, title_of
+from .summary import Summary, speedups
 
 MIN_WIDTH: Final = 80
 

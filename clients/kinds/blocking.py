@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import requests
 
-from clients.progress import Progress
-from clients.records import Attempt, ClientSettings
-from clients.sync import fetch_zip, requests_getter
+from ..progress import Progress
+from ..records import Attempt, ClientSettings
+from ._sync import fetch_zip, requests_getter
 
 
 def run(

@@ -1,31 +1,16 @@
-"""Talking to the fake server over HTTP: health, admin API, and an embedded server process.
+"""Talking to the fake server over HTTP: health and the admin API.
 
-The clients never import `server`; they start it as a subprocess and speak to its admin API.
+The clients never import `server`; they speak to it over HTTP only.
 """
 
 from __future__ import annotations
 
-import selectors
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Sequence
 from typing import Any
 
 import requests
 
-from clients.errors import ServerUnavailable
-
-START_TIMEOUT = 30.0  # seconds an embedded server may take to say where it listens
-
-
-class ScenarioRejected(Exception):
-    """The server refused the scenario's server section; `key` names the offending key."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
+from ..errors import ScenarioRejected, ServerUnavailable
 
 
 class ServerControl:
@@ -97,52 +82,3 @@ class ServerControl:
         }
         result: dict[str, Any] = self._call("POST", "/__admin/preview", json=body)
         return result
-
-
-class EmbeddedServer:
-    """`python -m server` on a free loopback port, for as long as this object is open."""
-
-    def __init__(self, python: str = sys.executable) -> None:
-        # stderr goes to a file, not a pipe: nobody reads a pipe after start-up, and a server
-        # whose pipe fills up blocks on its next log line — its whole event loop with it.
-        self._log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (stop() closes it)
-        self.process = subprocess.Popen(
-            [python, "-m", "server", "--host", "127.0.0.1", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
-        )
-        self.url = self._wait_for_url()
-
-    def _wait_for_url(self) -> str:
-        assert self.process.stdout is not None
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if selector.select(timeout=0.1):
-                line = self.process.stdout.readline()
-                if line.startswith("serving on "):
-                    return line.split()[2]
-                if not line:
-                    break
-        self.stop()
-        raise ServerUnavailable(f"the embedded server did not start: {self._stderr_tail()}")
-
-    def _stderr_tail(self) -> str:
-        self._log.seek(0)
-        text = self._log.read().strip().splitlines()
-        return text[-1] if text else f"exit code {self.process.returncode}"
-
-    def stop(self) -> None:
-        """End the server we started, by its PID, politely first."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._log.close()

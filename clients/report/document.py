@@ -1,25 +1,118 @@
-"""Saved results: read a compare's JSON back, check it, and rebuild runs and summaries.
+"""The result document, in one place: its schema, how a compare or a sweep becomes one, and
+how a saved one is read back, checked, and turned into runs and summaries again.
 
-A result file is what `compare` writes (`compare.to_document`, documented in
-docs/result-schema.md). Everything after `load_result` is pure: it takes the document
-as a dict, so tests can build one in memory with `document`.
+Documented in docs/result-schema.md. Everything but `load_result` is pure: it takes or
+returns the document as a dict, so tests can build one in memory with `document`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from clients.errors import ClientsError
-from clients.records import Attempt, RunResult, Usage
-from clients.summary import Summary, as_dict, speedups, summarize
+from .. import environment
+from ..errors import ClientsError
+from ..expectations import check
+from ..records import RunResult
+from .summary import Summary, as_dict, speedups, summarize
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 SCHEMA: Final = "asynchronicity.result"
+SCHEMA_VERSION: Final = 1  # the version this module writes
 VERSIONS: Final = (1,)  # the versions this module reads
 REQUIRED: Final = ("scenario", "runs")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def compare_document(
+    scenario: Scenario,
+    runs: Sequence[RunResult],
+    preview: Mapping[str, Any],
+    server: Mapping[str, Any],
+    interrupted: bool,
+) -> dict[str, Any]:
+    """A compare's saved result: scenario, environment, preview, every run with every attempt."""
+    expected = preview.get("expected_total")
+    expected = int(expected) if expected is not None else None
+    summaries = summaries_from(runs, expected, preview)
+    ups = speedups(summaries)
+    return {
+        "schema": SCHEMA,
+        "version": SCHEMA_VERSION,
+        "kind": "compare",
+        "created": _now(),
+        "scenario": {
+            "path": scenario.path,
+            "name": scenario.name,
+            "description": scenario.description,
+            "seed": scenario.seed,
+            "speed": scenario.speed,
+            "repeat": scenario.repeat,
+            "workload": {
+                "source": scenario.workload.source,
+                "api": scenario.workload.api,
+                "per_page": scenario.workload.per_page,
+                "zips": list(scenario.workload.zips),
+            },
+            "document": _jsonable(scenario.raw),
+        },
+        "environment": environment.describe(),
+        "server": dict(server),
+        "interrupted": interrupted,
+        "expected_total": expected,
+        "preview": dict(preview),
+        "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
+        "verdicts": [
+            {"text": v.text, "passed": v.passed, "detail": v.detail}
+            for v in check(scenario.expect, summaries, ups)
+        ],
+        "runs": [run.to_dict() for run in runs],
+    }
+
+
+def sweep_document(
+    scenario: Scenario,
+    points: Sequence[Mapping[str, Any]],
+    variants: Sequence[tuple[float, dict[str, Any]]],
+    interrupted: bool,
+) -> dict[str, Any]:
+    """A sweep's saved result: its setting, the points, and each value's compare document."""
+    assert scenario.sweep is not None
+    return {
+        "schema": SCHEMA,
+        "version": SCHEMA_VERSION,
+        "kind": "sweep",
+        "created": _now(),
+        "scenario": {"path": scenario.path, "name": scenario.name},
+        "environment": environment.describe(),
+        "interrupted": interrupted,
+        "sweep": {"setting": scenario.sweep.setting, "values": list(scenario.sweep.values)},
+        "points": [dict(p) for p in points],
+        "variants": [{"value": value, "result": result} for value, result in variants],
+    }
+
+
+def summaries_from(
+    runs: Sequence[RunResult], expected: int | None, preview: Mapping[str, Any]
+) -> list[Summary]:
+    """One summary per client, in the order they first ran."""
+    makespans = {str(k): float(v) for k, v in (preview.get("makespans") or {}).items()}
+    grouped: dict[str, list[RunResult]] = {}
+    for run in runs:
+        grouped.setdefault(run.client, []).append(run)
+    return [summarize(group, expected, makespans) for group in grouped.values()]
 
 
 def load_result(path: str | Path) -> dict[str, Any]:
@@ -64,25 +157,11 @@ def check_document(doc: Any, name: str = "<result>") -> dict[str, Any]:
     return doc
 
 
-def _known(cls: type[Any], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """`raw` without the keys `cls` does not know: additive schema changes keep version 1."""
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in raw.items() if k in names}
-
-
-def _run(raw: Mapping[str, Any]) -> RunResult:
-    """A run from its saved form, ignoring keys added after this reader was written."""
-    tidy = dict(raw)
-    tidy["usage"] = _known(Usage, raw["usage"])
-    tidy["attempts"] = [_known(Attempt, a) for a in raw["attempts"]]
-    return RunResult.from_dict(tidy)
-
-
 def _runs(doc: Mapping[str, Any], name: str) -> list[RunResult]:
     runs = []
     for index, raw in enumerate(doc["runs"]):
         try:
-            runs.append(_run(raw))
+            runs.append(RunResult.from_dict(raw))
         except KeyError as error:
             raise ClientsError(f"{name}: runs[{index}]: missing key {error}") from None
         except (TypeError, ValueError, AttributeError) as error:
@@ -117,8 +196,7 @@ def makespans_of(doc: Mapping[str, Any]) -> dict[str, float]:
 
 def summaries_of(doc: Mapping[str, Any]) -> list[Summary]:
     """One `Summary` per client, recomputed from the runs as compare computed them."""
-    expected, makespans = expected_of(doc), makespans_of(doc)
-    return [summarize(runs, expected, makespans) for runs in grouped_runs(doc).values()]
+    return summaries_from(runs_of(doc), expected_of(doc), doc.get("preview") or {})
 
 
 def title_of(doc: Mapping[str, Any]) -> str:

@@ -1,16 +1,35 @@
-"""CPU, memory and threads of this process's descendants (a browser and its helpers), from /proc.
+"""What the OS says about processes: this one's peak RSS and threads, and its descendants'
+CPU, memory and threads (a browser and its helpers), from /proc.
 
-Linux only: elsewhere `snapshot()` returns None and the browser row has no CPU figures.
+Linux only for descendants: elsewhere `snapshot()` returns None and the browser row has no
+CPU figures. Kinds and the meter both read these; neither owns them.
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set, in bytes (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
+def thread_count() -> int:
+    """OS threads in this process (all of them, not only Python's, where /proc says)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import resource
-import sys
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 
-from clients.records import Usage
+from ..records import Usage
+from ..resources import peak_rss_bytes, thread_count
 
 SAMPLE_EVERY = 0.02  # seconds between thread-count samples (the clients count threads too)
-
-
-def peak_rss_bytes() -> int:
-    """This process's peak resident set, in bytes (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)
 
 
 def _cpu() -> tuple[float, float]:
@@ -37,14 +30,6 @@ def _thread_cpu() -> tuple[float, float]:
         usage = resource.getrusage(resource.RUSAGE_THREAD)
         return usage.ru_utime, usage.ru_stime
     return time.thread_time(), 0.0
-
-
-def thread_count() -> int:
-    """OS threads in this process (all of them, not only Python's, where /proc says)."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
 
 
 class Meter:
@@ -100,17 +85,3 @@ class Meter:
             time=wall,
             peak_threads=max(self._peak, self.client_peak),
         )
-
-
-def talk_block(total: int, usage: Usage) -> str:
-    """The talk's printout: `jobs available: N`, then mem, utime, stime, cpu and time."""
-    return "\n".join(
-        [
-            f"jobs available: {total}",
-            f"mem: {usage.mem}",
-            f"utime: {usage.utime:.3f}",
-            f"stime: {usage.stime:.3f}",
-            f"cpu: {usage.cpu:.3f}",
-            f"time: {usage.time:.3f}",
-        ]
-    )

@@ -12,9 +12,9 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from clients.errors import ClientUnavailable
-from clients.progress import Progress
-from clients.records import Attempt, ClientSettings, Usage
+from ..errors import ClientUnavailable
+from ..progress import Progress
+from ..records import Attempt, ClientSettings, Usage
 
 SCRIPT = Path(__file__).with_name("js") / "fanout.mjs"
 

@@ -14,12 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from clients.records import ClientSettings, RunResult
-
-
-class WorkerFailed(Exception):
-    """The worker process died or printed no result."""
-
+from .. import PACKAGE
+from ..errors import WorkerFailed
+from ..records import ClientSettings, RunResult
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +30,7 @@ def worker_command(settings: ClientSettings) -> list[str]:
     found = shutil.which(python)
     if found is None:  # a typo in the scenario, not a missing optional tool: a failed row
         raise WorkerFailed(f"{settings.name}: interpreter {python} not found")
-    return [found, "-m", "clients", "worker"]
+    return [found, "-m", PACKAGE, "worker"]
 
 
 def worker_environment() -> dict[str, str]:

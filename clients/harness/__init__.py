@@ -1,0 +1,1 @@
+"""What starts processes and talks HTTP: the server, the workers, compare and sweep."""

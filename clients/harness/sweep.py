@@ -1,0 +1,149 @@
+"""Running a sweep: the compare flow once per value against one server, as a `SweepOutcome`.
+
+`variants` derives one plain scenario per value (pure); `sweep` runs each through
+`compare.execute` and saves one JSON document. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from .. import zipsets
+from ..errors import ServerUnavailable
+from ..expectations import Verdict
+from ..kinds import KINDS
+from ..report.document import sweep_document
+from ..report.sweepplot import Point, points
+from ..scenario import Scenario, Sweep, Workload
+from .compare import (
+    Observer,
+    Outcome,
+    Quiet,
+    execute,
+    result_path,
+    save,
+    server_for,
+    validate,
+    writable,
+)
+
+
+class SweepObserver(Observer, Protocol):
+    """A compare observer that is also told when each swept value starts."""
+
+    def value_started(self, setting: str, value: float) -> None:
+        """The runs at `setting = value` begin."""
+
+
+class QuietSweep(Quiet):
+    """A sweep observer that watches nothing."""
+
+    def value_started(self, setting: str, value: float) -> None:
+        """Nothing to do."""
+
+
+@dataclass
+class SweepOutcome:
+    """Every value's outcome, in order; `interrupted` when Ctrl-C or a lost server cut it."""
+
+    scenario: Scenario
+    outcomes: list[tuple[float, Outcome]] = field(default_factory=list)
+    interrupted: bool = False
+    lost: str | None = None  # the server went away: why
+    saved: Path | None = None
+
+    @property
+    def setting(self) -> str:
+        """The swept setting's name."""
+        return self.scenario.sweep.setting if self.scenario.sweep else "value"
+
+    def points(self) -> list[Point]:
+        """Each client's wall, throughput and p99 at each value that ran."""
+        found: list[Point] = []
+        for value, outcome in self.outcomes:
+            found += points(value, outcome.summaries(), len(outcome.scenario.workload.zips))
+        return found
+
+    def verdicts(self) -> list[tuple[float, list[Verdict]]]:
+        """Each value's expectations, checked on its own."""
+        return [(value, outcome.verdicts()) for value, outcome in self.outcomes]
+
+    def exit_code(self) -> int:
+        """130 when cut short; 1 for a wrong total or a failed expectation; else 0."""
+        if self.interrupted:
+            return 130
+        found = self.points()
+        code = 0 if found and all(p.correct for p in found) else 1
+        failed = any(not v.passed for _, verdicts in self.verdicts() for v in verdicts)
+        return max(code, int(failed))
+
+
+def variants(scenario: Scenario, sweep: Sweep) -> list[tuple[float, Scenario]]:
+    """One scenario per swept value, otherwise identical to `scenario`."""
+    return [(value, _with(scenario, sweep.setting, value)) for value in sweep.values]
+
+
+def _with(scenario: Scenario, setting: str, value: float) -> Scenario:
+    if setting == "concurrency":  # a kind that takes no limit keeps its own (blocking, browser)
+        clients = tuple(
+            replace(c, concurrency=int(value)) if KINDS[c.kind].takes_limit else c
+            for c in scenario.clients
+        )
+        return replace(scenario, clients=clients)
+    if setting == "zips":
+        count = int(value)
+        workload = Workload(
+            zipsets.generated(count, scenario.seed), f"count={count}",
+            scenario.workload.api, scenario.workload.per_page,
+        )  # fmt: skip
+        return replace(scenario, workload=workload)
+    if setting == "latency_scale":  # speed divides every delay, timeout and backoff
+        speed = scenario.speed / value
+        return replace(
+            scenario, speed=speed, clients=tuple(replace(c, speed=speed) for c in scenario.clients)
+        )
+    server = dict(scenario.server)
+    faults = dict(server.get("faults", {}))
+    faults["error_500"] = value
+    server["faults"] = faults
+    return replace(scenario, server=server)
+
+
+def sweep(
+    scenario: Scenario,
+    url: str | None,
+    results_dir: Path = Path("results"),
+    observer: SweepObserver | None = None,
+) -> SweepOutcome:
+    """Run the scenario once per swept value against one server; save what ran."""
+    assert scenario.sweep is not None
+    writable(results_dir)
+    watcher = observer or QuietSweep()
+    swept = SweepOutcome(scenario)
+    try:
+        with server_for(url) as (control, embedded):
+            planned = variants(scenario, scenario.sweep)
+            validate(control, [variant for _, variant in planned])  # every value, up front
+            for value, variant in planned:
+                watcher.value_started(scenario.sweep.setting, value)
+                outcome = Outcome(variant)
+                swept.outcomes.append((value, outcome))
+                execute(control, outcome, watcher, embedded)
+    except KeyboardInterrupt:
+        swept.interrupted = True
+    except ServerUnavailable as error:
+        if not any(outcome.runs for _, outcome in swept.outcomes):
+            raise
+        swept.interrupted = True  # the server went away: keep, show and save what finished
+        swept.lost = str(error)
+    if swept.outcomes:
+        document = sweep_document(
+            scenario,
+            [asdict(p) for p in swept.points()],
+            [(value, outcome.document()) for value, outcome in swept.outcomes],
+            swept.interrupted,
+        )
+        swept.saved = save(document, result_path(results_dir, scenario.name))
+    return swept

@@ -1,0 +1,183 @@
+"""The one writer: everything the tool shows a person goes through this module's Console.
+
+The harness returns outcomes and the rest of `report` returns renderables and strings; the
+functions here print them, draw the live progress, and say where files went.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from rich.console import Console, RenderableType
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from .. import environment
+from ..harness.compare import Outcome, compare
+from ..harness.sweep import SweepOutcome, sweep
+from ..scenario import Scenario
+from . import table as tables
+from .summary import speedups
+from .sweepplot import sweep_renderable
+from .timeline import representative_runs, timeline_renderable
+from .verdicts import verdict_panel
+
+
+class ProgressDisplay:
+    """A live bar per run while a compare (or sweep) goes on; the harness's observer."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())  # fmt: skip
+        self._progress = Progress(*columns, console=console, transient=True)
+        self._task: TaskID | None = None
+        self._started = False
+
+    def __enter__(self) -> ProgressDisplay:
+        return self  # the display starts with the first run: nothing shows before that
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._started:
+            self._progress.stop()
+
+    def run_started(self, label: str, total: int) -> None:
+        """Show a bar for the new run."""
+        if not self._started:
+            self._progress.start()
+            self._started = True
+        self._task = self._progress.add_task(label, total=total)
+
+    def progressed(self, done: int) -> None:
+        """Move the bar (called from the launcher's reader thread)."""
+        if self._task is not None:
+            self._progress.update(self._task, completed=done)
+
+    def run_finished(self) -> None:
+        """Take the bar away."""
+        if self._task is not None:
+            self._progress.remove_task(self._task)
+            self._task = None
+
+    def value_started(self, setting: str, value: float) -> None:
+        """A sweep's next value: say which."""
+        self.console.print(f"[bold]{setting} = {value:g}[/]")
+
+
+def compare_table(outcome: Outcome, console: Console) -> RenderableType:
+    """The comparison table, a column per client when the terminal is too narrow for rows."""
+    summaries = outcome.summaries()
+    scenario = outcome.scenario
+    context = {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "speed": scenario.speed,
+        "requests": len(scenario.workload.zips),
+        "api": scenario.workload.api,
+        "expected": outcome.expected,
+        "environment": environment.describe(),
+        "loops": {run.client: run.environment.get("loop") for run in outcome.runs},
+    }
+    title = f"{scenario.name}: {scenario.description}" if scenario.description else scenario.name
+    if outcome.interrupted or outcome.lost:
+        title += " (interrupted: partial results)"
+    args = (summaries, speedups(summaries), outcome.expected, title,
+            tables.caption_text(context))  # fmt: skip
+    table = tables.report_table(*args)
+    if tables.natural_width(console, table) > console.width:
+        table = tables.report_table(*args, transpose=True)
+    return table
+
+
+def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) -> int:
+    """Print the table, the timeline if asked, the verdicts and where the result went;
+    return the exit code."""
+    console.print(compare_table(outcome, console))
+    if timeline and outcome.runs:
+        try:
+            runs = representative_runs(outcome.runs)
+            console.print(timeline_renderable(runs, console.width, max_lanes=12))
+        except ValueError as why:  # a terminal too narrow to draw on
+            console.print(f"timeline skipped: {why}")
+    verdicts = outcome.verdicts()
+    if verdicts:
+        console.print(verdict_panel(verdicts))
+    if outcome.saved is not None:
+        console.print(f"saved {outcome.saved}")
+    if outcome.lost:
+        console.print(f"[red]error: {outcome.lost}[/]")
+    return outcome.exit_code()
+
+
+def show_sweep(swept: SweepOutcome, console: Console) -> int:
+    """Print the sweep's table and plot and each value's verdicts; write the SVG beside the
+    JSON; return the exit code."""
+    title = f"{swept.scenario.name}: sweep of {swept.setting}"
+    if swept.interrupted:
+        title += " (interrupted: partial results)"
+    renderable = sweep_renderable(swept.setting, swept.points(), title)
+    if swept.lost:
+        console.print(f"[red]error: {swept.lost}[/]")
+    console.print(renderable)
+    if swept.saved is not None:
+        recorder = Console(record=True, width=120, file=io.StringIO())
+        recorder.print(renderable)
+        svg = swept.saved.with_suffix(".svg")
+        svg.write_text(recorder.export_svg(title=swept.scenario.name), encoding="utf-8")
+        console.print(f"saved {swept.saved} and {svg}")
+    if swept.interrupted:
+        return swept.exit_code()
+    for value, verdicts in swept.verdicts():
+        if verdicts:
+            panel = verdict_panel(verdicts)
+            panel.title = f"{swept.setting} = {value:g}: {panel.title}"
+            console.print(panel)
+    return swept.exit_code()
+
+
+def run_compare(
+    scenario: Scenario,
+    url: str | None,
+    console: Console,
+    results_dir: Path = Path("results"),
+    *,
+    timeline: bool = False,
+) -> int:
+    """Compare (or sweep) with a live progress display, then show the outcome."""
+    with ProgressDisplay(console) as display:
+        if scenario.sweep is not None:
+            swept = sweep(scenario, url, results_dir, display)
+        else:
+            outcome = compare(scenario, url, results_dir, display)
+    if scenario.sweep is not None:
+        return show_sweep(swept, console)
+    return show_compare(outcome, console, timeline=timeline)
+
+
+def terminal() -> Console:
+    """The console everything for a person goes to (stdout)."""
+    return Console()
+
+
+def error(message: str) -> None:
+    """`error: message` on stderr: the one line every expected failure gets."""
+    print(f"error: {message}", file=sys.stderr)
+
+
+def say(text: str, *, stderr: bool = False) -> None:
+    """Plain text, as is (the talk's block, `wrote PATH`)."""
+    print(text, file=sys.stderr if stderr else sys.stdout)

@@ -1,0 +1,19 @@
+"""The talk's printout, as its scripts' ResourceHelper printed it."""
+
+from __future__ import annotations
+
+from ..records import Usage
+
+
+def talk_block(total: int, usage: Usage) -> str:
+    """The talk's printout: `jobs available: N`, then mem, utime, stime, cpu and time."""
+    return "\n".join(
+        [
+            f"jobs available: {total}",
+            f"mem: {usage.mem}",
+            f"utime: {usage.utime:.3f}",
+            f"stime: {usage.stime:.3f}",
+            f"cpu: {usage.cpu:.3f}",
+            f"time: {usage.time:.3f}",
+        ]
+    )

@@ -1,0 +1,35 @@
+"""Figures as people read them: `3.91 s`, `1.5 MiB`, `12.3×`, `87%`. Plain strings, no rich."""
+
+from __future__ import annotations
+
+
+def seconds(value: float | None) -> str:
+    """`3.91 s`, `412 ms` or `85 µs`, whichever reads best."""
+    if value is None:
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 1:
+        return f"{value:.2f} s"
+    if magnitude >= 0.001:
+        return f"{value * 1000:.0f} ms" if magnitude >= 0.01 else f"{value * 1000:.1f} ms"
+    return f"{value * 1e6:.0f} µs"
+
+
+def size(value: int) -> str:
+    """Bytes in binary units."""
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(amount) < 1024 or unit == "GiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    raise AssertionError("unreachable")
+
+
+def ratio(value: float | None, digits: int = 1) -> str:
+    """`12.3×`, or a dash."""
+    return "–" if value is None else f"{value:.{digits}f}×"
+
+
+def percent(value: float | None) -> str:
+    """`87%`, or a dash."""
+    return "–" if value is None else f"{value:.0%}"

@@ -1,0 +1,1 @@
+"""The test suite; `helpers` holds what several test modules share."""

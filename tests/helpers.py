@@ -1,0 +1,105 @@
+"""What several test modules share: a free loopback port, the live server in a thread, and
+run states written the way result files write them.
+
+Fixtures built on these live in `conftest.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from aiohttp import web
+
+from clients.records import RunState, parse_state
+from server.state import STATE, State
+
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT = 10.0  # seconds to wait for a background server to start or stop
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (the kernel's pick for port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def state_of(skipped: str | None) -> dict[str, Any]:
+    """`state=` and `reason=` keywords from a saved `skipped` text (`"failed: killed"`)."""
+    state, reason = parse_state(skipped)
+    return {"state": state, "reason": reason}
+
+
+__all__ = ["LOOPBACK", "LiveServer", "RunState", "free_port", "state_of"]
+
+
+class LiveServer:
+    """The app on 127.0.0.1 at a free port, served by an event loop in a background thread."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.host = LOOPBACK
+        self.port = 0
+        self.loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
+        self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. `http://127.0.0.1:41234`."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def state(self) -> State:
+        """The app's live state (read it only; the server thread owns it)."""
+        return self.app[STATE]
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    async def _start(self) -> int:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, 0)
+        await site.start()
+        port: int = self._runner.addresses[0][1]
+        return port
+
+    def start(self) -> LiveServer:
+        """Start the loop thread and the site; return once the port is listening."""
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self._start(), self.loop)
+        self.port = future.result(START_TIMEOUT)
+        return self
+
+    def stop(self) -> None:
+        """Close the site and its connections, stop the loop, join the thread."""
+        if not self._thread.is_alive():
+            return
+        try:
+            cleanup = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self.loop)
+            cleanup.result(START_TIMEOUT)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(START_TIMEOUT)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        """`requests.get` on this server (timeout 10 s unless given)."""
+        kwargs.setdefault("timeout", 10)
+        return requests.get(self.url + path, **kwargs)
+
+    def put_scenario(self, document: Mapping[str, Any]) -> Any:
+        """PUT a configuration document to /__admin/scenario; assert it was accepted."""
+        response = requests.put(self.url + "/__admin/scenario", json=document, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
