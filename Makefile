@@ -8,10 +8,10 @@ PORT     ?= 8080
 ARGS     ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve compare primer test lint bench clean
+.PHONY: help install serve compare primer test test-fast lint bench clean
 
 help: ## show this menu
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv and install the project (editable, with dev tools)
 
@@ -33,6 +33,9 @@ primer: install ## the talk's primers: three ways to walk N numbers, and the eve
 
 test: install ## run the test suite
 	$(PY) -m pytest $(ARGS)
+
+test-fast: install ## the test suite without the tests that start processes (marked slow)
+	$(PY) -m pytest -m "not slow" $(ARGS)
 
 lint: install ## ruff (lint + format check) and mypy --strict
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,8 @@ Two ways to run it:
 
 from __future__ import annotations
 
+import platform
+import subprocess
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -26,6 +28,24 @@ from server.config import ServerConfig, parse_config
 from tests.helpers import LiveServer
 
 Client = TestClient[web.Request, web.Application]
+
+
+# platform's processor name runs `uname -p` once, on first use: have it now, not in a test.
+_ = platform.uname().processor
+
+
+@pytest.fixture(autouse=True)
+def _subprocess_means_slow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts a process must be marked `slow`, so `make test-fast` can skip it."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+
+    def refuse(self: subprocess.Popen[Any], args: Any, *rest: Any, **kw: Any) -> None:
+        raise AssertionError(
+            f"{request.node.nodeid} starts a process ({args!r}): mark it @pytest.mark.slow"
+        )
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
 
 
 class MakeClient(Protocol):

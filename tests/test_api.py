@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from server.app import create_app
 from server.config import ServerConfig
 from server.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 JOB_FIELDS = (
     "DocumentID", "JobTitle", "OrganizationName", "AgencySubElement", "SalaryMin", "SalaryMax",

@@ -114,6 +114,7 @@ def test_mempy_2015_sums_to_1651(live_server: Any, settings: ClientSettings, api
     assert {a.zip: a.jobs for a in attempts} == {z: job_count(0, z) for z in MEMPY_2015}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "settings",
     [
@@ -312,6 +313,7 @@ def test_worker_records_failures_as_data(live_server: Any) -> None:
     assert all(a.error == "http_500" for a in result.attempts)
 
 
+@pytest.mark.slow
 def test_launcher_runs_a_worker_subprocess(live_server: Any) -> None:
     zips = list(MEMPY_2015[:60])
     configure(live_server, latency=0.01)  # at least 0.6 s one after another: progress shows
@@ -330,6 +332,7 @@ def test_launcher_runs_a_worker_subprocess(live_server: Any) -> None:
     assert all(0 <= done <= len(zips) for done in progress)
 
 
+@pytest.mark.slow
 def test_launcher_reports_a_crashed_worker(live_server: Any) -> None:
     settings = ClientSettings(kind="nope")
     job = {"settings": settings.to_dict(), "zips": ZIPS_10[:1], "url": live_server.url}
@@ -339,6 +342,7 @@ def test_launcher_reports_a_crashed_worker(live_server: Any) -> None:
     assert "KeyError" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_launcher_kills_a_worker_past_its_time_limit(live_server: Any) -> None:
     configure(live_server, faults={"hang": 1.0, "hang_cap": 5.0})
     settings = ClientSettings(kind="blocking", timeout=30.0)

@@ -65,6 +65,7 @@ def client_lines(text: str, name: str) -> list[str]:
 # --- end to end ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_compare_every_client(live_server: Any, tmp_path: Path) -> None:
     path = write_scenario(tmp_path, "".join(f"[clients.{c}]\n" for c in CLIENTS), repeat=2)
     console = Console(record=True, width=200)
@@ -116,6 +117,7 @@ def test_compare_every_client(live_server: Any, tmp_path: Path) -> None:
     assert summaries["blocking"]["concurrency"] == 1
 
 
+@pytest.mark.slow
 def test_compare_starts_an_embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Nobody answers at the "default" URL, so compare must start its own server.
     monkeypatch.setattr(clients.harness.compare, "DEFAULT_URL", f"http://127.0.0.1:{free_port()}")
@@ -141,6 +143,7 @@ def test_compare_starts_an_embedded_server(tmp_path: Path, monkeypatch: pytest.M
         control.close()
 
 
+@pytest.mark.slow
 def test_compare_exits_1_when_a_client_falls_short(live_server: Any, tmp_path: Path) -> None:
     path = write_scenario(
         tmp_path,
@@ -216,6 +219,7 @@ def test_compare_raises_scenario_file_error_for_a_rejected_server_section(
     assert str(caught.value) == (f"{path}: server.faults: fault rates add up to 1.4, more than 1")
 
 
+@pytest.mark.slow
 def test_compare_fails_a_client_whose_interpreter_is_missing(
     live_server: Any, tmp_path: Path
 ) -> None:

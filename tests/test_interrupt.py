@@ -54,6 +54,7 @@ def wait_for(condition: object, limit: float) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_every_process_and_shows_what_finished(tmp_path: Path) -> None:
     path = tmp_path / "interrupted.toml"
     path.write_text(SCENARIO)

@@ -19,7 +19,7 @@ from clients.protocol import pack_lanes, total_jobs
 from clients.records import Attempt, ClientSettings
 from clients.zipsets import MEMPY_2015
 from server.zipsets import MEMPY_2015_TOTAL
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 ZIPS = list(MEMPY_2015[:12])
 FAST = {"seed": 1, "server": {"latency": {"model": "fixed", "value": 0.005}}}
@@ -59,6 +59,7 @@ def run_kind(server: LiveServer, kind: str, zips: list[str], **settings: Any) ->
         ),
     ],
 )  # fmt: skip
+@pytest.mark.slow
 def test_new_clients_sum_the_servers_total(
     live_server: LiveServer, kind: str, settings: dict[str, Any]
 ) -> None:
@@ -86,6 +87,7 @@ def test_the_talks_total_through_the_process_pool(live_server: LiveServer) -> No
         ),
     ],
 )  # fmt: skip
+@pytest.mark.slow
 def test_failures_are_recorded_and_retried(live_server: LiveServer, kind: str) -> None:
     live_server.put_scenario({"seed": 1, "server": {"faults": {"error_500": 1.0}}})
     run = kinds.load(kind)
@@ -115,6 +117,7 @@ def test_processes_report_their_workers_memory(live_server: LiveServer) -> None:
     assert result.total == expected(live_server, ZIPS)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_node_measures_itself(live_server: LiveServer) -> None:
     live_server.put_scenario(FAST)
@@ -147,7 +150,7 @@ def test_a_node_path_that_is_not_there_is_a_failure_not_a_skip() -> None:
 def test_a_missing_chromium_skips_the_row(monkeypatch: pytest.MonkeyPatch) -> None:
     from clients.kinds import browser as browser_client
 
-    monkeypatch.setattr(browser_client.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(ClientUnavailable, match="Chromium not installed"):
         browser_client.chromium_path()
 
@@ -159,6 +162,7 @@ def test_a_missing_interpreter_fails_the_row(live_server: LiveServer) -> None:
                    lambda done: None, 60)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_named_interpreter_runs_the_worker(live_server: LiveServer) -> None:
     live_server.put_scenario(FAST)
     settings = ClientSettings(kind="threaded", python=sys.executable)
@@ -188,6 +192,7 @@ def test_the_demo_page_is_served(live_server: LiveServer) -> None:
     assert '"08701"' in response.text  # the talk's zips are embedded, leading zeros kept
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_the_demo_page_sums_the_talks_total_in_real_chromium(live_server: LiveServer) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
@@ -211,6 +216,7 @@ def test_the_demo_page_sums_the_talks_total_in_real_chromium(live_server: LiveSe
     assert "time:" in text
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 def test_the_browser_client_row(live_server: LiveServer) -> None:
     pytest.importorskip("playwright.sync_api")

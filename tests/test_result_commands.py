@@ -11,7 +11,9 @@ from rich.console import Console
 
 from clients import cli, scenario
 from clients.report.console import run_compare as compare
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
+
+pytestmark = pytest.mark.slow  # every test here runs compare: worker processes
 
 SCENARIO = """
 name = "tiny"

@@ -403,6 +403,7 @@ def test_duplicate_zips_are_rejected(tmp_path: Path) -> None:
 # --- the command line ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from aiohttp import web
 
 from tests.helpers import free_port
 
@@ -184,7 +185,7 @@ def test_banner_is_printed_only_once_the_socket_listens(
     monkeypatch.setattr(cli, "bind", recording_bind)
     monkeypatch.setattr(cli, "print", banner, raising=False)
     monkeypatch.setattr(cli, "raise_open_file_limit", lambda: None)
-    monkeypatch.setattr(cli.web, "run_app", fake_run_app)
+    monkeypatch.setattr(web, "run_app", fake_run_app)
     monkeypatch.setattr(cli, "new_loop", lambda name: None)
     try:
         assert cli.main(["--port", "0"]) == 0

@@ -15,7 +15,7 @@ from clients.harness.sweep import variants
 from clients.report.console import run_compare as compare
 from clients.report.sweepplot import Point, sweep_plot, sweep_table
 from clients.scenario import Sweep
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 BASE = """
 name = "swept"
@@ -128,6 +128,7 @@ def test_the_plot_puts_each_client_at_its_wall_time() -> None:
     assert "● threaded" in lines[-1] and "▲ asyncio" in lines[-1]
 
 
+@pytest.mark.slow
 def test_a_sweep_end_to_end(tmp_path: Path, live_server: LiveServer) -> None:
     loaded = load(tmp_path, '[sweep]\nsetting = "zips"\nvalues = [2, 4]')
     console = Console(record=True, width=140)
@@ -144,6 +145,7 @@ def test_a_sweep_end_to_end(tmp_path: Path, live_server: LiveServer) -> None:
     assert saved.with_suffix(".svg").read_text().lstrip().startswith("<svg")
 
 
+@pytest.mark.slow
 def test_a_sweep_shows_failed_clients_and_checks_expectations_per_value(
     tmp_path: Path, live_server: LiveServer
 ) -> None:
