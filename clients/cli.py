@@ -1,4 +1,5 @@
-"""`python -m clients`: `run` one client like the talk's scripts, or `compare` them all."""
+"""Run the talk's clients against the fake usajobs API: `run` one like the talk's scripts,
+`compare` them all on a scenario, then draw, export or diff what was saved."""
 
 from __future__ import annotations
 
@@ -9,19 +10,29 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import zipsets
+from . import __version__, zipsets
 from .errors import ClientsError
 from .kinds import KINDS
 from .report.summary import count_outcomes
 from .report.talk import talk_block
 
-DEFAULT_SCENARIO = "scenarios/quick.toml"
+DEFAULT_SCENARIO = "quick"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m clients", description=__doc__)
+def default_prog() -> str:
+    """The command as the user typed it: `python -m clients`, or the console script's name."""
+    name = Path(sys.argv[0]).name
+    return f"python -m {__package__}" if name in ("__main__.py", "") else name
+
+
+def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.ArgumentParser:
+    """The command line (with a `serve` entry when the umbrella command offers one)."""
+    parser = argparse.ArgumentParser(prog=prog or default_prog(), description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    if serve:  # the umbrella command hands `serve` to the server before parsing gets here
+        commands.add_parser("serve", help="run the fake usajobs API (see `serve --help`)")
+    commands.add_parser("scenarios", help="list the shipped scenarios with their descriptions")
 
     run = commands.add_parser("run", help="run one client here and print the talk's block")
     run.add_argument("name", choices=sorted(KINDS), help="which client")
@@ -33,7 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--retries", type=int, default=0)
 
     compare = commands.add_parser("compare", help="every client of a scenario, side by side")
-    compare.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, type=Path)
+    compare.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        type=Path,
+        help="a scenario file, or a shipped scenario's name (default: quick)",
+    )
     compare.add_argument(
         "--url",
         default=None,
@@ -109,7 +126,8 @@ def command_run(args: argparse.Namespace) -> int:
     healthy = control.healthy()
     control.close()
     if not healthy:
-        raise ClientsError(f"--url {args.url}: no fake server answers there (try `make serve`)")
+        raise ClientsError(f"--url {args.url}: no fake server answers there "
+            f"(try `{args.serve_hint}`)")  # fmt: skip
     settings = ClientSettings(
         kind=args.name, concurrency=args.concurrency, timeout=args.timeout,
         retries=args.retries, api=args.api,
@@ -128,14 +146,10 @@ def command_run(args: argparse.Namespace) -> int:
 
 def command_compare(args: argparse.Namespace) -> int:
     """Load the scenario, then hand over to the compare flow."""
-    from . import scenario
+    from . import scenario, shipped
     from .report import console
 
-    path = args.scenario
-    if not path.exists() and not path.is_absolute():  # run from elsewhere: the project's own
-        shipped = Path(__file__).resolve().parent.parent / path
-        path = shipped if shipped.exists() else path
-    loaded = scenario.load(path)
+    loaded = scenario.load(shipped.find(args.scenario))
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
     return console.run_compare(
         loaded, args.url, console.terminal(), args.results, timeline=args.timeline
@@ -193,15 +207,30 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def command_scenarios(args: argparse.Namespace) -> int:
+    """The shipped scenarios, a line each: name and description."""
+    from . import shipped
+    from .report import console
+
+    found = shipped.shipped()
+    width = max((len(s.name) for s in found), default=0)
+    console.say("\n".join(f"{s.name:<{width}}  {s.description}" for s in found))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None, serve: bool = False) -> int:
     """Dispatch; every expected failure is one line on stderr and exit code 2."""
+    prog = prog or default_prog()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["primer"]:  # the primers parse their own arguments, --help included
         from .primers.runner import main as primer_main
 
-        return primer_main(arguments[1:])
-    args = build_parser().parse_args(arguments)
+        return primer_main(arguments[1:], prog=f"{prog} primer")
+    args = build_parser(prog, serve=serve).parse_args(arguments)
+    args.serve_hint = f"{prog} serve" if serve else "make serve"  # how this user starts one
     try:
+        if args.command == "scenarios":
+            return command_scenarios(args)
         if args.command == "worker":
             from .harness.worker import main as worker_main
 
@@ -218,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "primer":
             from .primers.runner import main as primer_main
 
-            return primer_main(args.rest)
+            return primer_main(args.rest, prog=f"{prog} primer")
         return command_compare(args)
     except ClientsError as error:
         from .report import console

@@ -22,9 +22,18 @@ from server.errors import ScenarioError
 BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
 
 
-def build_parser() -> argparse.ArgumentParser:
+def default_prog() -> str:
+    """The command as the user typed it: `python -m server`, or the console script's name."""
+    name = Path(sys.argv[0]).name
+    return f"python -m {__package__}" if name in ("__main__.py", "") else name
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog=prog or default_prog(),
+        description="Serve the fake usajobs API: deterministic data, seeded latency and faults.",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free)")
     parser.add_argument("--seed", type=int, default=None, help="data and draw seed (default 0)")
@@ -92,9 +101,9 @@ def new_loop(name: str) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     """Run the server until interrupted; 2 for bad input or a port in use."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     if not 0 <= args.port <= 65535:
         print(f"error: --port: must be 0 to 65535, got {args.port}", file=sys.stderr)
         return 2

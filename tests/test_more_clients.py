@@ -151,7 +151,9 @@ def test_a_missing_chromium_skips_the_row(monkeypatch: pytest.MonkeyPatch) -> No
     from clients.kinds import browser as browser_client
 
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    with pytest.raises(ClientUnavailable, match="Chromium not installed"):
+    with pytest.raises(
+        ClientUnavailable, match=r"Chromium not installed \(Debian: apt-get install chromium"
+    ):
         browser_client.chromium_path()
 
 

@@ -18,7 +18,9 @@ from .. import PACKAGE
 from ..errors import WorkerFailed
 from ..records import ClientSettings, RunResult
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The folder that holds the top-level package (`clients` in a checkout, `asynchronicity` when
+# installed): another interpreter finds this one's code through it.
+IMPORT_ROOT = Path(sys.modules[PACKAGE.partition(".")[0]].__file__ or ".").resolve().parent.parent
 
 
 def worker_command(settings: ClientSettings) -> list[str]:
@@ -34,12 +36,12 @@ def worker_command(settings: ClientSettings) -> list[str]:
 
 
 def worker_environment() -> dict[str, str]:
-    """This environment, with the project on PYTHONPATH so another interpreter finds `clients`.
+    """This environment, with the import root on PYTHONPATH so another interpreter finds us.
 
     That interpreter still needs the client's libraries installed (e.g. its own venv).
     """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(IMPORT_ROOT), env.get("PYTHONPATH")]))
     return env
 
 

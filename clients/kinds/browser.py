@@ -30,7 +30,10 @@ def chromium_path() -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise ClientUnavailable("Chromium not installed")
+    raise ClientUnavailable(
+        "Chromium not installed (Debian: apt-get install chromium; or Playwright's own: "
+        "python -m playwright install chromium)"
+    )
 
 
 def _usage(before: resources.Snapshot | None, after: resources.Snapshot | None,
@@ -54,7 +57,9 @@ def run(
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise ClientUnavailable("playwright not installed") from None
+        raise ClientUnavailable(
+            "playwright not installed (pip install 'asynchronicity[browser]')"
+        ) from None
     options = {"api": settings.api, "timeout": settings.timeout / settings.speed,
                "per_page": settings.per_page}  # fmt: skip
     with sync_playwright() as playwright:

@@ -17,6 +17,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, NoReturn
 
+from .. import PACKAGE
 from ..harness.meter import Meter
 from ..records import Usage
 from .generators import WAYS, expected_sum, walk
@@ -52,9 +53,9 @@ class _Parser(argparse.ArgumentParser):
         raise PrimerError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = f"python -m {PACKAGE} primer") -> argparse.ArgumentParser:
     """The `primer` command line."""
-    parser = _Parser(prog="python -m clients primer", description="the talk's two primers")
+    parser = _Parser(prog=prog, description="the talk's two primers")
     primers = parser.add_subparsers(dest="primer", required=True, parser_class=_Parser)
     generators = primers.add_parser("generators", help="list vs iterator vs generator")
     generators.add_argument(
@@ -132,10 +133,10 @@ def command_loop(delay: float) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], prog: str | None = None) -> int:
     """Parse and dispatch; bad input is one line on stderr and exit code 2."""
     try:
-        args = build_parser().parse_args(argv)
+        args = (build_parser(prog) if prog else build_parser()).parse_args(argv)
         if args.primer == "generators":
             return command_generators(args.size)
         return command_loop(args.delay)
