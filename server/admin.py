@@ -1,25 +1,35 @@
-"""Admin routes: the live scenario, stats, metrics, reset and the preview. Loopback peers only."""
+"""Admin routes: the live scenario, stats, metrics, reset, the preview and the lease.
+
+Loopback peers only. While a run holds the lease, the calls that change the server (scenario,
+reset, warm) need its token in `X-Lease`; every read stays open to anyone on this machine.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import ipaddress
+import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
-from server import envelopes
-from server.config import ROUTES, parse_config
-from server.errors import BadParameter, ScenarioError
-from server.params import ZIP_PATTERN
-from server.preview import preview
-from server.responses import json_error
-from server.state import STATE
-from server.stats import render_metrics
-from server.zipsets import ZIP_SETS
+from . import envelopes
+from .config import parse_config
+from .documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, too_deep
+from .errors import BadParameter, BodyTooLarge, ScenarioError
+from .lease import DEFAULT_TTL, HEADER, LeaseConflict, Leases, parse_holder, parse_ttl
+from .preview import Steps, preview_steps
+from .responses import json_error
+from .state import STATE
+from .stats import render_metrics
+from .workload import from_query, parse_workload
 
-MAX_PREVIEW_ZIPS = 100_000
+LEASES = web.AppKey("leases", Leases)
+T = TypeVar("T")
 
 
 def is_loopback(remote: str | None) -> bool:
@@ -40,12 +50,64 @@ async def get_scenario(request: web.Request) -> web.Response:
     return web.json_response(document)
 
 
-async def put_scenario(request: web.Request) -> web.Response:
+def bounded(handler: Handler) -> Handler:
+    """Answer 413 naming the limit when `handler` reads a body over MAX_DOCUMENT_BYTES."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except BodyTooLarge as error:
+            return json_error(413, str(error), parameter="body")
+
+    return wrapped
+
+
+async def read_json(request: web.Request, *, empty: Any = ...) -> Any:
+    """The request's JSON body, read up to MAX_DOCUMENT_BYTES (`empty`: the value of no body).
+
+    Read here rather than by `request.json()`, whose limit is the application's
+    `client_max_size` (1 MiB) and whose 413 names no limit: one rule, for file and body alike.
+    """
+    length = request.content_length
+    if length is not None and length > MAX_DOCUMENT_BYTES:
+        raise BodyTooLarge(length)
+    raw = bytearray()
+    async for chunk in request.content.iter_any():
+        raw += chunk
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise BodyTooLarge(length)
+    if not raw and empty is not ...:
+        return empty
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError) as error:  # bad JSON or UTF-8, or absurd nesting
+        reason = "nested too deeply to read" if isinstance(error, RecursionError) else error
+        raise BadParameter("body", f"not valid JSON ({reason})") from None
+    deep = too_deep(document)
+    if deep is not None:
+        raise BadParameter("body", f"nested more than {MAX_DEPTH} levels deep, at {deep}")
+    return document
+
+
+async def sliced(steps: Steps[T]) -> T:
+    """Run a sliced computation, handing the event loop back between its slices."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        await asyncio.sleep(0)
+
+
+@bounded
+async def put_scenario(request: web.Request) -> web.StreamResponse:
     """Replace the active configuration; an invalid one changes nothing."""
     try:
-        document = await request.json()
-    except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, absurd nesting
-        return json_error(400, f"body: not valid JSON ({error})", key="body")
+        document = await read_json(request)
+    except BadParameter as error:
+        return json_error(400, str(error), key="body")
     active = request.app[STATE].config
     if isinstance(document, dict):  # replacing the server section keeps the running seed and speed
         document = {"seed": active.seed, "speed": active.speed, **document}
@@ -55,12 +117,18 @@ async def put_scenario(request: web.Request) -> web.Response:
         return json_error(400, str(error), key=error.key)
     if request.query.get("dry_run") not in (None, "", "0", "false"):
         return web.json_response(dict(config.document))  # valid: said, not applied
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
     request.app[STATE].apply(config)
     return web.json_response(dict(config.document))
 
 
 async def reset(request: web.Request) -> web.Response:
     """Clear stats, attempt counters and token buckets."""
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
     request.app[STATE].reset()
     return web.json_response({"reset": True})
 
@@ -76,116 +144,135 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
-async def preview_route(request: web.Request) -> web.Response:
-    """What the active scenario will do to a workload (GET query or POST JSON body)."""
+@bounded
+async def preview_route(request: web.Request) -> web.StreamResponse:
+    """What the active scenario will do to a workload (GET query or POST JSON body).
+
+    Computed in slices with the event loop handed back between them, so a preview of
+    100,000 zips keeps every other request (`/health` included) answered meanwhile.
+    """
     if request.method == "POST":
-        try:
-            params: Mapping[str, Any] = await request.json()
-        except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, absurd nesting
-            return json_error(400, f"body: not valid JSON ({error})", key="body")
-        if not isinstance(params, Mapping):
-            return json_error(400, "body: must be a JSON object", key="body")
+        workload = parse_workload(await read_json(request))
     else:
-        params = {
-            key: value.split(",") if key in ("zips", "concurrency") else value
-            for key, value in request.query.items()
-        }
-    try:
-        arguments = _preview_arguments(params)
-    except BadParameter as error:
-        return json_error(400, str(error), parameter=error.name)
-    return web.json_response(preview(request.app[STATE].config, **arguments))
+        workload = from_query(request.query)
+    steps = preview_steps(
+        request.app[STATE].config,
+        workload.zips,
+        route=workload.route,
+        per_page=workload.per_page,
+        concurrency=workload.concurrency,
+        timeout=workload.timeout,
+    )
+    return web.json_response(await sliced(steps))
 
 
-async def warm(request: web.Request) -> web.Response:
-    """Render a workload's pages ahead of a run, so no client pays for Faker's first call."""
-    try:
-        params = await request.json()
-        arguments = _preview_arguments(params if isinstance(params, Mapping) else {})
-    except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, absurd nesting
-        return json_error(400, f"body: not valid JSON ({error})", key="body")
-    except BadParameter as error:
-        return json_error(400, str(error), parameter=error.name)
-    route, per_page = arguments["route"], arguments["per_page"]
-    render = envelopes.render_jobs if route == "jobs" else envelopes.render_search
-    per_page = per_page if per_page is not None else (25 if route == "jobs" else 250)
+@bounded
+async def warm(request: web.Request) -> web.StreamResponse:
+    """Render a workload's pages ahead of a run, so no client pays for Faker's first call.
+
+    One page at a time with the event loop handed back after each: a warm-up of thousands
+    of pages takes seconds, and the server keeps answering meanwhile.
+    """
+    workload = parse_workload(await read_json(request))
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
+    render = envelopes.render_jobs if workload.route == "jobs" else envelopes.render_search
     seed = request.app[STATE].config.seed
-    zips = arguments["zips"][: envelopes.CACHED_BODIES]  # more would only evict each other
+    zips = workload.zips[: envelopes.CACHED_BODIES]  # more would only evict each other
     started = time.perf_counter()
     for zip_code in zips:
-        render(seed, zip_code, per_page, 1)
+        render(seed, zip_code, workload.per_page, 1)
+        await asyncio.sleep(0)
     return web.json_response({"warmed": len(zips), "seconds": time.perf_counter() - started})
 
 
-def _preview_arguments(params: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(params) - {"zips", "concurrency", "timeout", "route", "per_page"}
-    if unknown:
-        raise BadParameter(
-            sorted(unknown)[0], "unknown; valid: zips, concurrency, timeout, route, per_page"
-        )
-    zips = params.get("zips") or []
-    if isinstance(zips, str):
-        zips = [zips]  # one zip, or a set name
-    if not isinstance(zips, list):
-        raise BadParameter("zips", f"must be a list of zips or a set name, got {zips!r}")
-    if len(zips) == 1 and isinstance(zips[0], str) and zips[0] in ZIP_SETS:
-        zips = list(ZIP_SETS[zips[0]])
-    if not zips or len(zips) > MAX_PREVIEW_ZIPS:
-        raise BadParameter(
-            "zips", f"give 1 to {MAX_PREVIEW_ZIPS} zips, or a set: {', '.join(ZIP_SETS)}"
-        )
-    for zip_code in zips:
-        if not isinstance(zip_code, str) or not ZIP_PATTERN.fullmatch(zip_code):
-            raise BadParameter("zips", f"{zip_code!r} is not a 5-digit zip code")
-    route = params.get("route", "jobs")
-    if route not in ROUTES:
-        raise BadParameter("route", f"must be one of {', '.join(ROUTES)}, got {route!r}")
-    return {
-        "zips": zips,
-        "route": route,
-        "concurrency": [_int(c, "concurrency") for c in _listed(params, "concurrency", [0])],
-        "timeout": _timeout(params.get("timeout")),
-        "per_page": None
-        if params.get("per_page") is None
-        else _int(params["per_page"], "per_page"),
-    }
-
-
-def _listed(params: Mapping[str, Any], name: str, default: list[Any]) -> list[Any]:
-    value = params.get(name)
-    if value is None or value == []:
-        return default
-    return value if isinstance(value, list) else [value]  # one concurrency is a list of one
-
-
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise BadParameter(name, f"must be an integer, got {value!r}")
+def lease_refusal(request: web.Request) -> web.Response | None:
+    """409 naming the holder when a run holds the lease and this request lacks its token."""
     try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise BadParameter(name, f"must be an integer, got {value!r}") from None
-    if not 0 <= number <= 10_000_000:
-        raise BadParameter(name, f"must be between 0 and 10000000, got {number}")
-    return number
+        request.app[LEASES].check(_token(request))
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return None
 
 
-def _timeout(value: Any) -> float | None:
-    if isinstance(value, bool):
-        raise BadParameter("timeout", f"must be a number of seconds, got {value!r}")
-    if value in (None, "", 0, "0"):
-        return None
+def _token(request: web.Request) -> str | None:
+    return request.headers.get(HEADER) or None  # an empty header is no header
+
+
+def _conflict(conflict: LeaseConflict) -> web.Response:
+    return json_error(409, str(conflict), **conflict.body())
+
+
+def _granted(leases: Leases, token: str) -> web.Response:
+    lease = leases.current()
+    assert lease is not None and lease.token == token
+    return web.json_response({"token": lease.token, **lease.public(leases.now())})
+
+
+async def _lease_body(request: web.Request) -> Mapping[str, Any]:
+    """The optional JSON object of a lease call (no body is `{}`)."""
+    body = await read_json(request, empty={})
+    if not isinstance(body, Mapping):
+        raise BadParameter("body", "must be a JSON object")
+    return body
+
+
+@bounded
+async def take_lease(request: web.Request) -> web.StreamResponse:
+    """`POST /__admin/lease`: hold the server for one run; 409 while another run holds it."""
+    body = await _lease_body(request)
+    check_keys(body, ("holder", "ttl"), BadParameter)
+    holder = parse_holder(body.get("holder"))
+    ttl = parse_ttl(body.get("ttl"))
+    leases = request.app[LEASES]
     try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise BadParameter("timeout", f"must be a number of seconds, got {value!r}") from None
-    if not 0 < number <= 3600:
-        raise BadParameter("timeout", f"must be > 0 and <= 3600 seconds, got {value!r}")
-    return number
+        lease = leases.acquire(holder, ttl or DEFAULT_TTL, token=_token(request))
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return _granted(leases, lease.token)
+
+
+@bounded
+async def renew_lease(request: web.Request) -> web.StreamResponse:
+    """`PUT /__admin/lease` with `X-Lease`: push the expiry on; 409 if the lease was lost."""
+    body = await _lease_body(request)
+    check_keys(body, ("ttl",), BadParameter)
+    ttl = parse_ttl(body.get("ttl"))
+    leases = request.app[LEASES]
+    try:
+        lease = leases.renew(_token(request), ttl)
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return _granted(leases, lease.token)
+
+
+async def release_lease(request: web.Request) -> web.Response:
+    """`DELETE /__admin/lease` with `X-Lease`: free the server; 409 if the lease was lost."""
+    leases = request.app[LEASES]
+    try:
+        lease = leases.release(_token(request))
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return web.json_response({"released": True, "holder": dict(lease.holder)})
+
+
+async def show_lease(request: web.Request) -> web.Response:
+    """`GET /__admin/lease`: whether a run holds the server, who, since when, for how long."""
+    leases = request.app[LEASES]
+    lease = leases.current()
+    if lease is None:
+        return web.json_response({"held": False, "holder": None, "since": None, "expires_in": None})
+    return web.json_response({"held": True, **lease.public(leases.now())})
 
 
 def add_routes(app: web.Application) -> None:
-    """Register the admin routes and `/metrics`."""
+    """Register the admin routes and `/metrics`, and the lease they answer to."""
+    app[LEASES] = Leases(clock=app[STATE].clock)
+    app.router.add_get("/__admin/lease", show_lease)
+    app.router.add_post("/__admin/lease", take_lease)
+    app.router.add_put("/__admin/lease", renew_lease)
+    app.router.add_delete("/__admin/lease", release_lease)
     app.router.add_get("/__admin/scenario", get_scenario)
     app.router.add_put("/__admin/scenario", put_scenario)
     app.router.add_post("/__admin/reset", reset)

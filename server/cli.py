@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import resource
 import socket
 import sys
@@ -15,9 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
-from server.app import create_app
-from server.config import ServerConfig, config_from_scenario
-from server.errors import ScenarioError
+from . import logs
+from .admin import is_loopback
+from .app import create_app
+from .config import ServerConfig, config_from_scenario
+from .documents import MAX_DOCUMENT_BYTES, size_message
+from .errors import ScenarioError
 
 BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
 
@@ -59,15 +63,39 @@ def load_config(path: Path | None, seed: int | None) -> ServerConfig:
     """The starting configuration: the scenario file's, with `--seed` taking precedence."""
     document: dict[str, Any] = {}
     if path is not None:
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ScenarioError("", f"cannot read: {error.strerror}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise ScenarioError("", f"not valid TOML: {error}") from None
+        document = read_scenario(path)
     if seed is not None:
         document["seed"] = seed
     return config_from_scenario(document)
+
+
+def read_scenario(path: Path) -> dict[str, Any]:
+    """A scenario file's TOML, as the clients read it: a UTF-8 BOM is allowed, and it is
+    bounded in size (the admin body limit) and nesting, each refusal one line."""
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            raw = file.read(MAX_DOCUMENT_BYTES + 1) if size <= MAX_DOCUMENT_BYTES else b""
+    except OSError as error:
+        raise ScenarioError("", f"cannot read: {error.strerror}") from None
+    if max(size, len(raw)) > MAX_DOCUMENT_BYTES:  # a pipe or /dev/zero has no size to stat
+        raise ScenarioError("", size_message(max(size, len(raw))))
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ScenarioError("", f"not valid TOML: {error}") from None
+    except RecursionError:
+        raise ScenarioError("", "not valid TOML: nested too deeply to read") from None
+
+
+def exposure(host: str) -> str | None:
+    """The one line to say when the socket is reachable from other machines, else None."""
+    if is_loopback(host):
+        return None
+    return (
+        f"note: bound to {host or 'every address'}: /health, /metrics, /openapi.json, /demo and "
+        "the API are reachable from the network; /__admin/* still answers loopback peers only"
+    )
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -120,8 +148,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     raise_open_file_limit()
     host, port = sock.getsockname()[:2]
     app = create_app(config, require_key=args.require_key)
+    logs.install()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets in a URL
     print(f"serving on http://{shown}:{port} (seed {config.seed}, {args.loop})", flush=True)
+    notice = exposure(host)
+    if notice is not None:
+        print(notice, file=sys.stderr, flush=True)
     web.run_app(
         app,
         sock=sock,

@@ -7,7 +7,6 @@ the valid keys.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import re
@@ -16,9 +15,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-from server.errors import ScenarioError
-from server.faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
-from server.latency import (
+from .documents import MAX_DEPTH, check_keys, too_deep, unknown_key
+from .errors import ScenarioError
+from .faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
+from .latency import (
     ZERO,
     Fixed,
     LatencyModel,
@@ -46,6 +46,14 @@ MODEL_KEYS: Final = {
 }
 _PERCENTILE_KEY: Final = re.compile(r"p(\d+(?:\.\d+)?)")
 MAX_DELAY: Final = 3600.0
+# Every rate, speed and scale is bounded on both sides, so the arithmetic built on them (a
+# refill wait, a lognormal's sigma, a slow body's duration) stays finite and readable:
+# `rate: 5e-324` would divide by zero, `1e-300` would give a 300-digit Retry-After.
+SPEED: Final = (1e-3, 1e3)
+RATE: Final = (1e-3, 1e9)  # tokens a second; the longest refill wait is 1 / (1e-3 * 1e-3) s
+BYTE_RATE: Final = (1.0, 1e9)  # bytes a second of a slow body
+WEIGHT: Final = (1e-6, 1e6)  # a mixture component's relative weight
+MIN_SCALE: Final = 1e-6  # seconds: the least lognormal median and the least hang_cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,9 @@ def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerC
     """Validate a configuration document; `strict` rejects top-level keys other than ours."""
     if not isinstance(document, Mapping):
         raise ScenarioError("", "the configuration must be a table (a JSON object)")
+    deep = too_deep(document)
+    if deep is not None:
+        raise ScenarioError(deep, f"nested more than {MAX_DEPTH} levels deep")
     if strict:
         _check_keys(document, "", TOP_KEYS)
     seed = document.get("seed", 0)
@@ -117,7 +128,7 @@ def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerC
         raise ScenarioError("seed", f"must be an integer, got {seed!r}")
     if not -(2**63) <= seed < 2**63:
         raise ScenarioError("seed", "must fit in 64 bits")
-    speed = _number(document.get("speed", 1.0), "speed", low=1e-3, high=1e3)
+    speed = _number(document.get("speed", 1.0), "speed", low=SPEED[0], high=SPEED[1])
     section = _table(document.get("server", {}), "server")
     _check_keys(section, "server", SERVER_KEYS)
     require_key = section.get("require_key", False)
@@ -143,18 +154,7 @@ def config_from_scenario(document: Mapping[str, Any]) -> ServerConfig:
 
 
 def _check_keys(table: Mapping[str, Any], where: str, allowed: tuple[str, ...]) -> None:
-    for key in table:
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
-            guess = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(
-                _join(where, str(key)),
-                f"unknown key{guess}; valid keys: {', '.join(allowed)}",
-            )
-
-
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
+    check_keys(table, allowed, ScenarioError, where=where)
 
 
 def _table(value: Any, key: str) -> Mapping[str, Any]:
@@ -163,7 +163,7 @@ def _table(value: Any, key: str) -> Mapping[str, Any]:
     return value
 
 
-def _number(value: Any, key: str, *, low: float, high: float, open_low: bool = False) -> float:
+def _number(value: Any, key: str, *, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(key, f"must be a number, got {value!r}")
     try:
@@ -172,10 +172,8 @@ def _number(value: Any, key: str, *, low: float, high: float, open_low: bool = F
         raise ScenarioError(
             key, f"must be <= {high:g}, got a number too large for a float"
         ) from None
-    too_low = number <= low if open_low else number < low
-    if math.isnan(number) or too_low or number > high:
-        bound = f"> {low:g}" if open_low else f">= {low:g}"
-        raise ScenarioError(key, f"must be {bound} and <= {high:g}, got {value!r}")
+    if math.isnan(number) or not low <= number <= high:
+        raise ScenarioError(key, f"must be >= {low:g} and <= {high:g}, got {value!r}")
     return number
 
 
@@ -190,6 +188,9 @@ def _integer(value: Any, key: str, *, low: int, high: int) -> int:
 def _model(value: Any, key: str) -> LatencyModel:
     table = _table(value, key)
     name = table.get("model")
+    if name is None:  # a typo (`modle`) is named as one, not as a missing model
+        _check_keys(table, key, ("model", *dict.fromkeys(itertools.chain(*MODEL_KEYS.values()))))
+        raise ScenarioError(f"{key}.model", f"is required: one of {', '.join(MODEL_KEYS)}")
     if not isinstance(name, str) or name not in MODEL_KEYS:
         raise ScenarioError(f"{key}.model", f"must be one of {', '.join(MODEL_KEYS)}, got {name!r}")
     if name == "percentiles":
@@ -202,7 +203,8 @@ def _model(value: Any, key: str) -> LatencyModel:
         return _mixture(table["components"], f"{key}.components")
 
     def seconds(name: str, *, positive: bool = False) -> float:
-        return _number(table[name], f"{key}.{name}", low=0.0, high=MAX_DELAY, open_low=positive)
+        low = MIN_SCALE if positive else 0.0
+        return _number(table[name], f"{key}.{name}", low=low, high=MAX_DELAY)
 
     if name == "fixed":
         return Fixed(seconds("value"))
@@ -231,7 +233,8 @@ def _percentiles(table: Mapping[str, Any], key: str) -> Percentiles:
         elif match and 0.0 < float(match.group(1)) < 100.0:
             probability = float(match.group(1)) / 100.0
         else:
-            raise ScenarioError(where, "unknown key; valid keys: model, min, max, p<N> (0<N<100)")
+            message = unknown_key(name, ("model", "min", "max"), also="p<N> (0<N<100)")
+            raise ScenarioError(where, message)
         points.append((probability, _number(raw, where, low=0.0, high=MAX_DELAY)))
     if not any(0.0 < p < 1.0 for p, _ in points):
         raise ScenarioError(key, "a percentiles model needs at least one p<N> key, e.g. p50")
@@ -258,7 +261,7 @@ def _mixture(value: Any, key: str) -> Mixture:
         if "weight" not in component:
             raise ScenarioError(f"{where}.weight", "is required for a mixture component")
         weights.append(
-            _number(component.pop("weight"), f"{where}.weight", low=0.0, high=1e9, open_low=True)
+            _number(component.pop("weight"), f"{where}.weight", low=WEIGHT[0], high=WEIGHT[1])
         )
         models.append(_model(component, where))
     total = sum(weights)
@@ -275,14 +278,13 @@ def _faults(value: Any, key: str) -> FaultRates:
     if sum(rates.values()) > 1.0 + 1e-9:
         raise ScenarioError(key, f"fault rates add up to {sum(rates.values()):g}, more than 1")
     hang_cap = _number(
-        table.get("hang_cap", 30.0), f"{key}.hang_cap", low=0.0, high=MAX_DELAY, open_low=True
+        table.get("hang_cap", 30.0), f"{key}.hang_cap", low=MIN_SCALE, high=MAX_DELAY
     )
     bps = _number(
         table.get("slow_body_bps", 2048.0),
         f"{key}.slow_body_bps",
-        low=0.0,
-        high=1e12,
-        open_low=True,
+        low=BYTE_RATE[0],
+        high=BYTE_RATE[1],
     )
     return FaultRates(**rates, hang_cap=hang_cap, slow_body_bps=bps)
 
@@ -299,7 +301,7 @@ def _rate_limit(value: Any) -> RateLimit:
             "server.rate_limit.key", f"must be 'peer' or 'header:NAME', got {key!r}"
         )
     return RateLimit(
-        rate=_number(table["rate"], "server.rate_limit.rate", low=0.0, high=1e9, open_low=True),
+        rate=_number(table["rate"], "server.rate_limit.rate", low=RATE[0], high=RATE[1]),
         burst=_integer(table["burst"], "server.rate_limit.burst", low=1, high=1_000_000),
         key=key,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .documents import size_message
+
 
 class ServerError(Exception):
     """Base class for errors the server reports to a person, never as a traceback."""
@@ -21,3 +23,11 @@ class ScenarioError(ServerError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"{key}: {message}" if key else message)
         self.key = key
+
+
+class BodyTooLarge(ServerError):
+    """A scenario file or an admin body is over the one size limit both share."""
+
+    def __init__(self, size: int | None) -> None:
+        super().__init__(f"body: {size_message(size)}")
+        self.size = size

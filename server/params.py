@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from server.errors import BadParameter
+from .errors import BadParameter
 
 ZIP_PATTERN: Final = re.compile(r"[0-9]{5}")  # ASCII digits only: `\d` admits "９００１１"
 INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # stricter than int(), which takes "1_0" and "２"
+NUMBER: Final = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # not "nan", "1_0"
 MAX_PAGE: Final = 10_000
 MAX_LOCATION: Final = 200
 

@@ -2,20 +2,38 @@
 
 Possible only because every draw is keyed: attempt 0 of each zip is exactly what a client
 asking each zip once, after a reset, will meet. Retries are not modelled.
+
+The arithmetic is written as generators that yield every `SLICE` steps (and after each page
+rendered), so the admin route can hand the event loop back between slices: a preview of
+100,000 zips never keeps `/health` or the API waiting. The plain functions run them whole.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Generator, Sequence
+from typing import Any, Final, TypeVar
 
-from server import data, envelopes
-from server.config import ServerConfig
-from server.faults import Fault
-from server.plan import Plan, plan_request
-from server.stats import percentile
+from . import data, envelopes
+from .config import ServerConfig
+from .faults import Fault
+from .plan import Plan, plan_request
+from .stats import percentile
+
+SLICE: Final = 500  # steps of pure arithmetic between two yields (under a millisecond)
+T = TypeVar("T")
+Steps = Generator[None, None, T]
+
+
+def run(steps: Steps[T]) -> T:
+    """Run a sliced computation to its end, without yielding to anyone."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: T = done.value
+            return result
 
 
 def duration(plan: Plan, timeout: float | None, body_bytes: int) -> float:
@@ -36,13 +54,20 @@ def full_duration(plan: Plan, body_bytes: int) -> float:
 
 def makespan(durations: Sequence[float], slots: int | None) -> float:
     """The ideal wall time for `durations` started in order on `slots` workers (None: all)."""
+    return run(makespan_steps(durations, slots))
+
+
+def makespan_steps(durations: Sequence[float], slots: int | None) -> Steps[float]:
+    """`makespan`, yielding every SLICE requests scheduled."""
     if not durations:
         return 0.0
     if slots is None or slots >= len(durations):
         return max(durations)
     free = [0.0] * slots
-    for wait in durations:
+    for index, wait in enumerate(durations, 1):
         heapq.heappush(free, heapq.heappop(free) + wait)
+        if index % SLICE == 0:
+            yield
     return max(free)
 
 
@@ -73,18 +98,44 @@ def preview(
     timeout: float | None = None,
 ) -> dict[str, Any]:
     """Each zip's delay and fault, latency quantiles, the share over `timeout`, makespans."""
+    steps = preview_steps(
+        config, zips, route=route, per_page=per_page, concurrency=concurrency, timeout=timeout
+    )
+    return run(steps)
+
+
+def preview_steps(
+    config: ServerConfig,
+    zips: Sequence[str],
+    *,
+    route: str = "jobs",
+    per_page: int | None = None,
+    concurrency: Sequence[int] = (0,),
+    timeout: float | None = None,
+) -> Steps[dict[str, Any]]:
+    """`preview`, yielding every SLICE zips, after each page rendered, and within makespans."""
     per_page = per_page if per_page is not None else (25 if route == "jobs" else 250)
     render = envelopes.render_jobs if route == "jobs" else envelopes.render_search
-    plans = [plan_request(config, route, zip_code, 0) for zip_code in zips]
-    uncut = []
-    for zip_code, plan in zip(zips, plans, strict=True):
+    plans: list[Plan] = []
+    uncut: list[float] = []
+    expected_total = 0
+    for index, zip_code in enumerate(zips, 1):
+        plan = plan_request(config, route, zip_code, 0)
+        plans.append(plan)
+        expected_total += data.job_count(config.seed, zip_code)
         # Rendering is paid only for slow bodies, whose length decides how long they take.
         slow = plan.fault is Fault.SLOW_BODY
         size = len(render(config.seed, zip_code, per_page, 1)) if slow else 0
         uncut.append(full_duration(plan, size))
+        if slow or index % SLICE == 0:  # a page rendered costs milliseconds: yield after it
+            yield
     durations = [min(wait, timeout) if timeout else wait for wait in uncut]
     ordered = sorted(durations)
     floor = rate_floor(config, len(zips))
+    makespans: dict[str, float] = {}
+    for slots in concurrency:
+        span = yield from makespan_steps(durations, effective_slots(config, slots))
+        makespans[str(slots)] = max(span, floor)
     return {
         "route": route,
         "seed": config.seed,
@@ -92,7 +143,7 @@ def preview(
         "requests": len(zips),
         "timeout": timeout,
         "attempt": 0,
-        "expected_total": sum(data.job_count(config.seed, z) for z in zips),
+        "expected_total": expected_total,
         "zips": [
             {"zip": z, "delay": p.delay, "fault": p.fault.value if p.fault else None, "wait": d}
             for z, p, d in zip(zips, plans, durations, strict=True)
@@ -108,7 +159,5 @@ def preview(
             sum(1 for wait in uncut if wait >= timeout) / len(uncut) if timeout and uncut else 0.0
         ),
         "rate_limit_floor": floor,
-        "makespans": {
-            str(c): max(makespan(durations, effective_slots(config, c)), floor) for c in concurrency
-        },
+        "makespans": makespans,
     }

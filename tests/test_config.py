@@ -448,7 +448,7 @@ INVALID = [
     pytest.param(
         server(latency={"model": "lognormal", "median": 0, "p99": 1}),
         "server.latency.median",
-        "must be > 0",
+        "must be >= 1e-06 and <= 3600",
         id="median-zero",
     ),
     pytest.param(
@@ -460,18 +460,21 @@ INVALID = [
     pytest.param(server(faults={"hang": 1.5}), "server.faults.hang", "<= 1", id="rate-above-one"),
     pytest.param(server(faults={"reset": -0.1}), "server.faults.reset", ">= 0", id="rate-negative"),
     pytest.param(
-        server(faults={"hang_cap": 0}), "server.faults.hang_cap", "must be > 0", id="hang-cap-zero"
+        server(faults={"hang_cap": 0}),
+        "server.faults.hang_cap",
+        "must be >= 1e-06",
+        id="hang-cap-zero",
     ),
     pytest.param(
         server(faults={"slow_body_bps": 0}),
         "server.faults.slow_body_bps",
-        "must be > 0",
+        "must be >= 1 and <= 1e+09",
         id="bps-zero",
     ),
     pytest.param(
         server(rate_limit={"rate": 0, "burst": 1}),
         "server.rate_limit.rate",
-        "must be > 0",
+        "must be >= 0.001 and <= 1e+09",
         id="rate-zero",
     ),
     pytest.param(
@@ -561,7 +564,7 @@ INVALID = [
     ),
     # models
     pytest.param(
-        server(latency={"value": 1}), "server.latency.model", "must be one of", id="no-model"
+        server(latency={"value": 1}), "server.latency.model", "is required: one of", id="no-model"
     ),
     pytest.param(
         server(latency={"model": "gamma"}), "server.latency.model", "'gamma'", id="unknown-model"
@@ -599,7 +602,7 @@ INVALID = [
     pytest.param(
         server(latency={"model": "mixture", "components": [{"weight": 0, **LOGNORMAL}]}),
         "server.latency.components[0].weight",
-        "must be > 0",
+        "must be >= 1e-06",
         id="mixture-zero-weight",
     ),
     pytest.param(

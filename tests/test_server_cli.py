@@ -140,6 +140,17 @@ def test_second_instance_on_the_same_port_exits_2() -> None:
             id="out-of-range",
         ),
         pytest.param("[server\nlatency = 1\n", "not valid TOML", id="invalid-toml"),
+        pytest.param(
+            '[server.latency]\nmodle = "fixed"\nvalue = 1\n',
+            "did you mean 'model'",
+            id="model-typo",
+        ),
+        pytest.param(
+            "a = " + "{b = " * 5000 + "1" + "}" * 5000 + "\n", "nested too deeply", id="deep-tables"
+        ),
+        pytest.param(
+            "a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply", id="deep-arrays"
+        ),
         pytest.param(None, "cannot read", id="missing-file"),
     ],
 )
@@ -193,3 +204,39 @@ def test_banner_is_printed_only_once_the_socket_listens(
         for sock in sockets:
             sock.close()
     assert listening_at_banner == [1]
+
+
+def test_a_scenario_file_with_a_bom_is_served(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbfseed = 21\n")
+    port = free_port()
+    with running("--port", str(port), "--scenario", str(path)) as process:
+        first_line(process)
+        assert get_health(f"http://127.0.0.1:{port}").json()["seed"] == 21
+
+
+def test_malformed_requests_are_one_stderr_line_each() -> None:
+    port = free_port()
+    refused = [
+        b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n",
+        b"POST /__admin/reset HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+    ]
+    with running("--port", str(port)) as process:
+        first_line(process)
+        for raw in refused:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(raw)
+                assert b" 400 " in sock.recv(100)
+        assert get_health(f"http://127.0.0.1:{port}").status_code == 200
+        process.terminate()
+        process.wait(timeout=10)
+        assert process.stderr is not None
+        stderr = process.stderr.read()
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == len(refused), stderr
+    assert all(
+        line.startswith("server: refused a malformed request from 127.0.0.1: 400 ")
+        for line in lines
+    )
