@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -448,7 +449,7 @@ def test_main_says_in_one_line_when_bound_beyond_loopback(
     monkeypatch.setattr(cli, "bind", lambda host, port: FakeSocket())
     monkeypatch.setattr(cli, "raise_open_file_limit", lambda: None)
     monkeypatch.setattr(cli, "new_loop", lambda name: None)
-    monkeypatch.setattr(cli.web, "run_app", lambda app, **kwargs: None)
+    monkeypatch.setattr(web, "run_app", lambda app, **kwargs: None)
     monkeypatch.setattr(logs, "install", lambda stream=None: None)
     assert cli.main(["--host", "", "--port", "8080"]) == 0
     out, err = capsys.readouterr()
@@ -471,7 +472,7 @@ def test_main_is_quiet_about_exposure_on_loopback(
     monkeypatch.setattr(cli, "bind", loopback)
     monkeypatch.setattr(cli, "raise_open_file_limit", lambda: None)
     monkeypatch.setattr(cli, "new_loop", lambda name: None)
-    monkeypatch.setattr(cli.web, "run_app", lambda app, **kwargs: None)
+    monkeypatch.setattr(web, "run_app", lambda app, **kwargs: None)
     monkeypatch.setattr(logs, "install", lambda stream=None: None)
     try:
         assert cli.main(["--port", "0"]) == 0
