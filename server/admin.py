@@ -1,4 +1,8 @@
-"""Admin routes: the live scenario, stats, metrics, reset and the preview. Loopback peers only."""
+"""Admin routes: the live scenario, stats, metrics, reset, the preview and the lease.
+
+Loopback peers only. While a run holds the lease, the calls that change the server (scenario,
+reset, warm) need its token in `X-Lease`; every read stays open to anyone on this machine.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,20 @@ from typing import Any
 
 from aiohttp import web
 
-from server import envelopes
-from server.config import ROUTES, parse_config
-from server.errors import BadParameter, ScenarioError
-from server.params import ZIP_PATTERN
-from server.preview import preview
-from server.responses import json_error
-from server.state import STATE
-from server.stats import render_metrics
-from server.zipsets import ZIP_SETS
+from . import envelopes
+from .config import ROUTES, parse_config
+from .documents import check_keys
+from .errors import BadParameter, ScenarioError
+from .lease import DEFAULT_TTL, HEADER, LeaseConflict, Leases, parse_holder, parse_ttl
+from .params import ZIP_PATTERN
+from .preview import preview
+from .responses import json_error
+from .state import STATE
+from .stats import render_metrics
+from .zipsets import ZIP_SETS
 
 MAX_PREVIEW_ZIPS = 100_000
+LEASES = web.AppKey("leases", Leases)
 
 
 def is_loopback(remote: str | None) -> bool:
@@ -55,12 +62,18 @@ async def put_scenario(request: web.Request) -> web.Response:
         return json_error(400, str(error), key=error.key)
     if request.query.get("dry_run") not in (None, "", "0", "false"):
         return web.json_response(dict(config.document))  # valid: said, not applied
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
     request.app[STATE].apply(config)
     return web.json_response(dict(config.document))
 
 
 async def reset(request: web.Request) -> web.Response:
     """Clear stats, attempt counters and token buckets."""
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
     request.app[STATE].reset()
     return web.json_response({"reset": True})
 
@@ -106,6 +119,9 @@ async def warm(request: web.Request) -> web.Response:
         return json_error(400, f"body: not valid JSON ({error})", key="body")
     except BadParameter as error:
         return json_error(400, str(error), parameter=error.name)
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
     route, per_page = arguments["route"], arguments["per_page"]
     render = envelopes.render_jobs if route == "jobs" else envelopes.render_search
     per_page = per_page if per_page is not None else (25 if route == "jobs" else 250)
@@ -184,8 +200,95 @@ def _timeout(value: Any) -> float | None:
     return number
 
 
+def lease_refusal(request: web.Request) -> web.Response | None:
+    """409 naming the holder when a run holds the lease and this request lacks its token."""
+    try:
+        request.app[LEASES].check(_token(request))
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return None
+
+
+def _token(request: web.Request) -> str | None:
+    return request.headers.get(HEADER) or None  # an empty header is no header
+
+
+def _conflict(conflict: LeaseConflict) -> web.Response:
+    return json_error(409, str(conflict), **conflict.body())
+
+
+def _granted(leases: Leases, token: str) -> web.Response:
+    lease = leases.current()
+    assert lease is not None and lease.token == token
+    return web.json_response({"token": lease.token, **lease.public(leases.now())})
+
+
+async def _lease_body(request: web.Request) -> Mapping[str, Any]:
+    """The optional JSON object of a lease call (an empty body is `{}`)."""
+    if not await request.read():
+        return {}
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError) as error:
+        raise BadParameter("body", f"not valid JSON ({error})") from None
+    if not isinstance(body, Mapping):
+        raise BadParameter("body", "must be a JSON object")
+    return body
+
+
+async def take_lease(request: web.Request) -> web.Response:
+    """`POST /__admin/lease`: hold the server for one run; 409 while another run holds it."""
+    body = await _lease_body(request)
+    check_keys(body, ("holder", "ttl"), BadParameter)
+    holder = parse_holder(body.get("holder"))
+    ttl = parse_ttl(body.get("ttl"))
+    leases = request.app[LEASES]
+    try:
+        lease = leases.acquire(holder, ttl or DEFAULT_TTL, token=_token(request))
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return _granted(leases, lease.token)
+
+
+async def renew_lease(request: web.Request) -> web.Response:
+    """`PUT /__admin/lease` with `X-Lease`: push the expiry on; 409 if the lease was lost."""
+    body = await _lease_body(request)
+    check_keys(body, ("ttl",), BadParameter)
+    ttl = parse_ttl(body.get("ttl"))
+    leases = request.app[LEASES]
+    try:
+        lease = leases.renew(_token(request), ttl)
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return _granted(leases, lease.token)
+
+
+async def release_lease(request: web.Request) -> web.Response:
+    """`DELETE /__admin/lease` with `X-Lease`: free the server; 409 if the lease was lost."""
+    leases = request.app[LEASES]
+    try:
+        lease = leases.release(_token(request))
+    except LeaseConflict as conflict:
+        return _conflict(conflict)
+    return web.json_response({"released": True, "holder": dict(lease.holder)})
+
+
+async def show_lease(request: web.Request) -> web.Response:
+    """`GET /__admin/lease`: whether a run holds the server, who, since when, for how long."""
+    leases = request.app[LEASES]
+    lease = leases.current()
+    if lease is None:
+        return web.json_response({"held": False, "holder": None, "since": None, "expires_in": None})
+    return web.json_response({"held": True, **lease.public(leases.now())})
+
+
 def add_routes(app: web.Application) -> None:
-    """Register the admin routes and `/metrics`."""
+    """Register the admin routes and `/metrics`, and the lease they answer to."""
+    app[LEASES] = Leases(clock=app[STATE].clock)
+    app.router.add_get("/__admin/lease", show_lease)
+    app.router.add_post("/__admin/lease", take_lease)
+    app.router.add_put("/__admin/lease", renew_lease)
+    app.router.add_delete("/__admin/lease", release_lease)
     app.router.add_get("/__admin/scenario", get_scenario)
     app.router.add_put("/__admin/scenario", put_scenario)
     app.router.add_post("/__admin/reset", reset)

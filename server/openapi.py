@@ -30,6 +30,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         403: "admin routes answer loopback peers only",
         404: "no such route",
         405: "method not allowed",
+        409: "another run holds the server's lease (the message names it), or the lease was lost",
         429: "rate limit exceeded; see Retry-After",
         500: "injected fault",
         503: "injected fault, or the capacity queue is full",
@@ -123,7 +124,15 @@ def _admin_paths() -> dict[str, Any]:
         _query("route", "jobs or search", {"type": "string", "enum": ["jobs", "search"]}),
         _query("per_page", "page size the client asks for", {"type": "integer"}),
     ]
+    lease_header = {
+        "name": "X-Lease",
+        "in": "header",
+        "required": False,
+        "description": "the lease token; required while a run holds the lease",
+        "schema": {"type": "string"},
+    }
     return {
+        "/__admin/lease": _lease_path(lease_header),
         "/__admin/scenario": {
             "get": {
                 "summary": "The active configuration",
@@ -184,6 +193,83 @@ def _admin_paths() -> dict[str, Any]:
     }
 
 
+def _lease_path(header: dict[str, Any]) -> dict[str, Any]:
+    lease = {"$ref": "#/components/schemas/Lease"}
+    conflict = _json(
+        "another run holds the lease; the message names it",
+        {"$ref": "#/components/schemas/LeaseConflict"},
+    )
+    ttl = {
+        "type": "number",
+        "minimum": 1,
+        "maximum": 3600,
+        "default": 15,
+        "description": "seconds the lease lives unless renewed",
+    }
+    return {
+        "get": {
+            "summary": "Whether a run holds the server, who, since when",
+            "responses": {
+                "200": _json(
+                    "the lease, without its token", {"$ref": "#/components/schemas/LeaseState"}
+                ),
+                **_errors(403),
+            },
+        },
+        "post": {
+            "summary": "Take the exclusive lease before resetting or reconfiguring the server",
+            "parameters": [header],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["holder"],
+                            "properties": {
+                                "holder": {"$ref": "#/components/schemas/Holder"},
+                                "ttl": ttl,
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json("granted: keep the token", lease),
+                "409": conflict,
+                **_errors(400, 403),
+            },
+        },
+        "put": {
+            "summary": "Renew the lease (X-Lease required)",
+            "parameters": [{**header, "required": True}],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {"ttl": ttl},
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _json("renewed", lease), "409": conflict, **_errors(400, 403)},
+        },
+        "delete": {
+            "summary": "Release the lease (X-Lease required)",
+            "parameters": [{**header, "required": True}],
+            "responses": {
+                "200": _json("released", {"type": "object"}),
+                "409": conflict,
+                **_errors(403),
+            },
+        },
+    }
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     """The whole document."""
     text = {
@@ -235,7 +321,55 @@ def _schemas() -> dict[str, Any]:
         "Series", "Grade", "WorkSchedule", "WorkType", "Locations", "AnnouncementNumber",
         "JobSummary", "ApplyOnlineURL",
     ]  # fmt: skip
+    holder = {
+        "type": "object",
+        "required": ["scenario", "pid"],
+        "maxProperties": 16,
+        "properties": {
+            "scenario": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+            "pid": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        },
+        "additionalProperties": {
+            "nullable": True,
+            "oneOf": [
+                {"type": "string", "maxLength": 200},
+                {"type": "number"},
+                {"type": "boolean"},
+            ],
+        },
+    }
+    lease_fields = {
+        "holder": {"$ref": "#/components/schemas/Holder"},
+        "since": {"type": "number", "description": "unix seconds"},
+        "expires_in": {"type": "number", "description": "seconds"},
+        "ttl": {"type": "number"},
+    }
     return {
+        "Holder": holder,
+        "Lease": {
+            "type": "object",
+            "required": ["token", "holder", "since", "expires_in"],
+            "properties": {"token": string, **lease_fields},
+        },
+        "LeaseState": {
+            "type": "object",
+            "required": ["held", "holder", "since", "expires_in"],
+            "properties": {
+                "held": {"type": "boolean"},
+                **{k: {**v, "nullable": True} for k, v in lease_fields.items()},
+            },
+        },
+        "LeaseConflict": {
+            "type": "object",
+            "required": ["error", "message", "held", "holder", "since", "expires_in"],
+            "properties": {
+                "error": string,
+                "message": string,
+                "status": {"type": "integer"},
+                "held": {"type": "boolean"},
+                **{k: {**v, "nullable": True} for k, v in lease_fields.items()},
+            },
+        },
         "Error": {
             "type": "object",
             "required": ["error", "status", "message"],
