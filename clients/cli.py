@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--timeline", action="store_true", help="draw each client's requests on a shared time axis"
     )
+    compare.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="when another run holds the server, exit 2 at once instead of waiting for it",
+    )
 
     timeline = commands.add_parser("timeline", help="draw a saved result's requests over time")
     timeline.add_argument("result", type=Path)
@@ -138,8 +143,9 @@ def command_compare(args: argparse.Namespace) -> int:
     loaded = scenario.load(path)
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
     return console.run_compare(
-        loaded, args.url, console.terminal(), args.results, timeline=args.timeline
-    )
+        loaded, args.url, console.terminal(), args.results,
+        timeline=args.timeline, wait=not args.no_wait,
+    )  # fmt: skip
 
 
 def command_timeline(args: argparse.Namespace) -> int:
