@@ -8,23 +8,36 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import zipsets
 from .errors import ClientsError
 from .kinds import KINDS
 from .report.summary import count_outcomes
 from .report.talk import talk_block
+from .validate import guess
 
 DEFAULT_SCENARIO = "scenarios/quick.toml"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, with a "did you mean" for a near miss."""
+
+    def error(self, message: str) -> NoReturn:
+        """`error: PROG: MESSAGE (did you mean ...?)` on stderr, exit code 2."""
+        choice = re.search(r"invalid choice: '?(.*?)'? \(choose from (.*)\)", message)
+        if choice:  # argparse quotes the choices in some versions, not in others
+            message += guess(choice[1], [c.strip(" '") for c in choice[2].split(",")])
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m clients", description=__doc__)
+    parser = Parser(prog="python -m clients", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one client here and print the talk's block")
-    run.add_argument("name", choices=sorted(KINDS), help="which client")
+    run.add_argument("name", help=f"which client: {', '.join(sorted(KINDS))}")
     run.add_argument("--url", default="http://127.0.0.1:8080", help="the fake server")
     run.add_argument("--zips", default="mempy-2015", help="a set name, or zips joined by commas")
     run.add_argument("--api", choices=("jobs", "search"), default="jobs")
@@ -104,6 +117,9 @@ def command_run(args: argparse.Namespace) -> int:
     from .records import ClientSettings
     from .report import console
 
+    if args.name not in KINDS:
+        raise ClientsError(f"run: unknown client {args.name!r}{guess(args.name, sorted(KINDS))}; "
+                           f"clients: {', '.join(sorted(KINDS))}")  # fmt: skip
     zips = parse_zips(args.zips)
     for name in ("concurrency", "retries"):
         if getattr(args, name) < 0:
@@ -218,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in commands:
             try:
                 return commands[args.command](args)
-            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError,
+                    ArithmeticError, RecursionError) as error:  # fmt: skip
                 # A hand-edited or truncated result file: say so in one line, never a traceback.
                 raise ClientsError(f"{args.command}: cannot render it: {error}") from None
         if args.command == "primer":
