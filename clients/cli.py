@@ -196,11 +196,17 @@ def command_export(args: argparse.Namespace) -> int:
 def command_diff(args: argparse.Namespace) -> int:
     """Per client and figure, what changed from A to B, and whether the change is clear."""
     from .report import console
-    from .report.diff import diff, diff_table
+    from .report.diff import caveat, diff, diff_table, mismatches
     from .report.document import load_result
 
-    changes = diff(load_result(args.a), load_result(args.b))
-    console.terminal().print(diff_table(changes, f"{args.a.name} → {args.b.name}"))
+    a, b = load_result(args.a), load_result(args.b)
+    changes = diff(a, b)
+    warnings = [*mismatches(a, b), *filter(None, [caveat(changes)])]
+    terminal = console.terminal()
+    for line in warnings:  # before the table, so nobody reads the verdicts without them
+        terminal.print(f"warning: {line}", style="yellow", highlight=False, markup=False,
+                       soft_wrap=True)  # fmt: skip
+    terminal.print(diff_table(changes, f"{args.a.name} → {args.b.name}"))
     return 0
 
 
