@@ -185,7 +185,8 @@ def test_a_lapsed_lease_is_noticed_by_the_renewal() -> None:
         other = lease.take(server.url, OTHER)
         assert other is not None
         assert wait_for(lambda: held.lost is not None)
-        assert held.lost is not None and "held by first (pid 4242)" in held.lost
+        assert held.lost is not None  # as the other took it, or just before: both are said
+        assert "held by first (pid 4242)" in held.lost or "no lease is held" in held.lost
         held.release()  # refused (not ours any more): nothing to do, nothing raised
         assert lease_state(server.url)["holder"]["scenario"] == "first"
         other.release()
