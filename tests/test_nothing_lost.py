@@ -2,8 +2,9 @@
 saved (whole, by an atomic replace) before the next run starts, and a disk that fails
 mid-run costs the file, not the table.
 
-The server is lost by stopping it from the observer while a worker runs; the disk fails by
-turning the saved result into a directory, which stops root as well as anyone.
+The server is lost by stopping it from the observer as a run starts, or by killing a server
+process while a worker runs; the disk fails by turning the saved result into a directory,
+which stops root as well as anyone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.console import Console
 
 from clients import scenario as scenarios
 from clients.harness.compare import Outcome, Quiet, compare
+from clients.harness.embedded import EmbeddedServer
 from clients.harness.store import Store, temporary_path, write_atomic
 from clients.harness.sweep import QuietSweep, sweep
 from clients.report.console import show_compare, show_sweep
@@ -83,25 +85,31 @@ def test_the_store_says_what_it_could_not_save_and_tries_again(tmp_path: Path) -
 
 
 class StopServer(Quiet):
-    """Stops the server once the first run has answered `after` zips (None: as it starts)."""
+    """Stops the server as the first run starts."""
 
-    def __init__(self, server: LiveServer, after: int | None) -> None:
-        self.server, self.after = server, after
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
 
     def run_started(self, label: str, total: int) -> None:
-        if self.after is None:
-            self.server.stop()
+        self.server.stop()
+
+
+class KillServer(Quiet):
+    """Kills the server process once the first run has answered `after` zips."""
+
+    def __init__(self, server: EmbeddedServer, after: int) -> None:
+        self.server, self.after = server, after
 
     def progressed(self, done: int) -> None:
-        if self.after is not None and done >= self.after:
-            self.server.stop()
+        if done >= self.after and self.server.process.poll() is None:
+            self.server.process.kill()
 
 
 def test_a_server_lost_before_the_first_run_keeps_the_preview(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
     loaded = load(tmp_path, "[clients.asyncio]")
-    outcome = compare(loaded, live_server.url, tmp_path / "results", StopServer(live_server, None))
+    outcome = compare(loaded, live_server.url, tmp_path / "results", StopServer(live_server))
 
     assert outcome.lost is not None and "/__admin/reset" in outcome.lost
     assert outcome.exit_code() == 2
@@ -113,13 +121,13 @@ def test_a_server_lost_before_the_first_run_keeps_the_preview(
 
 
 @pytest.mark.slow
-def test_a_server_lost_during_the_first_run_keeps_that_run(
-    live_server: LiveServer, tmp_path: Path
-) -> None:
+def test_a_server_killed_during_the_first_run_keeps_that_run(tmp_path: Path) -> None:
     loaded = load(tmp_path, "[clients.blocking]\ntimeout = 5\n[clients.asyncio]", latency=0.05)
-    watcher = StopServer(live_server, after=2)
-
-    outcome = compare(loaded, live_server.url, tmp_path / "results", watcher)
+    server = EmbeddedServer()
+    try:
+        outcome = compare(loaded, server.url, tmp_path / "results", KillServer(server, after=2))
+    finally:
+        server.stop()
 
     assert outcome.lost is not None and "/__admin/stats" in outcome.lost
     (run,) = outcome.runs  # the blocking run that was going on; asyncio never started

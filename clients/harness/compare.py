@@ -1,7 +1,8 @@
 """`compare`: one scenario, every client, each run in a fresh process — as an `Outcome`.
 
 Nothing here prints: progress goes to an `Observer` (the console supplies one), and the
-caller shows the outcome. The result is saved as JSON (`report.document`).
+caller shows the outcome. The result is saved as JSON (`report.document`) after the preview
+and after every run (`harness.store`), while the server is held (`harness.lease`).
 """
 
 from __future__ import annotations

@@ -22,10 +22,9 @@ from typing import Any, Final
 import requests
 
 from ..errors import ClientsError, ServerUnavailable
-from .server_control import ServerControl
+from .server_control import LEASE_HEADER, ServerControl
 
 PATH: Final = "/__admin/lease"
-HEADER: Final = "X-Lease"
 TTL: Final = 15.0  # seconds a lease outlives its last renewal: how long a killed run blocks
 POLL: Final = 1.0  # seconds between tries while another run holds the server
 
@@ -78,7 +77,7 @@ def holder(scenario: str) -> dict[str, Any]:
 def _call(
     session: requests.Session, method: str, url: str, token: str | None = None, **kwargs: Any
 ) -> tuple[int, dict[str, Any]]:
-    headers = {HEADER: token} if token else {}
+    headers = {LEASE_HEADER: token} if token else {}
     try:
         response = session.request(method, url + PATH, headers=headers, timeout=TTL / 3, **kwargs)
     except requests.RequestException as error:

@@ -6,11 +6,13 @@ The clients never import `server`; they speak to it over HTTP only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import requests
 
 from ..errors import ScenarioRejected, ServerUnavailable
+
+LEASE_HEADER: Final = "X-Lease"  # the lease's token, which the server wants on every change
 
 
 class ServerControl:
@@ -35,7 +37,7 @@ class ServerControl:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            headers = {"X-Lease": self.lease} if self.lease else {}  # wanted on every change
+            headers = {LEASE_HEADER: self.lease} if self.lease else {}
             response = self._http.request(
                 method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs
             )
