@@ -10,8 +10,11 @@ ARGS     ?=
 .DEFAULT_GOAL := help
 .PHONY: help install serve compare primer test test-fast lint bench clean
 
+# The menu is the `## ` comments, with $(PORT) and $(SCENARIO) shown as they are set now.
 help: ## show this menu
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v port='$(PORT)' \
+		-v scenario='$(SCENARIO)' '{ gsub(/\$$\(PORT\)/, port, $$2); \
+		gsub(/\$$\(SCENARIO\)/, scenario, $$2); printf "  make %-10s %s\n", $$1, $$2 }'
 
 install: $(STAMP) ## create .venv and install the project (editable, with dev tools)
 
@@ -24,7 +27,7 @@ $(STAMP): pyproject.toml
 serve: install ## run the fake usajobs API on 127.0.0.1:$(PORT)
 	$(PY) -m server --port $(PORT) $(ARGS)
 
-compare: install ## run every client of SCENARIO (default scenarios/quick.toml) and print the table
+compare: install ## run every client of $(SCENARIO) and print the table (SCENARIO=…, ARGS=…)
 	$(PY) -m clients compare $(SCENARIO) $(ARGS)
 
 primer: install ## the talk's primers: three ways to walk N numbers, and the event-loop demo

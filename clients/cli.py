@@ -9,14 +9,27 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, zipsets
 from .errors import ClientsError
 from .kinds import KINDS
 from .report.summary import count_outcomes
 from .report.talk import talk_block
+from .validate import guess
 
 DEFAULT_SCENARIO = "quick"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, with a "did you mean" for a near miss."""
+
+    def error(self, message: str) -> NoReturn:
+        """`error: PROG: MESSAGE (did you mean ...?)` on stderr, exit code 2."""
+        choice = re.search(r"invalid choice: '?(.*?)'? \(choose from (.*)\)", message)
+        if choice:  # argparse quotes the choices in some versions, not in others
+            message += guess(choice[1], [c.strip(" '") for c in choice[2].split(",")])
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
 
 
 def default_prog() -> str:
@@ -27,7 +40,7 @@ def default_prog() -> str:
 
 def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.ArgumentParser:
     """The command line (with a `serve` entry when the umbrella command offers one)."""
-    parser = argparse.ArgumentParser(prog=prog or default_prog(), description=__doc__)
+    parser = Parser(prog=prog or default_prog(), description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     if serve:  # the umbrella command hands `serve` to the server before parsing gets here
@@ -35,7 +48,7 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     commands.add_parser("scenarios", help="list the shipped scenarios with their descriptions")
 
     run = commands.add_parser("run", help="run one client here and print the talk's block")
-    run.add_argument("name", choices=sorted(KINDS), help="which client")
+    run.add_argument("name", help=f"which client: {', '.join(sorted(KINDS))}")
     run.add_argument("--url", default="http://127.0.0.1:8080", help="the fake server")
     run.add_argument("--zips", default="mempy-2015", help="a set name, or zips joined by commas")
     run.add_argument("--api", choices=("jobs", "search"), default="jobs")
@@ -64,6 +77,11 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     )
     compare.add_argument(
         "--timeline", action="store_true", help="draw each client's requests on a shared time axis"
+    )
+    compare.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="when another run holds the server, exit 2 at once instead of waiting for it",
     )
 
     timeline = commands.add_parser("timeline", help="draw a saved result's requests over time")
@@ -116,6 +134,9 @@ def command_run(args: argparse.Namespace) -> int:
     from .records import ClientSettings
     from .report import console
 
+    if args.name not in KINDS:
+        raise ClientsError(f"run: unknown client {args.name!r}{guess(args.name, sorted(KINDS))}; "
+                           f"clients: {', '.join(sorted(KINDS))}")  # fmt: skip
     zips = parse_zips(args.zips)
     for name in ("concurrency", "retries"):
         if getattr(args, name) < 0:
@@ -152,8 +173,9 @@ def command_compare(args: argparse.Namespace) -> int:
     loaded = scenario.load(shipped.find(args.scenario))
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
     return console.run_compare(
-        loaded, args.url, console.terminal(), args.results, timeline=args.timeline
-    )
+        loaded, args.url, console.terminal(), args.results,
+        timeline=args.timeline, wait=not args.no_wait,
+    )  # fmt: skip
 
 
 def command_timeline(args: argparse.Namespace) -> int:
@@ -188,11 +210,17 @@ def command_export(args: argparse.Namespace) -> int:
 def command_diff(args: argparse.Namespace) -> int:
     """Per client and figure, what changed from A to B, and whether the change is clear."""
     from .report import console
-    from .report.diff import diff, diff_table
+    from .report.diff import caveat, diff, diff_table, mismatches
     from .report.document import load_result
 
-    changes = diff(load_result(args.a), load_result(args.b))
-    console.terminal().print(diff_table(changes, f"{args.a.name} → {args.b.name}"))
+    a, b = load_result(args.a), load_result(args.b)
+    changes = diff(a, b)
+    warnings = [*mismatches(a, b), *filter(None, [caveat(changes)])]
+    terminal = console.terminal()
+    for line in warnings:  # before the table, so nobody reads the verdicts without them
+        terminal.print(f"warning: {line}", style="yellow", highlight=False, markup=False,
+                       soft_wrap=True)  # fmt: skip
+    terminal.print(diff_table(changes, f"{args.a.name} → {args.b.name}"))
     return 0
 
 
@@ -241,7 +269,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None, serve: b
         if args.command in commands:
             try:
                 return commands[args.command](args)
-            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError,
+                    ArithmeticError, RecursionError) as error:  # fmt: skip
                 # A hand-edited or truncated result file: say so in one line, never a traceback.
                 raise ClientsError(f"{args.command}: cannot render it: {error}") from None
         if args.command == "primer":

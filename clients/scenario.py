@@ -19,7 +19,7 @@ from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS
 from .records import ClientSettings
-from .validate import Checker
+from .validate import MAX_DEPTH, Checker, too_deep
 
 TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
@@ -89,6 +89,11 @@ def load(path: str | Path) -> Scenario:
         raise ScenarioFileError(name, "", f"cannot read: {error.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ScenarioFileError(name, "", f"not valid TOML: {error}") from None
+    except RecursionError:  # tomllib reads nested tables and arrays by recursion
+        raise ScenarioFileError(name, "", f"nested more than {MAX_DEPTH} levels deep") from None
+    deep = too_deep(document)
+    if deep is not None:
+        raise ScenarioFileError(name, deep, f"nested more than {MAX_DEPTH} levels deep")
     return parse(document, name)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
 
 from .errors import ScenarioFileError
 
@@ -18,6 +18,30 @@ def guess(value: str, allowed: Sequence[str]) -> str:
     """` (did you mean 'x'?)` for the closest allowed name, or nothing."""
     hint = difflib.get_close_matches(value, allowed, n=1)
     return f" (did you mean {hint[0]!r}?)" if hint else ""
+
+
+MAX_DEPTH: Final = 32  # as the server's: a mixture of mixtures in a zip override is ~10 deep
+
+
+def too_deep(document: Any, limit: int = MAX_DEPTH) -> str | None:
+    """Where `document` nests deeper than `limit` tables and lists (a dotted key), or None.
+
+    Iterative, so a document nested 100,000 deep is measured without recursion.
+    """
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        children: Iterable[tuple[str, Any]]
+        if isinstance(value, Mapping):
+            children = ((f"{where}.{k}" if where else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            children = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+        else:
+            continue
+        if depth >= limit:
+            return where if len(where) <= 60 else where[:59] + "…"
+        stack.extend((child, path, depth + 1) for path, child in children)
+    return None
 
 
 class Checker:

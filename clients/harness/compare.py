@@ -1,15 +1,14 @@
 """`compare`: one scenario, every client, each run in a fresh process — as an `Outcome`.
 
 Nothing here prints: progress goes to an `Observer` (the console supplies one), and the
-caller shows the outcome. The result is saved as JSON (`report.document`).
+caller shows the outcome. The result is saved as JSON (`report.document`) after the preview
+and after every run (`harness.store`), while the server is held (`harness.lease`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -29,9 +28,12 @@ from ..records import ClientSettings, RunResult, RunState
 from ..report.document import compare_document, summaries_from
 from ..report.summary import Summary, exit_code, speedups
 from ..scenario import Scenario
+from . import lease
 from .embedded import EmbeddedServer
 from .launcher import run_worker
 from .server_control import ServerControl
+from .store import Store, write_atomic
+from .store import result_path as result_path
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -48,6 +50,12 @@ class Observer(Protocol):
     def run_finished(self) -> None:
         """The current run ended."""
 
+    def server_chosen(self, url: str, started: bool) -> None:
+        """The run uses the server at `url`; `started`: this process started it."""
+
+    def server_held(self, url: str, holder: lease.Holder) -> None:
+        """Another run holds the server: this one waits until it is free."""
+
 
 class Quiet:
     """An observer that watches nothing."""
@@ -59,6 +67,12 @@ class Quiet:
         """Nothing to do."""
 
     def run_finished(self) -> None:
+        """Nothing to do."""
+
+    def server_chosen(self, url: str, started: bool) -> None:
+        """Nothing to do."""
+
+    def server_held(self, url: str, holder: lease.Holder) -> None:
         """Nothing to do."""
 
 
@@ -74,6 +88,7 @@ class Outcome:
     interrupted: bool = False
     lost: str | None = None  # why the compare stopped early, when the server went away
     saved: Path | None = None
+    unsaved: str | None = None  # why the result could not be saved (a full or read-only disk)
 
     @property
     def expected(self) -> int | None:
@@ -99,16 +114,18 @@ class Outcome:
             return 2
         if self.interrupted:
             return 130
+        if self.unsaved:
+            return 2
         summaries = self.summaries()
         code = exit_code(summaries) if summaries else 1
         return max(code, verdict_exit_code(self.verdicts()))
 
-    def document(self) -> dict[str, Any]:
-        """The saved form."""
+    def document(self, *, partial: bool = False) -> dict[str, Any]:
+        """The saved form; `partial` while runs are still to come (a kill leaves it so)."""
         return compare_document(
             self.scenario, self.runs, self.preview,
             {"url": self.server_url, "embedded": self.embedded},
-            self.interrupted or self.lost is not None,
+            partial or self.interrupted or self.lost is not None,
         )  # fmt: skip
 
 
@@ -119,13 +136,17 @@ def server_for(url: str | None) -> Iterator[tuple[ServerControl, bool]]:
         control = ServerControl(url)
         if not control.healthy():
             raise ServerUnavailable(f"--url {url}: no fake server answers there")
-        yield control, False
-        control.close()
+        try:
+            yield control, False
+        finally:
+            control.close()
         return
     control = ServerControl(DEFAULT_URL)
     if control.healthy(timeout=0.5):
-        yield control, False
-        control.close()
+        try:
+            yield control, False
+        finally:
+            control.close()
         return
     control.close()
     embedded = EmbeddedServer()
@@ -176,17 +197,23 @@ def time_limit(settings: ClientSettings, zips: int) -> float:
     return 120.0 + per_zip / settings.speed * zips / lanes
 
 
-def run_clients(control: ServerControl, outcome: Outcome, observer: Observer) -> None:
-    """Each client `repeat` times, each run in a fresh process."""
+def run_clients(
+    control: ServerControl,
+    outcome: Outcome,
+    observer: Observer,
+    checkpoint: Callable[[], object] = lambda: None,
+) -> None:
+    """Each client `repeat` times, each run in a fresh process; `checkpoint` after each."""
     scenario = outcome.scenario
     zips = list(scenario.workload.zips)
     for settings in scenario.clients:
         for repeat in range(scenario.repeat):
             observer.run_started(f"{settings.name} {repeat + 1}/{scenario.repeat}", len(zips))
             try:
-                outcome.runs.append(one_run(control, settings, zips, observer.progressed))
+                one_run(control, settings, zips, observer.progressed, outcome.runs)
             finally:
                 observer.run_finished()
+            checkpoint()
 
 
 def one_run(
@@ -194,25 +221,51 @@ def one_run(
     settings: ClientSettings,
     zips: list[str],
     on_progress: Callable[[int], None],
-) -> RunResult:
-    """Reset the server, run the client in a fresh process, and note the server's CPU."""
+    runs: list[RunResult],
+) -> None:
+    """Reset the server, run the client in a fresh process, add the run to `runs`, and then
+    note the server's CPU on it."""
     control.reset()
     job = {"settings": settings.to_dict(), "zips": zips, "url": control.url}
     try:
         run = run_worker(job, on_progress, time_limit(settings, len(zips)))
     except WorkerFailed as error:
-        return RunResult.without_figures(settings, RunState.FAILED, str(error))
+        runs.append(RunResult.without_figures(settings, RunState.FAILED, str(error)))
+        return
     except ClientUnavailable as why:
-        return RunResult.without_figures(settings, RunState.SKIPPED, str(why))
+        runs.append(RunResult.without_figures(settings, RunState.SKIPPED, str(why)))
+        return
+    runs.append(run)  # kept before the server is asked anything more: it may have gone
     stats = control.stats()
-    return replace(run, server_cpu=float(stats["cpu"]["total_s"]))
+    runs[-1] = replace(run, server_cpu=float(stats["cpu"]["total_s"]))
 
 
-def execute(control: ServerControl, outcome: Outcome, observer: Observer, embedded: bool) -> None:
-    """Prepare the server for the outcome's scenario and run its clients into it."""
+def execute(
+    control: ServerControl,
+    outcome: Outcome,
+    observer: Observer,
+    embedded: bool,
+    checkpoint: Callable[[], object] = lambda: None,
+) -> None:
+    """Prepare the server for the outcome's scenario and run its clients into it;
+    `checkpoint` once the preview is in and after every run."""
     outcome.server_url, outcome.embedded = control.url, embedded
     outcome.preview = prepare(control, outcome.scenario)
-    run_clients(control, outcome, observer)
+    checkpoint()
+    run_clients(control, outcome, observer, checkpoint)
+
+
+@contextmanager
+def held_server(
+    url: str | None, name: str, observer: Observer, wait: bool
+) -> Iterator[tuple[ServerControl, bool]]:
+    """`server_for(url)`, held for this run (see `harness.lease`), then told to the observer."""
+    with (
+        server_for(url) as (control, embedded),
+        lease.held(control, lease.holder(name), wait=wait, on_wait=observer.server_held),
+    ):
+        observer.server_chosen(control.url, embedded)
+        yield control, embedded
 
 
 def compare(
@@ -220,40 +273,35 @@ def compare(
     url: str | None,
     results_dir: Path = Path("results"),
     observer: Observer | None = None,
+    *,
+    wait: bool = True,
 ) -> Outcome:
-    """The whole flow: server, scenario, preview, runs, JSON; Ctrl-C keeps what finished."""
+    """The whole flow: server, lease, scenario, preview, runs, JSON saved after every run;
+    Ctrl-C or a lost server keeps what finished."""
     writable(results_dir)
+    watcher = observer or Quiet()
     outcome = Outcome(scenario)
+    store = Store(results_dir, scenario.name)
     try:
-        with server_for(url) as (control, embedded):
-            execute(control, outcome, observer or Quiet(), embedded)  # prepare() validates first
+        with held_server(url, scenario.name, watcher, wait) as (control, embedded):
+            execute(control, outcome, watcher, embedded,
+                    lambda: store.save(outcome.document(partial=True)))  # fmt: skip
     except KeyboardInterrupt:
         outcome.interrupted = True
     except ServerUnavailable as error:
-        if not outcome.runs:
+        if not outcome.runs and not outcome.preview:
             raise
         outcome.lost = str(error)  # the server went away mid-run: keep and show what finished
     if outcome.runs or outcome.preview:
-        outcome.saved = save(outcome.document(), result_path(results_dir, scenario.name))
+        store.save(outcome.document())
+        outcome.unsaved = store.problem
+        outcome.saved = store.saved if store.problem is None else None
     return outcome
 
 
-def result_path(directory: Path, name: str, suffix: str = ".json") -> Path:
-    """A new file under `directory` named `<name>-<UTC time><suffix>`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    slug = re.sub(r"[^\w.-]+", "-", name).strip("-") or "scenario"
-    path = directory / f"{slug}-{stamp}{suffix}"
-    counter = 1
-    while path.exists():
-        counter += 1
-        path = directory / f"{slug}-{stamp}-{counter}{suffix}"
-    return path
-
-
 def save(document: dict[str, Any], path: Path) -> Path:
-    """Write a result document as JSON at `path`."""
-    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    """Write a result document as JSON at `path`, whole or not at all."""
+    write_atomic(path, json.dumps(document, indent=1) + "\n")
     return path
 
 

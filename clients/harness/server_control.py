@@ -6,11 +6,13 @@ The clients never import `server`; they speak to it over HTTP only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 import requests
 
 from ..errors import ScenarioRejected, ServerUnavailable
+
+LEASE_HEADER: Final = "X-Lease"  # the lease's token, which the server wants on every change
 
 
 class ServerControl:
@@ -19,6 +21,7 @@ class ServerControl:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
         self._http = requests.Session()
+        self.lease: str | None = None  # the token of the lease this run holds (`harness.lease`)
 
     def close(self) -> None:
         """Drop pooled connections."""
@@ -34,12 +37,17 @@ class ServerControl:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = self._http.request(method, f"{self.url}{path}", timeout=60, **kwargs)
+            headers = {LEASE_HEADER: self.lease} if self.lease else {}
+            response = self._http.request(
+                method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs
+            )
         except requests.RequestException as error:
             raise ServerUnavailable(f"{self.url}{path}: {type(error).__name__}") from None
         body = response.json()
         if response.status_code == 400:
             raise ScenarioRejected(body.get("key") or body.get("parameter") or "", body["message"])
+        if response.status_code == 409:  # another run holds the server, or ours lapsed
+            raise ServerUnavailable(f"{self.url}{path}: refused: {body.get('message', body)}")
         if response.status_code != 200:
             raise ServerUnavailable(f"{self.url}{path}: HTTP {response.status_code}: {body}")
         return body

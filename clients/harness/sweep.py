@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .. import zipsets
 from ..errors import ServerUnavailable
@@ -17,17 +17,8 @@ from ..kinds import KINDS
 from ..report.document import sweep_document
 from ..report.sweepplot import Point, points
 from ..scenario import Scenario, Sweep, Workload
-from .compare import (
-    Observer,
-    Outcome,
-    Quiet,
-    execute,
-    result_path,
-    save,
-    server_for,
-    validate,
-    writable,
-)
+from .compare import Observer, Outcome, Quiet, execute, held_server, validate, writable
+from .store import Store
 
 
 class SweepObserver(Observer, Protocol):
@@ -53,6 +44,7 @@ class SweepOutcome:
     interrupted: bool = False
     lost: str | None = None  # the server went away: why
     saved: Path | None = None
+    unsaved: str | None = None  # why the result could not be saved
 
     @property
     def setting(self) -> str:
@@ -70,10 +62,23 @@ class SweepOutcome:
         """Each value's expectations, checked on its own."""
         return [(value, outcome.verdicts()) for value, outcome in self.outcomes]
 
+    def document(self, *, partial: bool = False) -> dict[str, Any]:
+        """The saved form; `partial` while values are still to come."""
+        assert self.scenario.sweep is not None
+        return sweep_document(
+            self.scenario,
+            [asdict(p) for p in self.points()],
+            [(value, outcome.document()) for value, outcome in self.outcomes],
+            partial or self.interrupted,
+        )
+
     def exit_code(self) -> int:
-        """130 when cut short; 1 for a wrong total or a failed expectation; else 0."""
+        """130 when cut short; 2 when unsaved; 1 for a wrong total or a failed expectation;
+        else 0."""
         if self.interrupted:
             return 130
+        if self.unsaved:
+            return 2
         found = self.points()
         code = 0 if found and all(p.correct for p in found) else 1
         failed = any(not v.passed for _, verdicts in self.verdicts() for v in verdicts)
@@ -116,21 +121,25 @@ def sweep(
     url: str | None,
     results_dir: Path = Path("results"),
     observer: SweepObserver | None = None,
+    *,
+    wait: bool = True,
 ) -> SweepOutcome:
-    """Run the scenario once per swept value against one server; save what ran."""
+    """Run the scenario once per swept value against one held server; save after each run."""
     assert scenario.sweep is not None
     writable(results_dir)
     watcher = observer or QuietSweep()
     swept = SweepOutcome(scenario)
+    store = Store(results_dir, scenario.name)
     try:
-        with server_for(url) as (control, embedded):
+        with held_server(url, scenario.name, watcher, wait) as (control, embedded):
             planned = variants(scenario, scenario.sweep)
             validate(control, [variant for _, variant in planned])  # every value, up front
             for value, variant in planned:
                 watcher.value_started(scenario.sweep.setting, value)
                 outcome = Outcome(variant)
                 swept.outcomes.append((value, outcome))
-                execute(control, outcome, watcher, embedded)
+                execute(control, outcome, watcher, embedded,
+                        lambda: store.save(swept.document(partial=True)))  # fmt: skip
     except KeyboardInterrupt:
         swept.interrupted = True
     except ServerUnavailable as error:
@@ -139,11 +148,7 @@ def sweep(
         swept.interrupted = True  # the server went away: keep, show and save what finished
         swept.lost = str(error)
     if swept.outcomes:
-        document = sweep_document(
-            scenario,
-            [asdict(p) for p in swept.points()],
-            [(value, outcome.document()) for value, outcome in swept.outcomes],
-            swept.interrupted,
-        )
-        swept.saved = save(document, result_path(results_dir, scenario.name))
+        store.save(swept.document())
+        swept.unsaved = store.problem
+        swept.saved = store.saved if store.problem is None else None
     return swept

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +24,8 @@ from rich.progress import (
 
 from .. import environment
 from ..harness.compare import Outcome, compare
+from ..harness.lease import Holder
+from ..harness.store import write_atomic
 from ..harness.sweep import SweepOutcome, sweep
 from ..scenario import Scenario
 from . import table as tables
@@ -77,6 +80,16 @@ class ProgressDisplay:
         """A sweep's next value: say which."""
         self.console.print(f"[bold]{setting} = {value:g}[/]")
 
+    def server_chosen(self, url: str, started: bool) -> None:
+        """Say which server the run uses, and whether this process started it."""
+        how = "started for this run" if started else "already running, not started by this run"
+        self.console.print(f"server: {url} ({how})", highlight=False, soft_wrap=True)
+
+    def server_held(self, url: str, holder: Holder) -> None:
+        """Say who holds the server while this run waits for it."""
+        self.console.print(f"[yellow]waiting for {url}: held by {escape(holder.describe())}[/] "
+                           "(Ctrl-C to give up)", highlight=False, soft_wrap=True)  # fmt: skip
+
 
 def compare_table(outcome: Outcome, console: Console) -> RenderableType:
     """The comparison table, a column per client when the terminal is too narrow for rows."""
@@ -118,6 +131,8 @@ def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) 
         console.print(verdict_panel(verdicts))
     if outcome.saved is not None:
         console.print(f"saved {outcome.saved}")
+    if outcome.unsaved:
+        console.print(f"[red]error: {escape(outcome.unsaved)}[/]")
     if outcome.lost:
         console.print(f"[red]error: {outcome.lost}[/]")
     return outcome.exit_code()
@@ -137,8 +152,14 @@ def show_sweep(swept: SweepOutcome, console: Console) -> int:
         recorder = Console(record=True, width=120, file=io.StringIO())
         recorder.print(renderable)
         svg = swept.saved.with_suffix(".svg")
-        svg.write_text(recorder.export_svg(title=swept.scenario.name), encoding="utf-8")
-        console.print(f"saved {swept.saved} and {svg}")
+        try:
+            write_atomic(svg, recorder.export_svg(title=swept.scenario.name))
+            console.print(f"saved {swept.saved} and {svg}")
+        except OSError as error:  # the disk went away between the JSON and the plot
+            console.print(f"saved {swept.saved}")
+            swept.unsaved = f"{svg}: could not save the plot: {error.strerror or error}"
+    if swept.unsaved:
+        console.print(f"[red]error: {escape(swept.unsaved)}[/]")
     if swept.interrupted:
         return swept.exit_code()
     for value, verdicts in swept.verdicts():
@@ -156,13 +177,15 @@ def run_compare(
     results_dir: Path = Path("results"),
     *,
     timeline: bool = False,
+    wait: bool = True,
 ) -> int:
-    """Compare (or sweep) with a live progress display, then show the outcome."""
+    """Compare (or sweep) with a live progress display, then show the outcome; `wait`: for a
+    server another run holds (else a `ServerHeld` error)."""
     with ProgressDisplay(console) as display:
         if scenario.sweep is not None:
-            swept = sweep(scenario, url, results_dir, display)
+            swept = sweep(scenario, url, results_dir, display, wait=wait)
         else:
-            outcome = compare(scenario, url, results_dir, display)
+            outcome = compare(scenario, url, results_dir, display, wait=wait)
     if scenario.sweep is not None:
         return show_sweep(swept, console)
     return show_compare(outcome, console, timeline=timeline)

@@ -3,19 +3,23 @@
 Clients are matched by name. For each figure the values compared are the ones the table
 shows (the median run's, or the median over runs); the verdict looks at every run:
 
-* when either side has several runs, the difference is clear only if the min–max ranges of
-  the per-run values do not overlap;
-* with a single run on each side, a change within `THRESHOLD` (5 %) is no clear difference.
+* when the min–max ranges of the per-run values overlap, there is no clear difference;
+* ranges apart are a change only when noise alone would rarely part them: if nothing
+  changed, every order of the a + b runs is as likely as any other, and the ranges are
+  apart in 2 of the C(a + b, a) orders. Above `ALPHA` (5 %) the verdict is "cannot tell
+  from noise" — always so for one run each — and `caveat` says how many repeats would tell.
 
+`mismatches` warns when the two results ran different scenarios, seeds or workloads.
 Lower is better for every figure compared, so a clear change reads "faster"/"slower" for
 times and "less"/"more" for CPU, memory and failures. Pure: no I/O, no printing.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from rich import box
@@ -27,8 +31,9 @@ from . import units
 from .document import grouped_runs
 from .summary import count_outcomes, median_run, percentile
 
-THRESHOLD: Final = 0.05
+ALPHA: Final = 0.05  # how often noise alone may pass for a change
 UNCLEAR: Final = "no clear difference"
+UNTOLD: Final = "cannot tell from noise"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +71,8 @@ FIGURES: Final = (
 class Change:
     """One client's figure in A and in B, the relative change, and the verdict.
 
-    `verdict` is "faster", "slower", "less", "more" or "no clear difference"; for a client
+    `verdict` is "faster", "slower", "less", "more", "no clear difference" or "cannot tell
+    from noise" (`caveat` says why); for a client
     found on one side only it is "added" or "removed" (`figure` is then empty), and
     "not compared" when one side has no completed run (`note` says why).
     """
@@ -79,6 +85,7 @@ class Change:
     verdict: str
     unit: str = ""
     note: str = ""
+    runs: tuple[int, int] = field(default=(0, 0), compare=False)  # completed runs in A and B
 
     @property
     def better(self) -> bool | None:
@@ -93,20 +100,33 @@ def relative_change(a: float, b: float) -> float | None:
     return (b - a) / a
 
 
+def chance_apart(runs_a: int, runs_b: int) -> float:
+    """How often noise alone puts the ranges of `runs_a` and `runs_b` runs of one unchanged
+    program apart: 2 of the C(a + b, a) equally likely orders (1.0 for one run each)."""
+    return 2 / math.comb(runs_a + runs_b, runs_a)
+
+
+def repeats_to_tell(alpha: float = ALPHA) -> int:
+    """The fewest runs per side whose ranges noise alone parts at most `alpha` of the time."""
+    runs = 1
+    while chance_apart(runs, runs) > alpha:
+        runs += 1
+    return runs
+
+
 def _verdict(figure: Figure, runs_a: Sequence[float], runs_b: Sequence[float]) -> str:
     """The verdict word for per-run values `runs_a` → `runs_b` (lower is better)."""
-    a, b = statistics.median(runs_a), statistics.median(runs_b)
-    if len(runs_a) > 1 or len(runs_b) > 1:
-        overlap = min(runs_a) <= max(runs_b) and min(runs_b) <= max(runs_a)
-        if overlap:
-            return UNCLEAR
-    else:
-        change = relative_change(a, b)
-        if change is not None and abs(change) <= THRESHOLD:
-            return UNCLEAR
-    if b < a:
+    if min(runs_a) <= max(runs_b) and min(runs_b) <= max(runs_a):
+        return UNCLEAR
+    if chance_apart(len(runs_a), len(runs_b)) > ALPHA:
+        return UNTOLD
+    if statistics.median(runs_b) < statistics.median(runs_a):
         return "faster" if figure.timed else "less"
     return "slower" if figure.timed else "more"
+
+
+def _counts(runs_a: int, runs_b: int) -> str:
+    return f"{runs_a} run{'s' if runs_a > 1 else ''} vs {runs_b}"
 
 
 def _shown(figure: Figure, runs: Sequence[RunResult]) -> float:
@@ -132,9 +152,8 @@ def compare_client(
         values_b = [figure.of_run(r) for r in done_b]
         a, b = _shown(figure, done_a), _shown(figure, done_b)
         verdict = _verdict(figure, values_a, values_b)
-        changes.append(
-            Change(client, figure.name, a, b, relative_change(a, b), verdict, figure.unit)
-        )
+        changes.append(Change(client, figure.name, a, b, relative_change(a, b), verdict,
+                              figure.unit, runs=(len(done_a), len(done_b))))  # fmt: skip
     return changes
 
 
@@ -151,6 +170,40 @@ def diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Change]:
         Change(client, "", None, None, None, "added") for client in runs_b if client not in runs_a
     )
     return changes
+
+
+def caveat(changes: Sequence[Change]) -> str | None:
+    """One line when some changes could not be told from noise: why, and what would tell."""
+    pairs = sorted({c.runs for c in changes if c.verdict == UNTOLD})
+    if not pairs:
+        return None
+    chances = [f"{_counts(*pair)}: noise alone parts them {chance_apart(*pair):.0%} of the time"
+               for pair in pairs]  # fmt: skip
+    need = repeats_to_tell()
+    return (f"too few runs to tell a change from noise ({'; '.join(chances)}); with repeat = "
+            f"{need} on both sides, ranges apart would show a change (noise alone: "
+            f"{chance_apart(need, need):.1%})")  # fmt: skip
+
+
+def mismatches(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    """What makes the two results different experiments, one line each: another scenario,
+    seed, speed, workload or server section (a client's own settings are what a diff is for)."""
+    scenario_a, scenario_b = a.get("scenario") or {}, b.get("scenario") or {}
+    name_a, name_b = scenario_a.get("name"), scenario_b.get("name")
+    if name_a != name_b:
+        found = [f"A ran scenario {name_a!r} and B ran {name_b!r}"]
+    else:
+        server_a = (scenario_a.get("document") or {}).get("server")
+        server_b = (scenario_b.get("document") or {}).get("server")
+        parts = [key for key in ("speed", "workload") if scenario_a.get(key) != scenario_b.get(key)]
+        parts += ["server"] if server_a != server_b else []
+        found = (
+            [f"scenario {name_a!r} differs between A and B in {', '.join(parts)}"] if parts else []
+        )
+    seed_a, seed_b = scenario_a.get("seed"), scenario_b.get("seed")
+    if seed_a != seed_b:
+        found.append(f"A used seed {seed_a!r} and B seed {seed_b!r} (other latencies, faults)")
+    return [f"{line}: a difference may be the experiment's, not the clients'" for line in found]
 
 
 def has_regression(changes: Sequence[Change]) -> bool:

@@ -17,6 +17,7 @@ from .. import environment
 from ..errors import ClientsError
 from ..expectations import check
 from ..records import RunResult
+from ..validate import too_deep
 from .summary import Summary, as_dict, speedups, summarize
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ SCHEMA: Final = "asynchronicity.result"
 SCHEMA_VERSION: Final = 1  # the version this module writes
 VERSIONS: Final = (1,)  # the versions this module reads
 REQUIRED: Final = ("scenario", "runs")
+MAX_DEPTH: Final = 64  # a sweep's scenario document (itself at most 32 deep) sits 5 levels in
 
 
 def _now() -> str:
@@ -130,6 +132,9 @@ def load_result(path: str | Path) -> dict[str, Any]:
         doc = json.loads(text)
     except json.JSONDecodeError as error:
         raise ClientsError(f"{name}: not valid JSON: {error.msg} (line {error.lineno})") from None
+    except RecursionError:  # json reads nested objects and arrays by recursion
+        raise ClientsError(f"{name}: not a result file: nested more than {MAX_DEPTH} levels "
+                           "deep") from None  # fmt: skip
     return check_document(doc, name)
 
 
@@ -137,6 +142,10 @@ def check_document(doc: Any, name: str = "<result>") -> dict[str, Any]:
     """`doc` itself when it is a compare result this module reads, else a `ClientsError`."""
     if not isinstance(doc, dict):
         raise ClientsError(f"{name}: not a result file (a JSON {type(doc).__name__})")
+    deep = too_deep(doc, MAX_DEPTH)
+    if deep is not None:
+        raise ClientsError(f"{name}: not a result file: {deep}: nested more than {MAX_DEPTH} "
+                           "levels deep")  # fmt: skip
     if doc.get("schema") != SCHEMA:
         raise ClientsError(f"{name}: not a result file: schema is {doc.get('schema')!r}, "
                            f"want {SCHEMA!r}")  # fmt: skip

@@ -34,6 +34,7 @@ from .units import seconds
 
 MIN_BAR_COLUMNS = 10
 MIN_LABEL_WIDTH = 8
+MAX_SECONDS = 1e9  # no run lasts 30 years: a later time is a damaged file, not a long run
 _EPSILON = 1e-9  # absorbs float noise when a time falls exactly on a column boundary
 
 
@@ -202,6 +203,22 @@ def _headers(runs: Sequence[RunResult]) -> list[str]:
     return labels
 
 
+def _span(runs: Sequence[RunResult]) -> float:
+    """The latest end over every attempt (1 s when there is none); ValueError naming an
+    attempt whose time no run could have, before any arithmetic overflows on it."""
+    latest = 0.0
+    for run in runs:
+        for attempt in run.attempts:
+            for name, value in (("start", attempt.start), ("end", attempt.end)):
+                if not -MAX_SECONDS <= value <= MAX_SECONDS:  # also refuses nan and inf
+                    raise ValueError(
+                        f"{run.client}: the attempt for {attempt.zip} has {name} = {value!r} s, "
+                        f"not a time a run could take (at most {MAX_SECONDS:g} s)"
+                    )
+            latest = max(latest, attempt.end)
+    return latest if latest > 0 else 1.0
+
+
 def nice_step(span: float, columns: int, spacing: int = 12) -> float:
     """Seconds between axis ticks: 1, 2, 2.5 or 5 × 10ⁿ, at least `spacing` columns apart."""
     target = span * spacing / columns
@@ -260,8 +277,7 @@ def timeline_renderable(runs: Sequence[RunResult], width: int, max_lanes: int = 
     if columns < MIN_BAR_COLUMNS:
         raise ValueError(f"width {width} is too narrow for a timeline (want at least "
                          f"{label_width + 1 + MIN_BAR_COLUMNS})")  # fmt: skip
-    ends = [a.end for run in runs for a in run.attempts]
-    scale = Scale(max(ends) if ends and max(ends) > 0 else 1.0, columns)
+    scale = Scale(_span(runs), columns)
     lines: list[Text] = []
     for run, header, block in zip(runs, _headers(runs), rows, strict=True):
         lines.append(_header(run, header))
