@@ -59,6 +59,6 @@ def test_make_help_shows_the_port_and_scenario_it_uses() -> None:
 
     default, chosen = menu(), menu("PORT=9001", "SCENARIO=scenarios/flaky.toml")
     assert "$(" not in default and "$(" not in chosen
-    assert "make serve     run the fake usajobs API on 127.0.0.1:8080\n" in default
+    assert "make serve      run the fake usajobs API on 127.0.0.1:8080\n" in default
     assert "run every client of scenarios/quick.toml and print the table" in default
     assert "127.0.0.1:9001" in chosen and "run every client of scenarios/flaky.toml" in chosen
