@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -25,10 +26,12 @@ from ..errors import (
     WorkerFailed,
 )
 from ..expectations import Verdict, check, verdict_exit_code
+from ..kinds import KINDS
 from ..records import ClientSettings, RunResult, RunState
 from ..report.document import compare_document, summaries_from
 from ..report.summary import Summary, exit_code, speedups
 from ..scenario import Scenario
+from . import journal
 from .embedded import EmbeddedServer
 from .launcher import run_worker
 from .server_control import ServerControl
@@ -195,8 +198,11 @@ def one_run(
     zips: list[str],
     on_progress: Callable[[int], None],
 ) -> RunResult:
-    """Reset the server, run the client in a fresh process, and note the server's CPU."""
-    control.reset()
+    """Reset the server, run the client in a fresh process, and note the server's CPU (and,
+    for code that records no requests itself, read them from the server's journal)."""
+    tag = f"{settings.name} {uuid.uuid4().hex[:12]}"
+    control.reset(tag=tag)
+    where = journal.anchor(control, tag) if KINDS[settings.kind].journal else None
     job = {"settings": settings.to_dict(), "zips": zips, "url": control.url}
     try:
         run = run_worker(job, on_progress, time_limit(settings, len(zips)))
@@ -205,7 +211,8 @@ def one_run(
     except ClientUnavailable as why:
         return RunResult.without_figures(settings, RunState.SKIPPED, str(why))
     stats = control.stats()
-    return replace(run, server_cpu=float(stats["cpu"]["total_s"]))
+    run = replace(run, server_cpu=float(stats["cpu"]["total_s"]))
+    return run if where is None else journal.attach(control, run, where)
 
 
 def execute(control: ServerControl, outcome: Outcome, observer: Observer, embedded: bool) -> None:

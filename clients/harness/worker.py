@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import replace
 from typing import Any
 
 from .. import environment, kinds
-from ..errors import ClientUnavailable
+from ..errors import ClientUnavailable, WorkerFailed
 from ..progress import Progress
 from ..protocol import total_jobs
 from ..records import ClientSettings, RunResult, RunState
@@ -22,7 +23,11 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
     """Run the job's client over its zips, measured; failures are data, never a crash."""
     settings = ClientSettings.from_dict(job["settings"])
     zips = list(job["zips"])
-    run = kinds.load(settings.kind)
+    described = kinds.KINDS[settings.kind]
+    try:
+        run = kinds.prepare(settings)
+    except WorkerFailed as why:  # the user's code cannot be run: one line, a failed row
+        return _failed(settings, why)
     progress = Progress()
     samples = 0
 
@@ -35,22 +40,30 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
     meter = Meter(on_sample)
     try:
         with meter:
+            origin = time.monotonic()
             attempts = run(zips, job["url"], settings, progress)
             meter.client_peak = progress.peak_threads - 1  # not counting the meter's sampler
     except ClientUnavailable as why:
         return RunResult.without_figures(
             settings, RunState.SKIPPED, str(why), environment.describe()
         )
+    except WorkerFailed as why:  # the user's code failed: its own one line
+        return _failed(settings, why)
     assert meter.usage is not None
     usage = progress.usage or replace(meter.usage, mem=meter.usage.mem + progress.extra_rss)
     return RunResult(
         client=settings.name,
         settings=settings,
-        total=total_jobs(attempts),
+        total=total_jobs(attempts) if progress.total is None else progress.total,
         usage=usage,
         attempts=tuple(sorted(attempts, key=lambda a: (a.start, a.zip))),
-        environment={**environment.describe(), "loop": kinds.KINDS[settings.kind].loop},
+        environment={**environment.describe(), "loop": progress.loop or described.loop},
+        origin=(progress.origin or origin) if described.journal else None,
     )
+
+
+def _failed(settings: ClientSettings, why: WorkerFailed) -> RunResult:
+    return RunResult.without_figures(settings, RunState.FAILED, str(why), environment.describe())
 
 
 def main() -> int:
