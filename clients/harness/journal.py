@@ -9,7 +9,7 @@ each entry onto the run's clock (`attach`). The mapping itself (`to_attempts`) i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -83,12 +83,15 @@ def to_attempts(entries: Iterable[Mapping[str, Any]], shift: float) -> list[Atte
     return pack_lanes([to_attempt(e, shift) for e in entries if e.get("route") in API_ROUTES])
 
 
-def entries(control: ServerControl) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Every entry since the last reset, page by page, and the last page (tag, dropped, size)."""
+def entries(
+    control: ServerControl, **filters: str | int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every entry since the last reset (that passes `filters`: zip, route, status), page by
+    page, and the last page (tag, dropped, size)."""
     found: dict[int, dict[str, Any]] = {}
     since = 0
     while True:
-        page = control.journal(since=since, limit=PAGE)
+        page = control.journal(**filters, since=since, limit=PAGE)
         batch = page.get("entries") or []
         for entry in batch:
             found[int(entry["seq"])] = entry
@@ -139,3 +142,49 @@ def problem(page: Mapping[str, Any], tag: str) -> str | None:
 
 def _failed(run: RunResult, why: str) -> RunResult:
     return RunResult.without_figures(run.settings, RunState.FAILED, why, run.environment)
+
+
+def most_in_flight(entries: Iterable[Mapping[str, Any]]) -> int:
+    """The most requests the server held at once (one ending as another arrives: not both)."""
+    events = sorted(
+        (float(entry[key]), step)
+        for entry in entries
+        for key, step in (("arrival", 1), ("end", -1))
+    )
+    peak = now = 0
+    for _, step in events:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def busiest(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The requests in flight at the moment the most were."""
+    peak = most_in_flight(entries)
+    for entry in sorted(entries, key=lambda e: float(e["arrival"])):
+        moment = float(entry["arrival"])
+        held = [e for e in entries if float(e["arrival"]) <= moment < float(e["end"])]
+        if len(held) == peak:
+            return held
+    return list(entries)
+
+
+def describe(entry: Mapping[str, Any]) -> str:
+    """`90011 attempt 1, 0.120–0.171 s: 503 (fault error_503), port 50412`."""
+    fault = f" (fault {entry['fault']})" if entry.get("fault") else ""
+    port = f", port {entry['port']}" if entry.get("port") else ""
+    return (f"{entry.get('zip')} attempt {entry.get('attempt')}, {float(entry['arrival']):.3f}–"
+            f"{float(entry['end']):.3f} s: {entry.get('status')}{fault}{port}")  # fmt: skip
+
+
+def failure_text(
+    what: str, entries: Sequence[Mapping[str, Any]], replay: str, shown: int = 20
+) -> str:
+    """A failed check in the server's words: what was wrong, what it saw, how to replay it."""
+    lines = [f"usajobs: {what}", f"the server saw {len(entries)} requests:" if entries else
+             "the server saw no requests"]  # fmt: skip
+    lines += [f"  {describe(entry)}" for entry in entries[:shown]]
+    if len(entries) > shown:
+        lines.append(f"  … and {len(entries) - shown} more (usajobs.journal() has them all)")
+    lines.append(f"replay: {replay}")
+    return "\n".join(lines)
