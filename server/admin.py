@@ -12,6 +12,7 @@ from aiohttp import web
 from server import envelopes
 from server.config import ROUTES, parse_config
 from server.errors import BadParameter, ScenarioError
+from server.journal import read_tag
 from server.params import ZIP_PATTERN
 from server.preview import preview
 from server.responses import json_error
@@ -60,9 +61,16 @@ async def put_scenario(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    """Clear stats, attempt counters and token buckets."""
-    request.app[STATE].reset()
-    return web.json_response({"reset": True})
+    """Clear stats, journal, attempt counters and token buckets; an optional JSON body
+    `{"tag": "..."}` labels the new run in the journal."""
+    try:
+        tag = await read_tag(request)
+    except BadParameter as error:
+        return json_error(400, str(error), key=error.name)
+    request.app[STATE].reset(tag)
+    if tag is None:
+        return web.json_response({"reset": True})
+    return web.json_response({"reset": True, "tag": tag, "now": 0.0})
 
 
 async def stats(request: web.Request) -> web.Response:
