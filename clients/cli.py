@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one client here and print the talk's block")
-    run.add_argument("name", choices=sorted(KINDS), help="which client")
+    built_in = sorted(name for name, kind in KINDS.items() if not kind.journal)
+    run.add_argument("name", choices=built_in, help="which client")
     run.add_argument("--url", default="http://127.0.0.1:8080", help="the fake server")
     run.add_argument("--zips", default="mempy-2015", help="a set name, or zips joined by commas")
     run.add_argument("--api", choices=("jobs", "search"), default="jobs")

@@ -171,7 +171,7 @@ class Usajobs:
         try:
             self._control.apply(document)
         except ScenarioRejected as error:
-            raise failure(f"the server refused server.{error.key}: {error}") from None
+            raise failure(f"the server refused the scenario: {error}") from None
         self.reset()
 
     def reset(self) -> None:
@@ -251,8 +251,9 @@ def _scenario_path(request: pytest.FixtureRequest, name: str) -> Path:
     for place in places:
         if place.is_file():
             return place
-    pytest.fail(f"usajobs marker: scenario {name!r} not found (looked in "
-                f"{', '.join(str(p.parent) for p in places)})", pytrace=False)  # fmt: skip
+    folders = ", ".join(dict.fromkeys(str(place.parent) for place in places))
+    pytest.fail(f"usajobs marker: scenario {name!r} not found (looked in {folders})",
+                pytrace=False)  # fmt: skip
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 
+from tests.test_your_code_runs import readme_block
+
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parent.parent
 
 HELPERS = """
 import pytest
@@ -80,6 +79,25 @@ latency = { model = "fixed", value = 0.001 }
 [clients.asyncio]
 """
 
+BAD_MARKERS = """
+import pytest
+
+
+@pytest.mark.usajobs(scenario="missing.toml")
+def test_missing(usajobs):
+    pass
+
+
+@pytest.mark.usajobs(server={"latency": {"model": "warp"}})
+def test_refused(usajobs):
+    pass
+
+
+@pytest.mark.usajobs(sead=7)
+def test_typo(usajobs):
+    pass
+"""
+
 FAILING = (
     HELPERS
     + """
@@ -99,17 +117,25 @@ def quiet_ini(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
 
 
-def test_a_passing_suite(pytester: pytest.Pytester) -> None:
+def test_a_users_suite(pytester: pytest.Pytester) -> None:
     pytester.makefile(".toml", tiny=TINY)
-    pytester.makepyfile(test_mine=PASSING)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    example = textwrap.dedent(readme_block("Use the fake server in your tests", "python"))
+    pytester.makepyfile(test_mine=PASSING, test_markers=BAD_MARKERS, test_readme=example)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA")
+    result.assert_outcomes(passed=7, errors=3)  # five here, two in the README's example
     result.stdout.fnmatch_lines(["usajobs: fake server seed 0 (started on first use)"])
+    result.stdout.fnmatch_lines_random([
+        "PASSED test_readme.py::test_sums_the_talks_zips",
+        "PASSED test_readme.py::test_retries_every_503",
+        "*usajobs marker: scenario 'missing.toml' not found (looked in *",
+        "*usajobs: the server refused the scenario: server.latency.model: must be one of *",
+        "*usajobs marker: takes scenario=, server=, seed=, speed= only, not sead",
+    ])  # fmt: skip
 
 
 def test_a_failed_check_says_what_the_server_saw(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_mine=FAILING)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--usajobs-seed", "3")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--usajobs-seed", "3")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "usajobs: fake server seed 3 (started on first use)",
@@ -123,46 +149,3 @@ def test_a_failed_check_says_what_the_server_saw(pytester: pytest.Pytester) -> N
     statuses = re.findall(r"90011 attempt \d, [0-9.–]+ s: (\w+)", result.stdout.str())
     assert len(statuses) == 3 and "503" in statuses  # the draws of seed 7 for this zip
     assert "Traceback" not in result.stdout.str()
-
-
-def test_a_bad_marker_is_one_line(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        test_mine="""
-        import pytest
-
-        @pytest.mark.usajobs(scenario="missing.toml")
-        def test_missing(usajobs):
-            pass
-
-        @pytest.mark.usajobs(server={"latency": {"model": "warp"}})
-        def test_refused(usajobs):
-            pass
-
-        @pytest.mark.usajobs(sead=7)
-        def test_typo(usajobs):
-            pass
-        """
-    )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(errors=3)
-    result.stdout.fnmatch_lines_random([
-        "*usajobs marker: scenario 'missing.toml' not found (looked in *",
-        "*usajobs: the server refused server.latency*",
-        "*usajobs marker: takes scenario=, server=, seed=, speed= only, not sead",
-    ])  # fmt: skip
-
-
-def readme_block(heading: str, language: str) -> str:
-    """The first `language` code block under the README's `heading`."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    match = re.search(rf"```{language}\n(.*?)```", section, re.DOTALL)
-    assert match, f"README: no {language} block under {heading!r}"
-    return textwrap.dedent(match.group(1))
-
-
-def test_the_readme_example_runs(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_readme=readme_block("Use the fake server in your tests", "python"))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 2 and not outcomes.get("failed"), result.stdout.str()

@@ -199,10 +199,10 @@ def test_compare_puts_your_code_in_the_table(live_server: LiveServer, code: Path
 def test_a_timeout_sweep_reaches_commands_and_functions(
     live_server: LiveServer, code: Path
 ) -> None:
-    (code / "seen.py").write_text(textwrap.dedent("""
+    (code / "seen.py").write_text(textwrap.dedent(f"""
         def total(zips, url, timeout):
-            with open("seen.txt", "a") as seen:
-                seen.write(f"function {timeout:g}\\n")
+            with open({str(code / "seen.txt")!r}, "a") as seen:
+                seen.write(f"function {{timeout:g}}\\n")
             return 0
     """))  # fmt: skip
     text = f"""

@@ -188,3 +188,27 @@ def failure_text(
         lines.append(f"  … and {len(entries) - shown} more (usajobs.journal() has them all)")
     lines.append(f"replay: {replay}")
     return "\n".join(lines)
+
+
+class Watcher:
+    """How many zips the server has answered with a 200 so far: progress for code that
+    reports none. Polled from the meter's sampler thread, whose CPU the meter takes off."""
+
+    def __init__(self, url: str) -> None:
+        self._control = ServerControl(url)
+        self._since = 0
+        self._zips: set[str] = set()
+        self._broken = False
+
+    def poll(self) -> int:
+        """Zips answered so far (what was known, once the journal cannot be read)."""
+        if self._broken:
+            return len(self._zips)
+        try:
+            page = self._control.journal(since=self._since, status="200")
+            self._zips.update(str(entry.get("zip")) for entry in page["entries"])
+            self._since = int(page["next"])
+        except Exception:  # progress is for show: it must never break a measured run
+            self._broken = True
+            self._control.close()
+        return len(self._zips)

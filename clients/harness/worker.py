@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import environment, kinds
 from ..errors import ClientUnavailable, WorkerFailed
@@ -15,6 +15,9 @@ from ..progress import Progress
 from ..protocol import total_jobs
 from ..records import ClientSettings, RunResult, RunState
 from .meter import Meter
+
+if TYPE_CHECKING:
+    from .journal import Watcher
 
 PROGRESS_EVERY = 10  # meter samples between progress lines (about 0.2 s)
 
@@ -30,12 +33,14 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
         return _failed(settings, why)
     progress = Progress()
     samples = 0
+    watcher = _watcher(job["url"]) if report_progress and described.journal else None
 
     def on_sample() -> None:
         nonlocal samples
         samples += 1
         if report_progress and samples % PROGRESS_EVERY == 0:
-            print(f"progress {progress.done}", file=sys.stderr, flush=True)
+            done = watcher.poll() if watcher is not None else progress.done
+            print(f"progress {done}", file=sys.stderr, flush=True)
 
     meter = Meter(on_sample)
     try:
@@ -60,6 +65,14 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
         environment={**environment.describe(), "loop": progress.loop or described.loop},
         origin=(progress.origin or origin) if described.journal else None,
     )
+
+
+def _watcher(url: str) -> Watcher:
+    """Progress from the server's journal, for code that reports none (imported only then:
+    it needs `requests`, which a user's interpreter may lack)."""
+    from .journal import Watcher
+
+    return Watcher(url)
 
 
 def _failed(settings: ClientSettings, why: WorkerFailed) -> RunResult:

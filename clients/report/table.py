@@ -114,7 +114,7 @@ def report_table(
 
 def measured_lines(summaries: Sequence[Summary]) -> list[str]:
     """How the user's own code was measured, said under the table when it is in it."""
-    own = [s for s in summaries if KINDS[s.kind].journal]
+    own = [s for s in summaries if KINDS[s.kind].journal and s.state is RunState.OK]
     by_kind: dict[str, list[str]] = {}
     for s in own:
         by_kind.setdefault(s.kind, []).append(s.client)
