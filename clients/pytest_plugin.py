@@ -27,7 +27,7 @@ import requests
 
 from . import scenario as scenarios
 from . import zipsets
-from .errors import ClientsError, NotOffered, ScenarioRejected
+from .errors import ClientsError, NotOffered, ScenarioRejected, ServerUnavailable
 from .harness import journal as journals
 from .harness.embedded import EmbeddedServer
 from .harness.server_control import ServerControl
@@ -76,13 +76,15 @@ class Lease:
         self._thread = threading.Thread(target=self._renew, name="usajobs-lease", daemon=True)
 
     def take(self, holder: Mapping[str, Any]) -> str | None:
-        """The token, or None from a server without leases; UsageError while another holds it."""
+        """The token, or None from a server without leases; a failure while another holds it."""
         body = {"holder": dict(holder), "ttl": LEASE_TTL}
         response = self._http.post(self.url, json=body, timeout=10)
         if response.status_code in (404, 405):
             return None
         if response.status_code != 200:
-            raise pytest.UsageError(f"usajobs: {self.url}: {response.json().get('message')}")
+            held = response.json().get("message", f"HTTP {response.status_code}")
+            raise failure(f"{self.url}: {held} (without --usajobs-url a server of its own "
+                          "is started)")  # fmt: skip
         self.token = str(response.json()["token"])
         self._thread.start()
         return self.token
@@ -118,12 +120,15 @@ def usajobs_server(pytestconfig: pytest.Config) -> Iterator[UsajobsServer]:
     """The fake usajobs API for the whole session: started on a free loopback port (or the
     one `--usajobs-url` names), its lease held while the session runs."""
     url = pytestconfig.getoption("usajobs_url")
-    embedded = None if url else EmbeddedServer()
+    try:
+        embedded = None if url else EmbeddedServer()
+    except ServerUnavailable as error:
+        raise failure(str(error)) from None
     control = ServerControl(embedded.url if embedded is not None else url)
     lease = Lease(control.url)
     try:
         if not control.healthy():
-            raise pytest.UsageError(f"--usajobs-url {url}: no fake server answers there")
+            raise failure(f"--usajobs-url {url}: no fake server answers there")
         holder = {"scenario": f"pytest {pytestconfig.rootpath.name}", "pid": os.getpid()}
         control.lease = lease.take(holder)
         yield UsajobsServer(control, pytestconfig.getoption("usajobs_seed"))

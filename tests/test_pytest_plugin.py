@@ -42,6 +42,8 @@ def test_sums_every_zip(usajobs):
     assert usajobs.max_in_flight() == 1
     assert [entry["zip"] for entry in usajobs.journal()] == list(zips)
     assert usajobs.stats()["requests"] == 5
+    lease = requests.get(f"{usajobs.url}/__admin/lease", timeout=10)
+    assert lease.status_code == 404 or lease.json()["held"]  # held for the session, if offered
 
 
 @pytest.mark.usajobs(server={"faults": {"error_503": 1.0}}, seed=7)

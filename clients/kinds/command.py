@@ -172,7 +172,7 @@ def _measured(
     try:
         process = subprocess.Popen(
             argv, cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            stderr=subprocess.PIPE, encoding="utf-8", errors="replace",  # any bytes: no crash
         )  # fmt: skip
     except OSError as error:  # found but not runnable: not an executable, no permission
         raise WorkerFailed(f"cannot start {argv[0]}: {error.strerror}") from None
