@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Final
 
 from rich.console import Console
+from rich.text import Text
 
 from bench import machine
 from bench.context import FULL, QUICK, SMOKE, Context, Sizes
-from bench.procs import BenchError
 from bench.report import outcome_table, summary_table
 from bench.results import Check, Outcome
 from bench.suites import SUITES
@@ -62,8 +62,38 @@ def failed(number: int, error: Exception) -> Outcome:
     """An outcome for a benchmark that could not run: no rows, one missed target, the reason."""
     outcome = Outcome(number, f"benchmark {number}", ())
     outcome.checks = [Check("ran to the end", None, "ran", False)]
-    outcome.notes = [f"failed: {type(error).__name__}: {error}"]
+    outcome.notes = [f"failed: {reason(error)}"]
     return outcome
+
+
+def reason(error: Exception) -> str:
+    """One line saying why a benchmark failed."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:300]}" if text else type(error).__name__
+
+
+def failure_line(outcome: Outcome) -> Text:
+    """`benchmark 2 failed: BenchError: …` (plain text: a reason may hold [brackets])."""
+    why = outcome.notes[0].removeprefix("failed: ")
+    return Text.assemble((f"benchmark {outcome.number} failed", "bold red"), f": {why}")
+
+
+def failures(outcomes: Sequence[Outcome]) -> list[Outcome]:
+    """The benchmarks that did not run to the end."""
+    return [outcome for outcome in outcomes if not outcome.columns]
+
+
+def save(document: dict[str, Any], output: Path, failed_any: bool) -> tuple[Path, str]:
+    """Write the results, and say where. A run with a failed benchmark never replaces an
+    existing results file (`bench/results.json` is tracked): it goes to the temp folder."""
+    target = output
+    if failed_any and output.exists():
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        target = Path(tempfile.gettempdir()) / f"asynchronicity-bench-failed-{stamp}.json"
+    target.write_text(json.dumps(document, indent=1) + "\n")
+    if target == output:
+        return target, f"results: {target}"
+    return target, f"a benchmark failed, so {output} was left as it was; this run: {target}"
 
 
 def document(
@@ -88,10 +118,13 @@ def run_selected(context: Context, selected: Sequence[int], console: Console) ->
         with console.status(f"benchmark {number} running…"):
             try:
                 outcome = SUITES[number](context)
-            except (BenchError, OSError, ValueError, KeyError) as error:
+            except Exception as error:  # BenchError, a server's JSON, OSError…: say, go on
                 outcome = failed(number, error)
                 outcome.seconds = time.perf_counter() - started
-        console.print(outcome_table(outcome))
+        if outcome.columns:
+            console.print(outcome_table(outcome))
+        else:  # an empty table would print nothing at all: say why it failed instead
+            console.print(failure_line(outcome))
         console.print()
         outcomes.append(outcome)
     return outcomes
@@ -118,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     total = time.perf_counter() - started
     console.print(summary_table(outcomes, total))
-    args.output.write_text(json.dumps(document(sizes, info, outcomes, total), indent=1) + "\n")
-    console.print(f"results: {args.output}")
-    return 1 if any(not outcome.columns for outcome in outcomes) else 0
+    broken = failures(outcomes)
+    for outcome in broken:
+        console.print(failure_line(outcome))
+    _, where = save(document(sizes, info, outcomes, total), args.output, bool(broken))
+    console.print(Text(where))
+    return 1 if broken else 0

@@ -92,14 +92,28 @@ def loadgen_row(served: Served, zips: Sequence[str], concurrency: int) -> dict[s
     }  # fmt: skip
 
 
+def available_tool() -> tuple[str, str] | None:
+    """The first of wrk and hey on PATH, with its path; None when neither is."""
+    for tool in TOOLS:
+        path = shutil.which(tool)
+        if path:
+            return tool, path
+    return None
+
+
+def tool_label() -> str:
+    """The client name of the reference tool's row: the tool found, or `wrk / hey`."""
+    found = available_tool()
+    return found[0] if found else " / ".join(TOOLS)
+
+
 def tool_row(served: Served, requests: int, concurrency: int) -> dict[str, Any]:
     """wrk or hey as a reference row when on PATH; else a row saying why it is missing."""
-    found = [(tool, shutil.which(tool)) for tool in TOOLS]
-    available = [(tool, path) for tool, path in found if path]
-    if not available:
-        return {"client": "wrk / hey", "how": "–", **EMPTY,
+    found = available_tool()
+    if found is None:
+        return {"client": tool_label(), "how": "–", **EMPTY,
                 "note": "skipped: neither is on PATH"}  # fmt: skip
-    tool, path = available[0]
+    tool, path = found
     url = f"{served.url}/api/jobs?LocationId=90011&NumberOfJobs=0"
     command = (
         [str(path), "-t1", f"-c{concurrency}", "-d3s", url]
@@ -107,7 +121,10 @@ def tool_row(served: Served, requests: int, concurrency: int) -> dict[str, Any]:
         else [str(path), "-n", str(requests), "-c", str(concurrency), url]
     )
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    output = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError) as error:  # not runnable, or it hung
+        return {"client": tool, "how": "–", **EMPTY, "note": f"failed: {error}"}
     wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     done = requests_done(output) or requests

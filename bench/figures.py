@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-_TIMING: Final = re.compile(r"(\w+);dur=([0-9.]+)")
+_TIMING: Final = re.compile(r"(\w+);dur=(-?[0-9.]+)")  # an early timer: a negative overshoot
 _RATE: Final = re.compile(r"Requests/sec:\s*([0-9.]+)")
 _DONE: Final = (re.compile(r"(\d+) requests in"), re.compile(r"\[200\]\s+(\d+) responses"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
 import resource
 import sys
 import time
@@ -140,7 +141,8 @@ class Tally:
         if self.keep_timing:
             timing = server_timing_ms(head.timing)
             self.intended.append(timing.get("intended", -1.0))
-            self.overshoot.append(timing.get("overshoot", -1.0))
+            if "overshoot" in timing:  # may be below zero: a timer that fired a little early
+                self.overshoot.append(timing["overshoot"])
 
     def error(self, error: BaseException) -> None:
         """Record one request that got no answer."""
@@ -281,6 +283,19 @@ def new_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of `data` to `fd`, waiting for the reader as long as it takes.
+
+    uvloop can leave the standard descriptors non-blocking; a write to a non-blocking pipe
+    then takes only what fits in the pipe (64 KiB) and the rest of a large result was lost —
+    the benchmark saw JSON cut off at the pipe's size. So: blocking first, then loop.
+    """
+    os.set_blocking(fd, True)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def main() -> int:
     """Read the job on stdin, run it, print the result on stdout."""
     job = Job.from_dict(json.loads(sys.stdin.read()))
@@ -290,7 +305,8 @@ def main() -> int:
         result = loop.run_until_complete(run_job(job))
     finally:
         loop.close()
-    sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
+    sys.stdout.flush()  # nothing else is written there, but never interleave with a buffer
+    write_all(sys.stdout.fileno(), json.dumps(result, separators=(",", ":")).encode() + b"\n")
     return 0
 
 

@@ -61,9 +61,10 @@ class Served:
         return proc_stat_ticks(text) / TICKS
 
 
-def fake_command(loop: str) -> list[str]:
-    """`python -m server` on a free port with the given loop."""
-    return [sys.executable, "-m", "server", "--port", "0", "--loop", loop]
+def fake_command(loop: str, *, journal_size: int | None = None) -> list[str]:
+    """`python -m server` on a free port with the given loop (and journal size)."""
+    command = [sys.executable, "-m", "server", "--port", "0", "--loop", loop]
+    return command if journal_size is None else [*command, "--journal-size", str(journal_size)]
 
 
 def reference_command(loop: str, bodies: Bodies, delay: float = 0.0) -> list[str]:
@@ -136,5 +137,18 @@ def run_loadgen(job: dict[str, Any]) -> dict[str, Any]:
     if process.returncode != 0 or not stdout.strip():
         detail = stderr.strip().splitlines()[-1:] or [f"exit code {process.returncode}"]
         raise BenchError(f"load generator failed: {detail[0]}")
-    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return parse_result(stdout)
+
+
+def parse_result(stdout: str) -> dict[str, Any]:
+    """The load generator's JSON result (its last line); BenchError if it is cut or not JSON."""
+    line = stdout.strip().splitlines()[-1]
+    try:
+        result = json.loads(line)
+    except ValueError as error:
+        raise BenchError(
+            f"load generator's result is not JSON ({len(line):,} characters, {error})"
+        ) from None
+    if not isinstance(result, dict):
+        raise BenchError(f"load generator's result is not a JSON object: {line[:60]!r}")
     return result

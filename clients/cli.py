@@ -48,7 +48,8 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     commands.add_parser("scenarios", help="list the shipped scenarios with their descriptions")
 
     run = commands.add_parser("run", help="run one client here and print the talk's block")
-    run.add_argument("name", help=f"which client: {', '.join(sorted(KINDS))}")
+    built_in = sorted(name for name, kind in KINDS.items() if not kind.journal)
+    run.add_argument("name", help=f"which client: {', '.join(built_in)}")
     run.add_argument("--url", default="http://127.0.0.1:8080", help="the fake server")
     run.add_argument("--zips", default="mempy-2015", help="a set name, or zips joined by commas")
     run.add_argument("--api", choices=("jobs", "search"), default="jobs")
@@ -134,9 +135,10 @@ def command_run(args: argparse.Namespace) -> int:
     from .records import ClientSettings
     from .report import console
 
-    if args.name not in KINDS:
-        raise ClientsError(f"run: unknown client {args.name!r}{guess(args.name, sorted(KINDS))}; "
-                           f"clients: {', '.join(sorted(KINDS))}")  # fmt: skip
+    built_in = sorted(name for name, kind in KINDS.items() if not kind.journal)
+    if args.name not in built_in:  # command and python rows need a command or a function
+        raise ClientsError(f"run: unknown client {args.name!r}{guess(args.name, built_in)}; "
+                           f"clients: {', '.join(built_in)}")  # fmt: skip
     zips = parse_zips(args.zips)
     for name in ("concurrency", "retries"):
         if getattr(args, name) < 0:

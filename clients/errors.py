@@ -3,7 +3,8 @@
 ClientsError                 shown as `error: ...` and exit code 2 by the CLI
 ├── ScenarioFileError        a scenario file is unreadable or invalid (names file and key)
 ├── ServerUnavailable        no server answers, or an embedded one failed to start
-└── ClientUnavailable        a client cannot run here (node or Chromium missing): skipped
+├── ClientUnavailable        a client cannot run here (node or Chromium missing): skipped
+└── NotOffered               the server lacks an admin route (an older server: no journal)
 WorkerFailed                 a worker died or printed no result: a failed row, not an exit
 ScenarioRejected             the server refused a server section (`key` names the key)
 """
@@ -31,6 +32,10 @@ class ServerUnavailable(ClientsError):
 
 class ClientUnavailable(ClientsError):
     """A client cannot run on this machine (node or Chromium missing); its row is skipped."""
+
+
+class NotOffered(ClientsError):
+    """The server does not offer an admin route (an older server: no journal, no leases)."""
 
 
 class WorkerFailed(Exception):

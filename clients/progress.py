@@ -16,6 +16,11 @@ class Progress:
         self.peak_threads = 1
         self.extra_rss = 0  # bytes resident in helper processes (a pool, node), added to mem
         self.usage: Usage | None = None  # a client measured elsewhere (node) reports its own
+        # Code that sums for itself (a command, a function) says its total, the loop it ran on
+        # and when it started (monotonic clock), to place the server journal's requests.
+        self.total: int | None = None
+        self.loop: str | None = None
+        self.origin: float | None = None
 
     def tick(self) -> None:
         """One more zip finished; note how many Python threads are alive right now."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from .kinds import KINDS
@@ -39,6 +39,10 @@ class ClientSettings:
     speed: float = 1.0
     python: str | None = None  # interpreter to run under; None: this one
     node: str | None = None  # the javascript client's node binary
+    command: tuple[str, ...] | None = None  # the command kind's argv, placeholders unfilled
+    function: str | None = None  # the python kind's `package.module:callable`
+    path: str | None = None  # the folder a command runs in, a function imports from
+    loop: str | None = None  # the python kind's event loop for an async function: asyncio or uvloop
 
     @property
     def effective_concurrency(self) -> int:
@@ -57,7 +61,10 @@ class ClientSettings:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ClientSettings:
         """The inverse of `to_dict`, ignoring keys it does not know."""
-        return known(cls, raw)
+        settings = known(cls, raw)
+        if settings.command is not None:  # JSON has no tuples
+            return replace(settings, command=tuple(settings.command))
+        return settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +86,8 @@ class Attempt:
 
     @property
     def ok(self) -> bool:
-        """Whether this attempt got a count."""
-        return self.jobs is not None and self.error is None
+        """Whether this attempt got a count (or, seen from the server's journal, a clean 200)."""
+        return self.error is None and (self.jobs is not None or self.status == 200)
 
     @property
     def latency(self) -> float:
@@ -97,6 +104,7 @@ class Usage:
     stime: float
     time: float
     peak_threads: int = 1
+    peak_processes: int = 1  # a command's process tree at its largest
 
     @property
     def cpu(self) -> float:
@@ -117,6 +125,7 @@ class RunResult:
     server_cpu: float | None = None  # the server's CPU seconds during this run, if known
     state: RunState = RunState.OK
     reason: str = ""  # why it was skipped or failed (e.g. "node not installed")
+    origin: float | None = None  # the run's time zero on the monotonic clock (journal kinds)
 
     @classmethod
     def without_figures(
@@ -154,6 +163,7 @@ class RunResult:
             "environment": self.environment,
             "server_cpu": self.server_cpu,
             "skipped": self.skipped,
+            **({} if self.origin is None else {"origin": self.origin}),
         }
 
     @classmethod
@@ -170,6 +180,7 @@ class RunResult:
             server_cpu=raw.get("server_cpu"),
             state=state,
             reason=reason,
+            origin=raw.get("origin"),
         )
 
 

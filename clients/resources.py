@@ -75,3 +75,8 @@ def snapshot(root: int | None = None) -> Snapshot | None:
         rss=sum(f[4] for f in found),
         threads=sum(f[3] for f in found),
     )
+
+
+def process_stat(pid: int) -> tuple[int, float, float, int, int] | None:
+    """(ppid, utime, stime, threads, rss bytes) of one process, or None if it is gone."""
+    return _stat(str(pid))

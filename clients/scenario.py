@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,22 +19,28 @@ from . import zipsets
 from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS
+from .kinds.command import PLACEHOLDERS
 from .records import ClientSettings
-from .validate import MAX_DEPTH, Checker, too_deep
+from .validate import MAX_DEPTH, Checker, guess, too_deep
 
 TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
     "expect",
 )  # fmt: skip
 SWEEP_SETTINGS: Final = {  # the setting, and the range its values may take
-    "concurrency": (0, 100_000), "zips": (1, 99_450), "latency_scale": (1e-6, 1e6),
+    "concurrency": (0, 100_000), "timeout": (0.0, 3600.0), "retries": (0, 20),
+    "backoff": (0.0, 600.0), "zips": (1, 99_450), "latency_scale": (1e-6, 1e6),
     "error_rate": (0.0, 1.0),
 }  # fmt: skip
+WHOLE_SETTINGS: Final = ("concurrency", "retries", "zips")  # swept in whole numbers
 WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "shared_session",
-    "python", "node",
+    "python", "node", "command", "function", "path", "loop",
 )  # fmt: skip
+CODE_KEYS: Final = {"command": ("command",), "python": ("function", "loop")}  # + path for both
+FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+LOOPS: Final = ("asyncio", "uvloop")
 APIS: Final = ("jobs", "search")
 MAX_ZIPS: Final = 99_450  # every 5-digit zip from 00501 to 99950: as many as can be generated
 
@@ -107,8 +114,9 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
     clients_table = check.table(document.get("clients", {}), "clients")
     if not clients_table:
         raise check.fail("clients", f"name at least one client; kinds: {', '.join(KINDS)}")
+    base = Path(path).resolve().parent if Path(path).is_file() else Path.cwd()
     clients = tuple(
-        _client(check, label, raw, workload, speed) for label, raw in clients_table.items()
+        _client(check, label, raw, workload, speed, base) for label, raw in clients_table.items()
     )
     server = check.table(document.get("server", {}), "server")
     try:  # it travels to the server as JSON: no dates, nan or inf
@@ -168,7 +176,7 @@ def _workload(check: Checker, value: Any, seed: int) -> Workload:
 
 
 def _client(
-    check: Checker, label: str, value: Any, workload: Workload, speed: float
+    check: Checker, label: str, value: Any, workload: Workload, speed: float, base: Path
 ) -> ClientSettings:
     where = f"clients.{label}"
     if label == "*" or not label.strip():
@@ -206,7 +214,60 @@ def _client(
         speed=speed,
         python=None if python is None else check.string(python, f"{where}.python"),
         node=None if "node" not in table else check.string(table["node"], f"{where}.node"),
+        **_code(check, where, kind, table, base),
     )
+
+
+def _code(
+    check: Checker, where: str, kind: str, table: Mapping[str, Any], base: Path
+) -> dict[str, Any]:
+    """The command or function a `command` or `python` client runs, and where its code lives."""
+    own = CODE_KEYS.get(kind, ())
+    allowed = (*own, "path") if own else ()
+    for key in ("command", "function", "loop", "path"):
+        if key in table and key not in allowed:
+            owner = " or ".join(k for k, keys in CODE_KEYS.items() if key in (*keys, "path"))
+            raise check.fail(f"{where}.{key}", f"only a {owner} client takes {key} "
+                             f"(kind = {kind!r} does not)")  # fmt: skip
+    if not own:
+        return {}
+    folder = base
+    if "path" in table:
+        folder = (base / check.string(table["path"], f"{where}.path")).resolve()
+        if not folder.is_dir():
+            raise check.fail(f"{where}.path", f"no such folder: {folder}")
+    if kind == "command":
+        return {"command": _command(check, where, table), "path": str(folder)}
+    function = check.string(
+        check.required(table, where, "function", 'name it as "package.module:callable"'),
+        f"{where}.function",
+    )
+    if not FUNCTION.fullmatch(function):
+        raise check.fail(f"{where}.function", f'must be "module:callable", got {function!r}')
+    loop = table.get("loop")
+    if loop is not None and loop not in LOOPS:
+        raise check.fail(f"{where}.loop", f"must be one of {', '.join(LOOPS)}, got {loop!r}")
+    return {"function": function, "path": str(folder), "loop": loop}
+
+
+def _command(check: Checker, where: str, table: Mapping[str, Any]) -> tuple[str, ...]:
+    """The argv, its placeholders checked (a typo is caught here, not after a run)."""
+    key = f"{where}.command"
+    argv = check.required(table, where, "command", 'e.g. ["node", "fetch.mjs", "{url}"]')
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        raise check.fail(key, f"must be a non-empty list of strings, got {argv!r}")
+    if not argv[0].strip():
+        raise check.fail(key, "the program's name is empty")
+    for arg in argv:
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(arg) if name is not None]
+        except ValueError as error:
+            raise check.fail(key, f"{arg!r}: {error} (write {{{{ and }}}} for braces)") from None
+        for name in names:
+            if name not in PLACEHOLDERS:
+                raise check.fail(key, f"unknown placeholder {{{name}}}{guess(name, PLACEHOLDERS)}; "
+                                 f"placeholders: {', '.join(PLACEHOLDERS)}")  # fmt: skip
+    return tuple(argv)
 
 
 def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[Expectation, ...]:
@@ -232,8 +293,10 @@ def _sweep(check: Checker, value: Any, speed: float) -> Sweep:
         if not low <= value <= high:
             bounds = f"{low:g} to {high:g}"
             raise check.fail("sweep.values", f"{value!r} is out of range for {setting} ({bounds})")
-        if setting in ("concurrency", "zips") and value != int(value):
+        if setting in WHOLE_SETTINGS and value != int(value):
             raise check.fail("sweep.values", f"{value!r}: {setting} takes whole numbers")
+        if setting == "timeout" and value <= 0:
+            raise check.fail("sweep.values", f"{value!r}: a timeout must be > 0 seconds")
         if setting == "latency_scale" and not 1e-3 <= speed / value <= 1e3:
             raise check.fail("sweep.values", f"{value!r} would make the speed {speed / value:g}; "
                              "speed ÷ latency_scale must stay within 0.001 to 1000")  # fmt: skip

@@ -21,6 +21,7 @@ from . import envelopes
 from .config import parse_config
 from .documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, too_deep
 from .errors import BadParameter, BodyTooLarge, ScenarioError
+from .journal import read_tag
 from .lease import DEFAULT_TTL, HEADER, LeaseConflict, Leases, parse_holder, parse_ttl
 from .preview import Steps, preview_steps
 from .responses import json_error
@@ -125,12 +126,19 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
 
 
 async def reset(request: web.Request) -> web.Response:
-    """Clear stats, attempt counters and token buckets."""
+    """Clear stats, journal, attempt counters and token buckets; an optional JSON body
+    `{"tag": "..."}` labels the new run in the journal."""
     refused = lease_refusal(request)
     if refused is not None:
         return refused
-    request.app[STATE].reset()
-    return web.json_response({"reset": True})
+    try:
+        tag = await read_tag(request)
+    except BadParameter as error:
+        return json_error(400, str(error), key=error.name)
+    request.app[STATE].reset(tag)
+    if tag is None:
+        return web.json_response({"reset": True})
+    return web.json_response({"reset": True, "tag": tag, "now": 0.0})
 
 
 async def stats(request: web.Request) -> web.Response:

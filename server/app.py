@@ -1,4 +1,10 @@
-"""The aiohttp application factory: routes, JSON errors, and the middleware stack."""
+"""The aiohttp application factory: routes, each wrapped once, and JSON for every error.
+
+There is no middleware: a middleware runs on every request, so the API routes get one
+handler each that does the whole job (`server.injection.api_handler`), every other route is
+wrapped once at build time (`guarded`), and the router itself answers an unknown path or
+method in JSON (`JsonRouter`).
+"""
 
 from __future__ import annotations
 
@@ -6,45 +12,27 @@ import asyncio
 import json
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
-from server import __version__, admin, envelopes
-from server.config import ServerConfig, parse_config
-from server.errors import BadParameter
-from server.injection import PAGE_QUERY, inject
-from server.openapi import openapi_document
-from server.params import parse_jobs_query, parse_search_query
-from server.responses import json_error
-from server.state import STATE, State
-from server.zipsets import ZIP_SETS
+from . import __version__, admin, journal
+from .config import ServerConfig, parse_config
+from .errors import BadParameter
+from .injection import API_ROUTES, Handler, api_handler
+from .journal import DEFAULT_SIZE
+from .openapi import openapi_document
+from .responses import json_error
+from .state import STATE, State
+from .zipsets import ZIP_SETS
 
 log = logging.getLogger(__name__)
 
 REQUIRE_KEY = web.AppKey("require_key", bool)
-JSON: Final = "application/json"
-
-
-async def jobs(request: web.Request) -> web.Response:
-    """`GET /api/jobs`: the 2015 API the talk called."""
-    query = request.get(PAGE_QUERY) or parse_jobs_query(request.query)
-    seed = request.app[STATE].config.seed
-    body = envelopes.render_jobs(seed, query.zip_code, query.per_page, query.page)
-    return web.Response(body=body, content_type=JSON)
-
-
-async def search(request: web.Request) -> web.Response:
-    """`GET /api/search`: today's Search API envelope."""
-    state = request.app[STATE]
-    query = request.get(PAGE_QUERY) or parse_search_query(request.query)
-    body = envelopes.render_search(state.config.seed, query.zip_code, query.per_page, query.page)
-    return web.Response(body=body, content_type=JSON)
-
-
 DEMO_PAGE: Final = (Path(__file__).with_name("static") / "demo.html").read_text(encoding="utf-8")
 
 
@@ -65,23 +53,21 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(__version__))
 
 
+async def get_journal(request: web.Request) -> web.StreamResponse:
+    """`GET /__admin/journal`: every API request since the last reset (see server.journal)."""
+    return await journal.get_journal(request, request.app[STATE].journal)
+
+
 def refusal(request: web.Request) -> web.Response | None:
-    """403 for a non-loopback peer on an admin route; 401 for the Search API without its key
-    (with `--require-key`), before any injected delay; None when the request may go on."""
-    path = request.path
-    if path.startswith("/__admin") and not admin.is_loopback(request.remote):
+    """403 for a non-loopback peer on an admin route; None when the request may go on."""
+    if request.path.startswith("/__admin") and not admin.is_loopback(request.remote):
         return json_error(403, f"admin routes answer loopback peers only, not {request.remote}")
-    if path.startswith("/api/") and path.lower() == "/api/search":
-        wants_key = request.app[REQUIRE_KEY] or request.app[STATE].config.require_key
-        if wants_key and not request.headers.get("Authorization-Key"):
-            return json_error(401, "Authorization-Key: header is required by this server")
     return None
 
 
-@web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Who may ask what, and a JSON body naming the problem for every error — never a
-    traceback. One middleware, not three: each layer costs every request a few µs."""
+    traceback."""
     refused = refusal(request)
     if refused is not None:
         return refused
@@ -89,15 +75,6 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except BadParameter as error:
         return json_error(400, str(error), parameter=error.name)
-    except web.HTTPMethodNotAllowed as error:
-        allowed = ", ".join(sorted(error.allowed_methods))
-        response = json_error(
-            405, f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"
-        )
-        response.headers["Allow"] = allowed
-        return response
-    except web.HTTPNotFound:
-        return json_error(404, f"no route {request.path}; see /openapi.json for the routes")
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -109,21 +86,84 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return json_error(500, f"internal error: {type(error).__name__}")
 
 
+def guarded(handler: Handler) -> Handler:
+    """`handler` behind `guard`, wrapped once when the route is added."""
+
+    async def guarded_handler(request: web.Request) -> web.StreamResponse:
+        return await guard(request, handler)
+
+    return guarded_handler
+
+
+class JsonRouter(web.UrlDispatcher):
+    """aiohttp's router, answering an unknown path (404) or method (405) in JSON like every
+    other error, and an unknown admin path from a non-loopback peer with 403."""
+
+    async def resolve(self, request: web.Request) -> UrlMappingMatchInfo:
+        """The route for `request`; an error match carries a JSON body naming the problem."""
+        match = await super().resolve(request)
+        error = match.http_exception
+        if error is None:
+            return match
+        refused = refusal(request)
+        if refused is not None:
+            forbidden = web.HTTPForbidden()
+            _as_json(forbidden, refused)
+            return MatchInfoError(forbidden)
+        if isinstance(error, web.HTTPMethodNotAllowed):
+            allowed = ", ".join(sorted(error.allowed_methods))
+            method, path = request.method, request.path
+            message = f"method {method} is not allowed on {path}; allowed: {allowed}"
+            _as_json(error, json_error(405, message))
+            error.headers["Allow"] = allowed
+        elif isinstance(error, web.HTTPNotFound):
+            message = f"no route {request.path}; see /openapi.json for the routes"
+            _as_json(error, json_error(404, message))
+        else:
+            _as_json(error, json_error(error.status, error.reason))
+        return match
+
+
+def _as_json(error: web.HTTPException, answer: web.Response) -> None:
+    """Give an HTTP error (which aiohttp writes as it is) the JSON body of `answer`."""
+    error.body = answer.body
+    error.content_type = "application/json"
+
+
 def create_app(
     config: ServerConfig | None = None,
     *,
     require_key: bool = False,
     clock: Callable[[], float] = time.perf_counter,
+    journal_size: int = DEFAULT_SIZE,
 ) -> web.Application:
-    """Build the fake usajobs API; `clock` is injectable so timing logic can be tested."""
-    app = web.Application(middlewares=[guard, inject])
-    app[STATE] = State(config or parse_config({}), clock=clock)
+    """Build the fake usajobs API; `clock` is injectable so timing logic can be tested;
+    `journal_size` bounds the request journal (0 turns it off)."""
+    with warnings.catch_warnings():  # `router=` is deprecated, yet the only way to give an
+        warnings.simplefilter("ignore", DeprecationWarning)  # app JSON 404s without a middleware
+        app = web.Application(router=JsonRouter())
+    state = State(config or parse_config({}), clock=clock, journal_size=journal_size)
+    app[STATE] = state
     app[REQUIRE_KEY] = require_key
-    app.router.add_get("/api/jobs", jobs)
-    app.router.add_get("/api/search", search)
-    app.router.add_get("/api/Search", search)
-    app.router.add_get("/health", health)
-    app.router.add_get("/demo", demo)
-    app.router.add_get("/openapi.json", openapi)
-    admin.add_routes(app)
+    for path, route in API_ROUTES.items():
+        app.router.add_get(path, api_handler(state, route, require_key))
+    app.router.add_get("/health", guarded(health))
+    app.router.add_get("/demo", guarded(demo))
+    app.router.add_get("/openapi.json", guarded(openapi))
+    app.router.add_get("/__admin/journal", guarded(get_journal))
+    add_guarded_routes(app, admin.add_routes)
     return app
+
+
+def add_guarded_routes(app: web.Application, add_routes: Callable[[web.Application], None]) -> None:
+    """Let `add_routes` register its routes on a scratch app, then add each one to `app`
+    behind `guard` (and carry over any state it set), so no route is left unguarded."""
+    scratch = web.Application()
+    for key in app:  # what the routes need to know (the state, its clock) they find as usual
+        scratch[key] = app[key]
+    add_routes(scratch)
+    for route in scratch.router.routes():
+        assert route.resource is not None  # every route added with add_get & co. has one
+        app.router.add_route(route.method, route.resource.canonical, guarded(route.handler))
+    for key in scratch:
+        app[key] = scratch[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
 import os
 import resource
@@ -22,6 +23,7 @@ from .app import create_app
 from .config import ServerConfig, config_from_scenario
 from .documents import MAX_DOCUMENT_BYTES, size_message
 from .errors import ScenarioError
+from .journal import DEFAULT_SIZE, MAX_SIZE
 
 BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
 
@@ -52,8 +54,16 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--loop",
         choices=("asyncio", "uvloop"),
-        default="asyncio",
-        help="event loop to serve on (default asyncio)",
+        default=default_loop(),
+        help="event loop to serve on (default uvloop when installed, else asyncio)",
+    )
+    parser.add_argument(
+        "--journal-size",
+        type=int,
+        default=DEFAULT_SIZE,
+        metavar="N",
+        help=f"API requests the journal keeps, oldest dropped first (default {DEFAULT_SIZE:,}; "
+        "0 turns it off)",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request (costs CPU)")
     return parser
@@ -119,6 +129,11 @@ def raise_open_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def default_loop() -> str:
+    """uvloop when it is installed (it costs less per request), else asyncio."""
+    return "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+
+
 def new_loop(name: str) -> asyncio.AbstractEventLoop:
     """A fresh event loop of the named kind."""
     if name == "uvloop":
@@ -135,6 +150,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print(f"error: --port: must be 0 to 65535, got {args.port}", file=sys.stderr)
         return 2
+    if not 0 <= args.journal_size <= MAX_SIZE:
+        print(f"error: --journal-size: must be 0 to {MAX_SIZE:,}, got {args.journal_size}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         config = load_config(args.scenario, args.seed)
     except ScenarioError as error:
@@ -147,10 +166,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         return 2
     raise_open_file_limit()
     host, port = sock.getsockname()[:2]
-    app = create_app(config, require_key=args.require_key)
+    app = create_app(config, require_key=args.require_key, journal_size=args.journal_size)
     logs.install()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets in a URL
-    print(f"serving on http://{shown}:{port} (seed {config.seed}, {args.loop})", flush=True)
+    print(f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop})", flush=True)
     notice = exposure(host)
     if notice is not None:
         print(notice, file=sys.stderr, flush=True)
@@ -163,5 +182,6 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         print=None,
         loop=new_loop(args.loop),
         shutdown_timeout=1.0,
+        handler_cancellation=True,  # a client that leaves ends its delayed or hanging request
     )
     return 0

@@ -1,52 +1,153 @@
-"""The injection middleware: rate limit, capacity, latency and faults, then honest timing.
+"""The API routes' handlers: key, rate limit, capacity, latency and faults, honest timing.
 
-The decisions are made by pure code (`plan_request`, `TokenBuckets`, `CapacityGate`); this
-module is the thin layer that sleeps, aborts and writes. Every delay is slept to an absolute
-deadline on the event loop, so ten thousand delayed requests cost timers, not threads.
+`api_handler` builds one handler per route, once, that does what a middleware chain would —
+refuse, parse, plan, wait, answer, count — because every middleware layer costs every
+request a coroutine. The decisions are pure code (`Planner`, `TokenBuckets`, `CapacityGate`);
+this module sleeps, aborts and writes. Every delay is slept to an absolute deadline on the
+event loop, so ten thousand delayed requests cost timers, not threads. Each request ends in
+the journal and the stats exactly once, whichever way it ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import socket
 import struct
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
-from server.capacity import QueueFull
-from server.config import RateLimit
-from server.errors import BadParameter
-from server.faults import Fault
-from server.params import PageQuery, parse_jobs_query, parse_search_query
-from server.plan import Plan, plan_request
-from server.responses import json_error
-from server.state import STATE, State
-from server.stats import Timing
+from . import envelopes
+from .capacity import QueueFull
+from .config import RateLimit
+from .errors import BadParameter
+from .faults import Fault
+from .params import PageQuery, parse_jobs_query, parse_search_query
+from .plan import Plan
+from .responses import json_error
+from .state import State
+from .stats import ZERO_TIMING, timing_header
+
+log = logging.getLogger(__name__)
 
 API_ROUTES: Final = {"/api/jobs": "jobs", "/api/search": "search", "/api/Search": "search"}
-PAGE_QUERY: Final = web.RequestKey("page_query", PageQuery)  # parsed once, read by the handler
 PARSERS: Final = {"jobs": parse_jobs_query, "search": parse_search_query}
-STATUS_TEXT: Final = {200: "200", 400: "400", 401: "401"}  # skips a str() on the hot path
+RENDERERS: Final = {"jobs": envelopes.render_jobs, "search": envelopes.render_search}
+JSON: Final = "application/json"
+PARSED_QUERIES: Final = 65_536  # distinct query strings remembered per route
+GONE_POLL: Final = 1.0  # a long delay checks this often whether its client is still there
 HANG_POLL: Final = 0.05  # how often a hanging request checks whether its client gave up
 SLOW_TICK: Final = 0.05  # a slow body is written in slices this far apart
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_PARSED: dict[tuple[str, str], PageQuery] = {}  # a client asks the same few URLs again and again
+
+class ClientGone(Exception):
+    """The peer closed the connection before its answer was complete."""
 
 
-def _parsed(route: str, query_string: str, request: web.Request) -> PageQuery:
-    """The page a query asks for, parsed once per distinct query string (bounded cache)."""
-    key = (route, query_string)
-    found = _PARSED.get(key)
-    if found is None:
-        found = PARSERS[route](request.query)
-        if len(_PARSED) >= 65_536:
-            _PARSED.clear()  # cheaper than LRU bookkeeping on every hit
-        _PARSED[key] = found
-    return found
+def api_handler(state: State, route: str, require_key: bool) -> Handler:
+    """The handler of one API route (`jobs` or `search`), with everything it needs bound."""
+    parse, render = PARSERS[route], RENDERERS[route]
+    clock, gauges, journal = state.clock, state.stats.gauges, state.journal
+    parsed: dict[str, PageQuery] = {}  # a client asks the same few URLs again and again
+    wants_key = route == "search"
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        arrival = clock()
+        gauges.in_flight += 1
+        if gauges.in_flight > gauges.peak:
+            gauges.peak = gauges.in_flight
+        zip_code: str | None = None
+        served = False  # past this point `_serve` journals the request, whatever happens
+        try:
+            if (
+                wants_key
+                and (require_key or state.config.require_key)
+                and not request.headers.get("Authorization-Key")
+            ):
+                message = "Authorization-Key: header is required by this server"
+                return await _refuse(request, state, route, arrival, json_error(401, message))
+            if state.buckets is not None:
+                refused = _rate_limited(request, state, arrival)
+                if refused is not None:
+                    zip_code = _zip_of(parsed, request, parse)
+                    return await _refuse(request, state, route, arrival, refused, zip_code)
+            query = parsed.get(request.query_string)
+            if query is None:
+                query = _parse(parsed, request, parse)
+            zip_code = query.zip_code
+            attempt = state.attempts.next(route, zip_code)
+            plan = state.planner.plan(route, zip_code, attempt)
+            gate = state.gate
+            if (
+                plan.delay > 0.0
+                or plan.fault is not None
+                or not (gate is None or gate.try_acquire())
+            ):
+                served = True
+                return await _serve(request, state, route, query, attempt, plan, arrival)
+            try:  # the common path — nothing to wait for, nothing to break — kept short
+                body = render(state.config.seed, zip_code, query.per_page, query.page)
+                response = web.Response(body=body, content_type=JSON)
+                actual = clock() - arrival
+                response.headers["Server-Timing"] = f"{ZERO_TIMING}{1000 * actual:.3f}"
+                state.stats.record(route, "200", None, (0.0, 0.0, actual))
+                await response.prepare(request)
+                await response.write_eof()
+            except (ConnectionError, asyncio.CancelledError):
+                _note(state, request, route, arrival, arrival, zip_code, attempt, 0.0, 0.0,
+                      "gone", None, 0)  # fmt: skip
+                raise
+            finally:
+                if gate is not None:
+                    gate.release()
+            if journal.size:
+                journal.add((
+                    arrival, arrival, clock(), route, zip_code, attempt, 0.0, 0.0, 200, None,
+                    len(body), request.protocol.peername, request.headers.get("X-Client"),
+                ))  # fmt: skip
+            return response
+        except BadParameter as error:
+            state.stats.record(route, "400")
+            response = json_error(400, str(error), parameter=error.name)
+            return await _refuse(request, state, route, arrival, response, counted=True)
+        except ConnectionError:
+            return web.Response(status=499)  # never sent: the client is gone (journaled)
+        except Exception as error:  # the last line of defence: log it, answer JSON
+            log.exception("unexpected error on %s %s", request.method, request.path_qs)
+            response = json_error(500, f"internal error: {type(error).__name__}")
+            if served:
+                return response
+            return await _refuse(request, state, route, arrival, response, zip_code)
+        finally:
+            gauges.in_flight -= 1
+
+    return handle
+
+
+def _parse(
+    parsed: dict[str, PageQuery], request: web.Request, parse: Callable[..., PageQuery]
+) -> PageQuery:
+    """Parse a query string not seen before, and remember it (raises BadParameter)."""
+    query = parse(request.query)
+    if len(parsed) >= PARSED_QUERIES:
+        parsed.clear()  # cheaper than LRU bookkeeping on every hit
+    parsed[request.query_string] = query
+    return query
+
+
+def _zip_of(
+    parsed: dict[str, PageQuery], request: web.Request, parse: Callable[..., PageQuery]
+) -> str | None:
+    """The zip a refused request asked for, for its journal entry (None when unreadable)."""
+    try:
+        return (parsed.get(request.query_string) or _parse(parsed, request, parse)).zip_code
+    except BadParameter:
+        return None
 
 
 def client_key(request: web.Request, limit: RateLimit) -> str:
@@ -58,132 +159,184 @@ def client_key(request: web.Request, limit: RateLimit) -> str:
     return f"peer:{request.remote}"
 
 
-async def sleep_until(state: State, deadline: float) -> None:
-    """Sleep on the event loop until the state's clock reads `deadline` (no-op if past)."""
-    remaining = deadline - state.clock()
-    if remaining > 0:
-        await asyncio.sleep(remaining)
-
-
-@web.middleware
-async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Apply the active scenario to API requests; pass every other route straight through."""
-    route = API_ROUTES.get(request.path)
-    if route is None or request.match_info.http_exception is not None:  # e.g. 405: let it say so
-        return await handler(request)
-    state = request.app[STATE]
-    config = state.config
-    arrival = state.clock()
-    if state.buckets is not None and config.rate_limit is not None:
-        wait = state.buckets.take(client_key(request, config.rate_limit), arrival)
-        if wait > 0:
-            state.stats.record(route, "429", None, None)
-            response = json_error(429, f"rate limit exceeded; retry in {wait:.3f} s")
-            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-            response.headers["Retry-After-Ms"] = str(math.ceil(wait * 1000))
-            return _untimed(response, state, arrival)
-    try:
-        query = _parsed(route, request.query_string, request)  # the handler reads it back
-    except BadParameter as error:
-        state.stats.record(route, "400", None, None)
-        response = json_error(400, str(error), parameter=error.name)
-        return _untimed(response, state, arrival)
-    request[PAGE_QUERY] = query
-    zip_code = query.zip_code
-    plan = plan_request(config, route, zip_code, state.next_attempt(route, zip_code))
-    stats = state.stats
-    stats.in_flight += 1
-    try:
-        if plan.delay <= 0.0 and plan.fault is None:
-            return await _serve_now(request, handler, state, route, arrival)
-        return await _serve(request, handler, state, route, plan, arrival)
-    finally:
-        stats.in_flight -= 1
-
-
-def _untimed(response: web.Response, state: State, arrival: float) -> web.Response:
-    """An answer given without any injected delay still says so in `Server-Timing`."""
-    response.headers["Server-Timing"] = Timing(0.0, 0.0, state.clock() - arrival).header()
+def _rate_limited(request: web.Request, state: State, arrival: float) -> web.Response | None:
+    """A 429 with Retry-After when the client's bucket is empty; None when it may go on."""
+    limit, buckets = state.config.rate_limit, state.buckets
+    if limit is None or buckets is None:
+        return None
+    wait = buckets.take(client_key(request, limit), arrival)
+    if wait <= 0:
+        return None
+    response = json_error(429, f"rate limit exceeded; retry in {wait:.3f} s")
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    response.headers["Retry-After-Ms"] = str(math.ceil(wait * 1000))
     return response
 
 
-async def _serve_now(
-    request: web.Request, handler: Handler, state: State, route: str, arrival: float
+async def _refuse(
+    request: web.Request,
+    state: State,
+    route: str,
+    arrival: float,
+    response: web.Response,
+    zip_code: str | None = None,
+    *,
+    counted: bool = False,
 ) -> web.StreamResponse:
-    """The common path — nothing to wait for, nothing to break — kept short, as it is hot."""
-    gate = state.gate
-    if gate is not None and not gate.try_acquire():
-        plan = Plan(0.0, None)
-        return await _serve(request, handler, state, route, plan, arrival)  # queue, or 503
+    """An answer given without any injected delay (401, 400, 429, 500): it still says so in
+    `Server-Timing`, and is counted and journaled like every other."""
+    response.headers["Server-Timing"] = timing_header(0.0, 0.0, state.clock() - arrival)
+    if not counted:
+        state.stats.record(route, str(response.status))
+    status: int | str = "gone"
     try:
-        timing = Timing(0.0, 0.0, state.clock() - arrival)
-        answer = await handler(request)
-        answer.headers["Server-Timing"] = timing.header()
-        state.stats.record(
-            route, STATUS_TEXT.get(answer.status) or str(answer.status), timing, None
-        )
-        return answer
-    finally:
-        if gate is not None:
-            gate.release()
+        if await _send(request, response):
+            status = response.status
+    finally:  # cancelled (the client left) or not, the request ends in the journal
+        _note(state, request, route, arrival, arrival, zip_code, None, 0.0, 0.0, status, None,
+              _length(response) if status != "gone" else 0)  # fmt: skip
+    return response
+
+
+async def _send(request: web.Request, response: web.StreamResponse) -> bool:
+    """Write the whole answer now, so its end can be journaled; False if the client left."""
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except ConnectionError:
+        return False
+    return True
+
+
+def _length(response: web.StreamResponse) -> int:
+    body = response.body if isinstance(response, web.Response) else None
+    return len(body) if isinstance(body, bytes) else 0
+
+
+def _note(
+    state: State,
+    request: web.Request,
+    route: str,
+    arrival: float,
+    start: float,
+    zip_code: str | None,
+    attempt: int | None,
+    intended: float,
+    queue: float,
+    status: int | str,
+    fault: str | None = None,
+    size: int = 0,
+) -> None:
+    """Journal one finished request (every path but the common one, which inlines this)."""
+    journal = state.journal
+    if journal.size:
+        journal.add((
+            arrival, start, state.clock(), route, zip_code, attempt, intended, queue, status,
+            fault, size, request.protocol.peername, request.headers.get("X-Client"),
+        ))  # fmt: skip
 
 
 async def _serve(
-    request: web.Request, handler: Handler, state: State, route: str, plan: Plan, arrival: float
+    request: web.Request,
+    state: State,
+    route: str,
+    query: PageQuery,
+    attempt: int,
+    plan: Plan,
+    arrival: float,
 ) -> web.StreamResponse:
-    gate = state.gate
-    queue_wait = 0.0
+    """Queue for a worker (when there is a capacity), wait the planned delay, then deliver."""
+    gate, gauges, clock = state.gate, state.stats.gauges, state.clock
+    fault_name = plan.fault.value if plan.fault else None
+    queue = 0.0
     if gate is not None:
-        state.stats.queued += 1
+        gauges.queued += 1
         try:
-            queue_wait = await gate.acquire()
+            queue = await gate.acquire()
         except QueueFull:
-            state.stats.record(route, "503", None, "queue_full")
-            return _untimed(
-                json_error(503, "server at capacity: the queue is full"), state, arrival
-            )
+            state.stats.record(route, "503", "queue_full")
+            full = json_error(503, "server at capacity: the queue is full")
+            return await _refuse(request, state, route, arrival, full, query.zip_code,
+                                 counted=True)  # fmt: skip
         finally:
-            state.stats.queued -= 1
+            gauges.queued -= 1
+    start = arrival + queue
+    outcome: tuple[int | str, int] = ("gone", 0)  # what the client got, unless it left first
     try:
-        start = arrival + queue_wait
-        await sleep_until(state, start + plan.delay)
-        timing = Timing(plan.delay, queue_wait, state.clock() - start)
-        return await _deliver(request, handler, state, route, plan, timing)
+        await _wait_until(request, clock, start + plan.delay)
+        timing = (plan.delay, queue, clock() - start)
+        header = timing_header(*timing)
+        answer, outcome = await _deliver(request, state, route, query, plan, header, timing)
+        return answer
+    except (ClientGone, ConnectionError, asyncio.CancelledError) as error:
+        state.stats.record(route, "hang" if plan.fault is Fault.HANG else "gone", fault_name)
+        if isinstance(error, asyncio.CancelledError):
+            raise
+        return web.Response(status=499)  # never sent: the client is gone
+    except Exception:
+        outcome = (500, 0)  # the handler answers it (and logs why)
+        raise
     finally:
         if gate is not None:
             gate.release()
+        status, size = outcome
+        _note(state, request, route, arrival, start, query.zip_code, attempt, plan.delay, queue,
+              status, fault_name, size)  # fmt: skip
 
 
 async def _deliver(
     request: web.Request,
-    handler: Handler,
     state: State,
     route: str,
+    query: PageQuery,
     plan: Plan,
-    timing: Timing,
-) -> web.StreamResponse:
+    header: str,
+    timing: tuple[float, float, float],
+) -> tuple[web.StreamResponse, tuple[int | str, int]]:
+    """The planned fault, or the answer; with what the client got (status, body bytes)."""
     fault = plan.fault
-    response: web.StreamResponse
     fault_name = fault.value if fault else None
+    if fault is Fault.RESET:
+        _reset(request)
+        state.stats.record(route, "reset", fault_name, timing)
+        return web.Response(status=499), ("reset", 0)  # never sent: the connection is gone
+    if fault is Fault.HANG:
+        await _hang(request, state, plan.hang_cap)  # raises ClientGone if the client leaves
+        state.stats.record(route, "hang", fault_name, timing)
+        return web.Response(status=499), ("reset", 0)
     if fault in (Fault.ERROR_500, Fault.ERROR_503):
         status = 500 if fault is Fault.ERROR_500 else 503
         response = json_error(status, f"injected fault: {fault_name}")
-    elif fault is Fault.RESET:
-        _reset(request)
-        state.stats.record(route, "reset", timing, fault_name)
-        return web.Response(status=499)  # never sent: the connection is already gone
-    elif fault is Fault.HANG:
-        await _hang(request, state, plan.hang_cap)
-        state.stats.record(route, "hang", timing, fault_name)
-        return web.Response(status=499)
     else:
-        response = await handler(request)
-    response.headers["Server-Timing"] = timing.header()
-    state.stats.record(route, str(response.status), timing, fault_name)  # after any fault
-    broken = fault in (Fault.TRUNCATE, Fault.MALFORMED, Fault.SLOW_BODY)
-    if broken and fault and isinstance(response, web.Response) and response.status == 200:
+        body = RENDERERS[route](state.config.seed, query.zip_code, query.per_page, query.page)
+        response = web.Response(body=body, content_type=JSON)
+    response.headers["Server-Timing"] = header
+    state.stats.record(route, str(response.status), fault_name, timing)
+    if fault in (Fault.TRUNCATE, Fault.MALFORMED, Fault.SLOW_BODY) and response.status == 200:
         return await _broken_body(request, state, response, fault, plan.slow_bps)
-    return response
+    if not await _send(request, response):
+        raise ClientGone
+    return response, (response.status, _length(response))
+
+
+async def _wait_until(request: web.Request, clock: Callable[[], float], deadline: float) -> None:
+    """Sleep on the event loop until `clock` reads `deadline`; a long wait checks every
+    GONE_POLL seconds that its client is still there (raises ClientGone if not)."""
+    while True:
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return
+        if _gone(request):
+            raise ClientGone
+        if remaining <= GONE_POLL:
+            await asyncio.sleep(remaining)  # the common case: one timer, no polling
+            return
+        await asyncio.sleep(GONE_POLL)
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 def _reset(request: web.Request) -> None:
@@ -198,44 +351,59 @@ def _reset(request: web.Request) -> None:
 
 
 async def _hang(request: web.Request, state: State, cap: float) -> None:
-    """Never answer: wait until the client gives up or `cap` seconds pass, then drop."""
+    """Never answer: wait until the client gives up (ClientGone) or `cap` seconds pass, then
+    drop the connection."""
     deadline = state.clock() + cap
     while state.clock() < deadline:
-        transport = request.transport
-        if transport is None or transport.is_closing():
-            return
+        if _gone(request):
+            raise ClientGone
         await asyncio.sleep(min(HANG_POLL, max(0.0, deadline - state.clock())))
     _reset(request)
 
 
 async def _broken_body(
     request: web.Request, state: State, response: web.Response, fault: Fault, rate: float
-) -> web.StreamResponse:
+) -> tuple[web.StreamResponse, tuple[int | str, int]]:
     body = response.body
     assert isinstance(body, bytes)
-    if fault is Fault.MALFORMED:  # complete as HTTP, broken as JSON
-        return web.Response(
-            body=body[: max(1, len(body) // 2)],
-            status=200,
-            content_type="application/json",
-            headers={"Server-Timing": response.headers["Server-Timing"]},
-        )
     timing = response.headers["Server-Timing"]
+    if fault is Fault.MALFORMED:  # complete as HTTP, broken as JSON
+        half = web.Response(body=body[: max(1, len(body) // 2)], status=200,
+                            content_type=JSON, headers={"Server-Timing": timing})  # fmt: skip
+        if not await _send(request, half):
+            raise ClientGone
+        return half, (200, _length(half))
     stream = web.StreamResponse(status=200, headers={"Server-Timing": timing})
-    stream.content_type = "application/json"
+    stream.content_type = JSON
     stream.content_length = len(body)
     await stream.prepare(request)
+    if fault is Fault.TRUNCATE:  # promise the whole body, send half, hang up
+        await stream.write(body[: len(body) // 2])
+        _reset(request)
+        return stream, ("reset", len(body) // 2)
+    sent = await _slow_write(request, state, stream, body, rate)
+    return stream, (200 if sent == len(body) else "gone", sent)
+
+
+async def _slow_write(
+    request: web.Request, state: State, stream: web.StreamResponse, body: bytes, rate: float
+) -> int:
+    """Write `body` at `rate` bytes a second; stop as soon as the client leaves. Returns the
+    bytes written."""
+    chunk = max(1, int(rate * SLOW_TICK))
+    start, sent = state.clock(), 0
     try:
-        if fault is Fault.TRUNCATE:  # promise the whole body, send half, hang up
-            await stream.write(body[: len(body) // 2])
-            _reset(request)
-            return stream
-        chunk = max(1, int(rate * SLOW_TICK))
-        start = state.clock()
         for offset in range(0, len(body), chunk):
-            await sleep_until(state, start + offset / rate)
+            await _wait_until(request, state.clock, start + _seconds(offset, rate))
             await stream.write(body[offset : offset + chunk])
+            sent = min(len(body), offset + chunk)
         await stream.write_eof()
-    except ConnectionError:
+    except (ClientGone, ConnectionError):
         pass  # the client gave up on a slow body (its timeout): that is the point, not an error
-    return stream
+    return sent
+
+
+def _seconds(size: int, rate: float) -> float:
+    """How long `size` bytes take at `rate` bytes a second — finite even for absurd rates."""
+    seconds = size / rate
+    return seconds if math.isfinite(seconds) else 1e9

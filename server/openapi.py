@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .journal import openapi_paths as journal_paths
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -165,8 +167,22 @@ def _admin_paths() -> dict[str, Any]:
         },
         "/__admin/reset": {
             "post": {
-                "summary": "Clear stats and attempt counters",
-                "responses": {"200": _json("done", any_object), **_errors(403)},
+                "summary": "Clear stats, journal and attempt counters",
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {
+                                    "tag": {"type": "string", "minLength": 1, "maxLength": 200}
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _json("done", any_object), **_errors(400, 403)},
             }
         },
         "/__admin/stats": {
@@ -308,6 +324,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                 "get": {"summary": "Stats in Prometheus text format", "responses": {"200": text}}
             },
             **_admin_paths(),
+            **journal_paths(),
         },
         "components": {"schemas": _schemas()},
     }

@@ -6,8 +6,11 @@ import random
 import resource
 from array import array
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from .journal import Journal
+    from .state import AttemptCounter
 
 QUANTILES: Final = (0.5, 0.9, 0.95, 0.99, 0.999)
 MAX_SAMPLES: Final = 200_000  # past this a series keeps a uniform reservoir, not every value
@@ -73,47 +76,82 @@ class TimingLog:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """One served request's timings, in seconds."""
+ZERO_TIMING: Final = "intended;dur=0.000, queue;dur=0.000, overshoot;dur="
 
-    intended: float
-    queue: float
-    actual: float
 
-    @property
-    def overshoot(self) -> float:
-        """How much later than intended the answer went out."""
-        return self.actual - self.intended
+def timing_header(intended: float, queue: float, actual: float) -> str:
+    """The `Server-Timing` value (durations in milliseconds, as the spec says); overshoot is
+    how much later than intended the answer went out (actual − intended)."""
+    if intended == 0.0 and queue == 0.0:
+        return f"{ZERO_TIMING}{1000 * actual:.3f}"  # the common case: one number to format
+    return (
+        f"intended;dur={1000 * intended:.3f}, queue;dur={1000 * queue:.3f}, "
+        f"overshoot;dur={1000 * (actual - intended):.3f}"
+    )
 
-    def header(self) -> str:
-        """The `Server-Timing` header value (durations in milliseconds, as the spec says)."""
-        return (
-            f"intended;dur={1000 * self.intended:.3f}, queue;dur={1000 * self.queue:.3f}, "
-            f"overshoot;dur={1000 * self.overshoot:.3f}"
-        )
+
+class Gauges:
+    """Requests in service and queued now, and the most in flight at once since the reset.
+
+    One object for the server's life: a reset starts new counts, but requests already in
+    flight still leave, so the gauges carry over.
+    """
+
+    __slots__ = ("in_flight", "peak", "queued")
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.queued = 0
+        self.peak = 0
 
 
 class Stats:
     """Per-route request and status counts, gauges, and timing series."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        journal: Journal | None = None,
+        attempts: AttemptCounter | None = None,
+        gauges: Gauges | None = None,
+    ) -> None:
         self.requests: Counter[str] = Counter()
         self.statuses: dict[str, Counter[str]] = {}
         self.faults: Counter[str] = Counter()
-        self.in_flight = 0
-        self.queued = 0
+        self.gauges = gauges or Gauges()
+        self.gauges.peak = self.gauges.in_flight
         self.timings = TimingLog()
+        self.journal = journal
+        self.attempts = attempts
         self._cpu_start = _cpu_times()
 
-    def record(self, route: str, status: str, timing: Timing | None, fault: str | None) -> None:
-        """Count one finished request (`status` is a code, or `reset` / `hang` / ...)."""
+    @property
+    def in_flight(self) -> int:
+        """API requests between arrival and their last byte (or reset) now."""
+        return self.gauges.in_flight
+
+    @property
+    def queued(self) -> int:
+        """API requests waiting for a capacity worker now."""
+        return self.gauges.queued
+
+    def record(
+        self,
+        route: str,
+        status: str,
+        fault: str | None = None,
+        timing: tuple[float, float, float] | None = None,
+    ) -> None:
+        """Count one finished request (`status` is a code, or `reset` / `hang` / `gone`),
+        with its (intended, queue, actual) delays when it was served."""
         self.requests[route] += 1
-        self.statuses.setdefault(route, Counter())[status] += 1
+        statuses = self.statuses.get(route)
+        if statuses is None:
+            statuses = self.statuses[route] = Counter()
+        statuses[status] += 1
         if fault:
             self.faults[fault] += 1
         if timing is not None:
-            self.timings.add(timing.intended, timing.queue, timing.actual)
+            self.timings.add(*timing)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything, as a JSON-ready dict."""
@@ -128,6 +166,8 @@ class Stats:
             "faults": dict(self.faults),
             "in_flight": self.in_flight,
             "queued": self.queued,
+            "max_in_flight": self.gauges.peak,
+            **self._journal_figures(),
             **self.timings.summaries(),
             "cpu": {
                 "user_s": user - start_user,
@@ -135,6 +175,20 @@ class Stats:
                 "total_s": (user - start_user) + (system - start_system),
             },
         }
+
+    def _journal_figures(self) -> dict[str, Any]:
+        figures: dict[str, Any] = {"connections": None, "requests_per_connection": None}
+        if self.journal is not None and self.journal.size:
+            journal = self.journal.figures()
+            figures["connections"] = journal.pop("connections")
+            figures["requests_per_connection"] = journal.pop("requests_per_connection")
+            figures["journal"] = journal
+        if self.attempts is not None:
+            figures["attempt_keys"] = {
+                "kept": len(self.attempts), "limit": self.attempts.limit,
+                "forgotten": self.attempts.forgotten,
+            }  # fmt: skip
+        return figures
 
 
 def _cpu_times() -> tuple[float, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -24,11 +25,12 @@ from ..errors import (
     WorkerFailed,
 )
 from ..expectations import Verdict, check, verdict_exit_code
+from ..kinds import KINDS
 from ..records import ClientSettings, RunResult, RunState
 from ..report.document import compare_document, summaries_from
 from ..report.summary import Summary, exit_code, speedups
 from ..scenario import Scenario
-from . import lease
+from . import journal, lease
 from .embedded import EmbeddedServer
 from .launcher import run_worker
 from .server_control import ServerControl
@@ -223,9 +225,12 @@ def one_run(
     on_progress: Callable[[int], None],
     runs: list[RunResult],
 ) -> None:
-    """Reset the server, run the client in a fresh process, add the run to `runs`, and then
-    note the server's CPU on it."""
-    control.reset()
+    """Reset the server, run the client in a fresh process, add the run to `runs`, then note
+    the server's CPU on it (and, for code that records no requests itself, read them from the
+    server's journal)."""
+    tag = f"{settings.name} {uuid.uuid4().hex[:12]}"
+    control.reset(tag=tag)
+    where = journal.anchor(control, tag) if KINDS[settings.kind].journal else None
     job = {"settings": settings.to_dict(), "zips": zips, "url": control.url}
     try:
         run = run_worker(job, on_progress, time_limit(settings, len(zips)))
@@ -237,7 +242,8 @@ def one_run(
         return
     runs.append(run)  # kept before the server is asked anything more: it may have gone
     stats = control.stats()
-    runs[-1] = replace(run, server_cpu=float(stats["cpu"]["total_s"]))
+    run = replace(run, server_cpu=float(stats["cpu"]["total_s"]))
+    runs[-1] = run if where is None else journal.attach(control, run, where)
 
 
 def execute(

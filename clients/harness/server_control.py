@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import requests
 
-from ..errors import ScenarioRejected, ServerUnavailable
+from ..errors import NotOffered, ScenarioRejected, ServerUnavailable
 
 LEASE_HEADER: Final = "X-Lease"  # the lease's token, which the server wants on every change
 
@@ -43,6 +43,8 @@ class ServerControl:
             )
         except requests.RequestException as error:
             raise ServerUnavailable(f"{self.url}{path}: {type(error).__name__}") from None
+        if response.status_code in (404, 405):  # an older server without this admin route
+            raise NotOffered(f"{self.url}{path}: this server does not offer it (an older version)")
         body = response.json()
         if response.status_code == 400:
             raise ScenarioRejected(body.get("key") or body.get("parameter") or "", body["message"])
@@ -58,9 +60,17 @@ class ServerControl:
         result: dict[str, Any] = self._call("PUT", path, json=document)
         return result
 
-    def reset(self) -> None:
-        """Clear stats and attempt counters, so every run meets the same draws."""
-        self._call("POST", "/__admin/reset")
+    def reset(self, tag: str | None = None) -> None:
+        """Clear stats, attempt counters and the journal, so every run meets the same draws;
+        `tag` names what comes next (the journal reports it)."""
+        self._call("POST", "/__admin/reset", **({} if tag is None else {"json": {"tag": tag}}))
+
+    def journal(self, **filters: str | int | None) -> dict[str, Any]:
+        """One page of the request journal (filters: zip, route, status, since, limit);
+        NotOffered from a server that keeps none."""
+        params = {name: value for name, value in filters.items() if value is not None}
+        result: dict[str, Any] = self._call("GET", "/__admin/journal", params=params)
+        return result
 
     def stats(self) -> dict[str, Any]:
         """The server's own accounting since the last reset."""

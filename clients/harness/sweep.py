@@ -14,6 +14,7 @@ from .. import zipsets
 from ..errors import ServerUnavailable
 from ..expectations import Verdict
 from ..kinds import KINDS
+from ..records import ClientSettings
 from ..report.document import sweep_document
 from ..report.sweepplot import Point, points
 from ..scenario import Scenario, Sweep, Workload
@@ -90,11 +91,32 @@ def variants(scenario: Scenario, sweep: Sweep) -> list[tuple[float, Scenario]]:
     return [(value, _with(scenario, sweep.setting, value)) for value in sweep.values]
 
 
+CLIENT_SETTINGS = ("concurrency", "timeout", "retries", "backoff")  # swept on every client
+
+
+def takes(kind: str, setting: str) -> bool:
+    """Whether a kind has the setting (the blocking client has no limit, the browser no retry)."""
+    described = KINDS[kind]
+    if setting == "concurrency":
+        return described.takes_limit
+    return described.retries or setting == "timeout"
+
+
+def set_client(settings: ClientSettings, setting: str, value: float) -> ClientSettings:
+    """`settings` with one client setting changed (whole numbers where the setting counts)."""
+    if setting == "concurrency":
+        return replace(settings, concurrency=int(value))
+    if setting == "retries":
+        return replace(settings, retries=int(value))
+    if setting == "timeout":
+        return replace(settings, timeout=value)
+    return replace(settings, backoff=value)
+
+
 def _with(scenario: Scenario, setting: str, value: float) -> Scenario:
-    if setting == "concurrency":  # a kind that takes no limit keeps its own (blocking, browser)
+    if setting in CLIENT_SETTINGS:  # a kind without the setting keeps its own
         clients = tuple(
-            replace(c, concurrency=int(value)) if KINDS[c.kind].takes_limit else c
-            for c in scenario.clients
+            set_client(c, setting, value) if takes(c.kind, setting) else c for c in scenario.clients
         )
         return replace(scenario, clients=clients)
     if setting == "zips":

@@ -3,8 +3,10 @@
 Every other module asks a kind's descriptor (`KINDS[name]`) instead of testing kind names:
 its module, the event loop it runs on, how it reads `concurrency`, whether it takes retries,
 whether it is the speed-up baseline, and which libraries shape its figures. Adding a kind
-means adding one module here (with a `run(zips, base_url, settings, progress)` function) and
-one `Kind` in `KINDS`.
+means adding one module here (with a `run(zips, base_url, settings, progress)` function, and
+optionally a `prepare(settings)` that returns one after unmeasured set-up) and one `Kind` in
+`KINDS`. The `command` and `python` kinds run the user's own code; their requests come from
+the server's journal.
 
 Modules load lazily (`load`), so a worker imports only the client it runs; this module
 imports nothing else from the package, so anything may ask it.
@@ -46,6 +48,8 @@ class Kind:
     retries: bool = True  # whether it takes `retries` (the browser's page does not)
     baseline: bool = False  # speed-ups are this kind's wall time ÷ the others'
     libraries: tuple[str, ...] = ()  # whose versions a result must record
+    journal: bool = False  # its requests are read from the server's journal, not recorded by it
+    measured: str = "in its worker by the meter; requests as the client saw them"
 
     @property
     def sequential(self) -> bool:
@@ -79,6 +83,11 @@ _ALL: Final = (
     Kind("javascript", "javascript", "node"),
     Kind("browser", "browser", "browser", Concurrency.NONE, retries=False,
          libraries=("playwright",)),
+    Kind("command", "command", "its own", journal=True,
+         measured="from outside: the process tree's wall, CPU, peak RSS, threads and processes; "
+                  "requests from the server's journal"),
+    Kind("python", "python", "none", journal=True,
+         measured="in its worker by the meter; requests from the server's journal"),
 )  # fmt: skip
 KINDS: Final[dict[str, Kind]] = {kind.name: kind for kind in _ALL}
 
@@ -92,4 +101,17 @@ def load(name: str) -> RunFunction:
     """The `run` function of a client kind."""
     module = importlib.import_module(f"{__name__}.{KINDS[name].module}")
     run: RunFunction = module.run
+    return run
+
+
+def prepare(settings: ClientSettings) -> RunFunction:
+    """The kind's `run`, after any set-up that must not be measured (importing a user's code).
+
+    A kind module may define `prepare(settings) -> run`; it raises WorkerFailed for bad input.
+    """
+    module = importlib.import_module(f"{__name__}.{KINDS[settings.kind].module}")
+    setup = getattr(module, "prepare", None)
+    if setup is None:
+        return load(settings.kind)
+    run: RunFunction = setup(settings)
     return run

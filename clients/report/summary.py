@@ -89,6 +89,8 @@ class Summary:
     python: str = ""  # the interpreter's version, when the scenario chose one
     gil: bool = True  # False on a free-threaded build with the GIL off
     free_threaded: bool = False  # a free-threaded build (the GIL may still be switched on)
+    startup: float | None = None  # user's code: seconds from its start to its first request
+    peak_processes: int = 1  # a command's process tree at its largest
 
     @property
     def skipped(self) -> str | None:
@@ -157,7 +159,16 @@ def summarize(
         python=str(middle.environment.get("python", "")) if first.settings.python else "",
         gil=bool(middle.environment.get("gil_enabled", True)),
         free_threaded=bool(middle.environment.get("free_threaded_build", False)),
+        startup=startup(middle),
+        peak_processes=max(r.usage.peak_processes for r in done),
     )
+
+
+def startup(run: RunResult) -> float | None:
+    """For code measured from the server's journal: start to first request (None otherwise)."""
+    if not KINDS[run.settings.kind].journal or not run.attempts:
+        return None
+    return max(0.0, min(a.start for a in run.attempts))
 
 
 def _skipped_summary(run: RunResult) -> Summary:

@@ -11,6 +11,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from ..kinds import KINDS
 from ..records import RunState
 from .summary import Summary
 from .units import percent, ratio, seconds, size
@@ -60,7 +61,7 @@ def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str 
         f"{seconds(s.cpu)}\n{seconds(s.utime)}+{seconds(s.stime)}",
         seconds(s.cpu_per_request),
         size(s.mem),
-        str(s.peak_threads),
+        f"{s.peak_threads}" + (f"\n{s.peak_processes} proc" if s.peak_processes > 1 else ""),
         _milliseconds(s.p50, s.p95, s.p99),
         seconds(s.overhead),
         seconds(s.server_cpu),
@@ -73,6 +74,9 @@ def client_label(s: Summary) -> Text:
     notes = [f"Python {s.python}"] if s.python else []
     if s.free_threaded or not s.gil:
         notes.append("free-threaded, GIL " + ("on" if s.gil else "off"))
+    if KINDS[s.kind].journal:  # the user's own code: say how it was measured
+        how = "from outside" if s.kind == "command" else "in a worker"
+        notes.append(how if s.startup is None else f"{how} · start-up {seconds(s.startup)}")
     if notes:
         label.append("\n" + " ".join(notes), style="dim")
     return label
@@ -88,6 +92,7 @@ def report_table(
     transpose: bool = False,
 ) -> Table:
     """One row per client (or, transposed for narrow terminals, one column per client)."""
+    caption = "\n".join(filter(None, [caption, *measured_lines(summaries)]))
     table = Table(
         title=title, caption=caption, caption_justify="left", header_style="bold",
         box=box.SIMPLE_HEAD, pad_edge=False,
@@ -105,6 +110,20 @@ def report_table(
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def measured_lines(summaries: Sequence[Summary]) -> list[str]:
+    """How the user's own code was measured, said under the table when it is in it."""
+    own = [s for s in summaries if KINDS[s.kind].journal and s.state is RunState.OK]
+    by_kind: dict[str, list[str]] = {}
+    for s in own:
+        by_kind.setdefault(s.kind, []).append(s.client)
+    lines = [f"{', '.join(names)}: measured {KINDS[kind].measured}"
+             for kind, names in by_kind.items()]  # fmt: skip
+    if own:
+        lines.append("their latency is the server's (arrival to last byte); start-up is their "
+                     "start to their first request, and is part of their wall time")  # fmt: skip
+    return lines
 
 
 def natural_width(console: Console, table: Table) -> int:

@@ -1,0 +1,203 @@
+"""Any program as a client: run with the zips, its total read from what it prints.
+
+It runs in the worker's process group (so the run's time limit ends it and all it started)
+and is measured from outside: wall time from start to exit, the CPU of every descendant it
+waited for, and the tree's peak RSS, threads and processes sampled from /proc. Its requests
+are not its business to report: the harness reads them from the server's journal.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from ..errors import WorkerFailed
+from ..progress import Progress
+from ..records import Attempt, ClientSettings, Usage
+from ..resources import process_stat
+
+PLACEHOLDERS: Final = (
+    "url", "zips_file", "zips", "count", "api", "concurrency", "timeout", "retries", "backoff",
+    "backoff_max", "python",
+)  # fmt: skip
+SAMPLE_EVERY: Final = 0.02  # seconds between looks at the process tree
+_TALK_LINE: Final = re.compile(r"jobs available:\s*(-?\d+)", re.IGNORECASE)
+_INTEGER: Final = re.compile(r"-?\d+")
+
+
+def placeholder_values(
+    settings: ClientSettings, base_url: str, zips: Sequence[str], zips_file: str
+) -> dict[str, Any]:
+    """What each placeholder stands for; times are real seconds (the scenario's ÷ speed)."""
+    return {
+        "url": base_url.rstrip("/"), "zips_file": zips_file, "zips": ",".join(zips),
+        "count": len(zips), "api": settings.api, "concurrency": settings.concurrency,
+        "timeout": settings.timeout / settings.speed, "retries": settings.retries,
+        "backoff": settings.backoff / settings.speed,
+        "backoff_max": settings.backoff_max / settings.speed, "python": sys.executable,
+    }  # fmt: skip
+
+
+def command_line(template: Sequence[str], values: Mapping[str, Any]) -> list[str]:
+    """The argv with its placeholders filled in."""
+    return [argument.format(**values) for argument in template]
+
+
+def total_from(stdout: str) -> int:
+    """The last `jobs available: N` line, else the last integer on the last non-empty line."""
+    talk = _TALK_LINE.findall(stdout)
+    if talk:
+        return int(talk[-1])
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        raise WorkerFailed("printed nothing on stdout (want its total, e.g. `jobs available: N`)")
+    numbers = _INTEGER.findall(lines[-1])
+    if not numbers:
+        raise WorkerFailed(f"printed no total: its last line is {_clip(lines[-1])!r}")
+    return int(numbers[-1])
+
+
+def _clip(line: str, width: int = 100) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def program(name: str, folder: str) -> str:
+    """The program to start: a path (relative to `folder`) or a name on PATH."""
+    if os.sep in name or (os.altsep and os.altsep in name):
+        path = Path(folder, name)
+        if not path.is_file():
+            raise WorkerFailed(f"command not found: {name} (looked in {folder})")
+        if not os.access(path, os.X_OK):
+            raise WorkerFailed(f"not executable: {name} (chmod +x it, or name its interpreter)")
+        return str(path)
+    found = shutil.which(name)
+    if found is None:
+        raise WorkerFailed(f"command not found: {name}")
+    return found
+
+
+class Tree:
+    """The peak size of a process and its descendants, sampled from /proc.
+
+    A full scan of /proc costs milliseconds, so processes once seen outside the tree are not
+    read again; descendants orphaned by an exiting parent leave the tree (and the figures).
+    """
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.processes = self.threads = self.rss = 0
+        self._foreign: set[int] = set()
+
+    def sample(self) -> None:
+        """Look once; keep the peaks."""
+        try:
+            pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+        except OSError:  # no /proc (not Linux): only the rusage figures remain
+            return
+        parents: dict[int, tuple[int, int, int]] = {}
+        for pid in pids:
+            if pid not in self._foreign and (info := process_stat(pid)) is not None:
+                parents[pid] = (info[0], info[3], info[4])
+        members: set[int] = set()
+        frontier = [self.root] if self.root in parents else []
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in parents.items():
+            children.setdefault(ppid, []).append(pid)
+        while frontier:
+            pid = frontier.pop()
+            members.add(pid)
+            frontier += children.get(pid, [])
+        self._foreign |= parents.keys() - members
+        self.processes = max(self.processes, len(members))
+        self.threads = max(self.threads, sum(parents[p][1] for p in members))
+        self.rss = max(self.rss, sum(parents[p][2] for p in members))
+
+
+def _watch(tree: Tree, process: subprocess.Popen[str], stop: threading.Event) -> None:
+    tree.sample()
+    while not stop.wait(SAMPLE_EVERY) and process.poll() is None:
+        tree.sample()
+
+
+def _children_usage() -> tuple[float, float, int]:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    scale = 1 if sys.platform == "darwin" else 1024
+    return usage.ru_utime, usage.ru_stime, usage.ru_maxrss * scale
+
+
+def run(
+    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+) -> list[Attempt]:
+    """Start the command, feed it the zips, wait, and read its total; measured from outside."""
+    assert settings.command is not None and settings.path is not None
+    lines = "".join(f"{z}\n" for z in zips)
+    with tempfile.TemporaryDirectory(prefix="asynchronicity-") as scratch:
+        zips_file = Path(scratch, "zips.txt")
+        zips_file.write_text(lines, encoding="utf-8")
+        values = placeholder_values(settings, base_url, zips, str(zips_file))
+        argv = command_line(settings.command, values)
+        argv[0] = program(argv[0], settings.path)
+        before = _children_usage()
+        stdout, stderr, code, usage = _measured(argv, settings.path, lines, progress)
+    if code != 0:
+        raise WorkerFailed(_exit_reason(code, stderr))
+    after = _children_usage()
+    progress.usage = Usage(
+        mem=max(usage.mem, after[2]), utime=after[0] - before[0], stime=after[1] - before[1],
+        time=usage.time, peak_threads=usage.peak_threads, peak_processes=usage.peak_processes,
+    )  # fmt: skip
+    progress.total = total_from(stdout)
+    progress.done = len(zips)
+    return []
+
+
+def _measured(
+    argv: list[str], folder: str, stdin: str, progress: Progress
+) -> tuple[str, str, int, Usage]:
+    """Run `argv` in `folder` to its end; its output, exit code, wall time and tree peaks."""
+    stop = threading.Event()
+    progress.origin = time.monotonic()
+    started = time.perf_counter()
+    try:
+        process = subprocess.Popen(
+            argv, cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, encoding="utf-8", errors="replace",  # any bytes: no crash
+        )  # fmt: skip
+    except OSError as error:  # found but not runnable: not an executable, no permission
+        raise WorkerFailed(f"cannot start {argv[0]}: {error.strerror}") from None
+    tree = Tree(process.pid)
+    watcher = threading.Thread(target=_watch, args=(tree, process, stop), daemon=True)
+    watcher.start()
+    try:
+        stdout, stderr = process.communicate(stdin)
+    finally:
+        wall = time.perf_counter() - started
+        stop.set()
+        watcher.join()
+    peaks = Usage(mem=tree.rss, utime=0.0, stime=0.0, time=wall, peak_threads=max(1, tree.threads),
+                  peak_processes=max(1, tree.processes))  # fmt: skip
+    return stdout, stderr, process.returncode, peaks
+
+
+def _exit_reason(code: int, stderr: str) -> str:
+    """`exited with code 1: <its last stderr line>`, or the signal that ended it."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    last = f": {_clip(lines[-1])}" if lines else " (nothing on stderr)"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}{last}"
+    return f"exited with code {code}{last}"

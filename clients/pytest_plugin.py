@@ -1,0 +1,278 @@
+"""The fake usajobs API in your own pytest suite (installed as a `pytest11` plugin).
+
+    def test_my_client_sums_every_zip(usajobs):
+        assert my_total(usajobs.zips, usajobs.url) == usajobs.expected_total()
+        usajobs.assert_requested("90011", times=1)
+
+    @pytest.mark.usajobs(server={"faults": {"error_503": 0.2}}, seed=7)
+    def test_my_client_retries(usajobs): ...
+
+`usajobs_server` (session) is the real server on a free loopback port, started on first use
+(or `--usajobs-url URL`: one already running); `usajobs` (per test) applies the test's marker
+(or the defaults), resets the server and hands back a `Usajobs`. A failed check says what the
+server saw and the seed that replays it; the default seed is in pytest's header.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+import requests
+
+from . import scenario as scenarios
+from . import zipsets
+from .errors import ClientsError, NotOffered, ScenarioRejected, ServerUnavailable
+from .harness import journal as journals
+from .harness.embedded import EmbeddedServer
+from .harness.server_control import ServerControl
+
+MARKER: Final = "usajobs"
+LEASE_TTL: Final = 60.0  # seconds a lease outlives its holder's last renewal
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--usajobs-url` and `--usajobs-seed`."""
+    group = parser.getgroup("usajobs", "the fake usajobs API (asynchronicity)")
+    group.addoption("--usajobs-url", default=None,
+                    help="use the fake server running here instead of starting one")  # fmt: skip
+    group.addoption("--usajobs-seed", type=int, default=0,
+                    help="the seed of every test without its own (default 0)")  # fmt: skip
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker (the suite may run with --strict-markers)."""
+    config.addinivalue_line(
+        "markers",
+        "usajobs(scenario=None, server=None, seed=None, speed=None): the fake usajobs server's "
+        "scenario for this test (a scenario file, or a server section and a seed)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The seed, so that any failure can be replayed exactly."""
+    where = config.getoption("usajobs_url") or "started on first use"
+    return f"usajobs: fake server seed {config.getoption('usajobs_seed')} ({where})"
+
+
+def failure(message: str) -> BaseException:
+    """A test failure that shows `message` alone: no traceback, no chained exception."""
+    return pytest.fail.Exception(f"usajobs: {message}", pytrace=False)
+
+
+class Lease:
+    """The server's lease, held for the session and renewed by a daemon thread."""
+
+    def __init__(self, url: str) -> None:
+        self.url = f"{url}/__admin/lease"
+        self.token: str | None = None
+        self._http = requests.Session()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="usajobs-lease", daemon=True)
+
+    def take(self, holder: Mapping[str, Any]) -> str | None:
+        """The token, or None from a server without leases; a failure while another holds it."""
+        body = {"holder": dict(holder), "ttl": LEASE_TTL}
+        response = self._http.post(self.url, json=body, timeout=10)
+        if response.status_code in (404, 405):
+            return None
+        if response.status_code != 200:
+            held = response.json().get("message", f"HTTP {response.status_code}")
+            raise failure(f"{self.url}: {held} (without --usajobs-url a server of its own "
+                          "is started)")  # fmt: skip
+        self.token = str(response.json()["token"])
+        self._thread.start()
+        return self.token
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LEASE_TTL / 3):
+            try:
+                self._http.put(self.url, headers={"X-Lease": self.token or ""}, timeout=10)
+            except requests.RequestException:
+                continue  # the next admin call will say what is wrong
+
+    def release(self) -> None:
+        """Stop renewing and give it back."""
+        self._stop.set()
+        if self.token is not None:
+            self._thread.join()
+            with contextlib.suppress(requests.RequestException):  # gone with its server
+                self._http.delete(self.url, headers={"X-Lease": self.token}, timeout=10)
+        self._http.close()
+
+
+class UsajobsServer:
+    """The session's server: where it is, how to drive it, the default seed."""
+
+    def __init__(self, control: ServerControl, seed: int) -> None:
+        self.control = control
+        self.url = control.url
+        self.seed = seed
+
+
+@pytest.fixture(scope="session")
+def usajobs_server(pytestconfig: pytest.Config) -> Iterator[UsajobsServer]:
+    """The fake usajobs API for the whole session: started on a free loopback port (or the
+    one `--usajobs-url` names), its lease held while the session runs."""
+    url = pytestconfig.getoption("usajobs_url")
+    try:
+        embedded = None if url else EmbeddedServer()
+    except ServerUnavailable as error:
+        raise failure(str(error)) from None
+    control = ServerControl(embedded.url if embedded is not None else url)
+    lease = Lease(control.url)
+    try:
+        if not control.healthy():
+            raise failure(f"--usajobs-url {url}: no fake server answers there")
+        holder = {"scenario": f"pytest {pytestconfig.rootpath.name}", "pid": os.getpid()}
+        control.lease = lease.take(holder)
+        yield UsajobsServer(control, pytestconfig.getoption("usajobs_seed"))
+    finally:
+        lease.release()
+        control.close()
+        if embedded is not None:
+            embedded.stop()
+
+
+class Usajobs:
+    """One test's view of the server: its URL, its scenario, what the server saw, and checks
+    that say what went wrong in the server's own words."""
+
+    def __init__(self, server: UsajobsServer, tag: str) -> None:
+        self._control = server.control
+        self._tag = tag[-200:]
+        self.url = server.url
+        self.seed = server.seed
+        self.speed = 1.0
+        self.server: dict[str, Any] = {}
+        self.scenario: Path | None = None  # the scenario file applied, if one was
+        self.zips: tuple[str, ...] = zipsets.MEMPY_2015  # the talk's 100, unless a file says
+
+    def apply(
+        self,
+        config: Mapping[str, Any] | str | Path,
+        *,
+        seed: int | None = None,
+        speed: float | None = None,
+    ) -> None:
+        """Make a server section (a dict) or a scenario file's the server's, then reset."""
+        if isinstance(config, Mapping):
+            self.server = dict(config)
+        else:
+            try:
+                loaded = scenarios.load(config)
+            except ClientsError as error:
+                raise failure(str(error)) from None
+            self.server, self.zips = dict(loaded.server), loaded.workload.zips
+            self.seed, self.speed, self.scenario = loaded.seed, loaded.speed, Path(config)
+        self.seed = self.seed if seed is None else seed
+        self.speed = self.speed if speed is None else speed
+        document = {"seed": self.seed, "speed": self.speed, "server": self.server}
+        try:
+            self._control.apply(document)
+        except ScenarioRejected as error:
+            raise failure(f"the server refused the scenario: {error}") from None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every request so far (journal, stats, attempt counters)."""
+        self._control.reset(tag=self._tag)
+
+    def journal(self, **filters: str | int) -> list[dict[str, Any]]:
+        """Every request since the reset (filters: zip, route, status), oldest first."""
+        try:
+            return journals.entries(self._control, **filters)[0]
+        except NotOffered:
+            raise failure("this server keeps no request journal (an older server)") from None
+
+    def stats(self) -> dict[str, Any]:
+        """The server's own accounting since the reset."""
+        return self._control.stats()
+
+    def requests_for(self, zip_code: str) -> list[dict[str, Any]]:
+        """The journal's entries for one zip."""
+        return self.journal(zip=zip_code)
+
+    def max_in_flight(self) -> int:
+        """The most requests the server had in flight at once."""
+        return journals.most_in_flight(self.journal())
+
+    def expected_total(self, zips: Sequence[str] | None = None) -> int:
+        """What summing the job counts of `zips` (default: `self.zips`) must give."""
+        preview = self._control.preview(list(zips or self.zips), [0], None, "jobs", None)
+        return int(preview["expected_total"])
+
+    def _fail(self, what: str, entries: Sequence[Mapping[str, Any]]) -> None:
+        chosen = f"scenario={str(self.scenario)!r}" if self.scenario else f"server={self.server!r}"
+        replay = f"@pytest.mark.usajobs({chosen}, seed={self.seed})"
+        pytest.fail(journals.failure_text(f"{what} (seed {self.seed})", entries, replay),
+                    pytrace=False)  # fmt: skip
+
+    def assert_requested(
+        self,
+        zip_code: str,
+        times: int | None = None,
+        *,
+        at_least: int | None = None,
+        at_most: int | None = None,
+    ) -> None:
+        """The server saw `zip_code` asked for `times` times (or within the bounds given)."""
+        seen = self.requests_for(zip_code)
+        low = times if times is not None else (at_least if at_least is not None else 1)
+        high = times if times is not None else at_most
+        if len(seen) < low or (high is not None and len(seen) > high):
+            want = f"{low}" if low == high else f"{low} to {high}" if high else f"at least {low}"
+            self._fail(f"zip {zip_code} was asked for {len(seen)} times, want {want}", seen)
+
+    def assert_all_requested(self, zips: Sequence[str] | None = None) -> None:
+        """Every zip (default: `self.zips`) was asked for at least once."""
+        everything = self.journal()
+        asked = {entry.get("zip") for entry in everything}
+        missing = [z for z in (zips or self.zips) if z not in asked]
+        if missing:
+            self._fail(f"{len(missing)} zips were never asked for: {', '.join(missing[:10])}"
+                       f"{' …' if len(missing) > 10 else ''}", everything)  # fmt: skip
+
+    def assert_max_in_flight(self, at_most: int) -> None:
+        """The server never had more than `at_most` requests in flight at once."""
+        everything = self.journal()
+        most = journals.most_in_flight(everything)
+        if most > at_most:
+            self._fail(f"{most} requests were in flight at once, want at most {at_most}",
+                       journals.busiest(everything))  # fmt: skip
+
+
+def _scenario_path(request: pytest.FixtureRequest, name: str) -> Path:
+    """A marker's scenario file: as given, or beside the test file, or under the rootdir."""
+    given = Path(name)
+    places = [given] if given.is_absolute() else [
+        request.path.parent / given, request.config.rootpath / given, Path.cwd() / given,
+    ]  # fmt: skip
+    for place in places:
+        if place.is_file():
+            return place
+    folders = ", ".join(dict.fromkeys(str(place.parent) for place in places))
+    pytest.fail(f"usajobs marker: scenario {name!r} not found (looked in {folders})",
+                pytrace=False)  # fmt: skip
+
+
+@pytest.fixture
+def usajobs(request: pytest.FixtureRequest, usajobs_server: UsajobsServer) -> Usajobs:
+    """The server, reset for this test and set as its `usajobs` marker says (or the defaults)."""
+    handle = Usajobs(usajobs_server, request.node.nodeid)
+    marker = request.node.get_closest_marker(MARKER)
+    options = dict(marker.kwargs) if marker is not None else {}
+    unknown = set(options) - {"scenario", "server", "seed", "speed"}
+    if unknown or (marker is not None and marker.args):
+        wrong = ", ".join(sorted(unknown)) or "positional arguments"
+        pytest.fail(f"usajobs marker: takes scenario=, server=, seed=, speed= only, not {wrong}",
+                    pytrace=False)  # fmt: skip
+    scenario = options.get("scenario")
+    config = _scenario_path(request, scenario) if scenario else options.get("server") or {}
+    handle.apply(config, seed=options.get("seed"), speed=options.get("speed"))
+    return handle
