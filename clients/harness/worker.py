@@ -15,7 +15,7 @@ from ..protocol import total_jobs
 from ..records import ClientSettings, RunResult, RunState
 from .meter import Meter
 
-PROGRESS_EVERY = 10  # meter samples between progress lines (about 0.2 s)
+PROGRESS_EVERY = 20  # meter looks between progress lines (about 0.2 s)
 
 
 def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
@@ -50,6 +50,7 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
         usage=usage,
         attempts=tuple(sorted(attempts, key=lambda a: (a.start, a.zip))),
         environment={**environment.describe(), "loop": kinds.KINDS[settings.kind].loop},
+        samples=meter.samples,
     )
 
 

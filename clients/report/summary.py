@@ -89,6 +89,7 @@ class Summary:
     python: str = ""  # the interpreter's version, when the scenario chose one
     gil: bool = True  # False on a free-threaded build with the GIL off
     free_threaded: bool = False  # a free-threaded build (the GIL may still be switched on)
+    vmem: int | None = None  # median growth of peak virtual memory, bytes (None: not measured)
 
     @property
     def skipped(self) -> str | None:
@@ -157,7 +158,13 @@ def summarize(
         python=str(middle.environment.get("python", "")) if first.settings.python else "",
         gil=bool(middle.environment.get("gil_enabled", True)),
         free_threaded=bool(middle.environment.get("free_threaded_build", False)),
+        vmem=_median_vmem(done),
     )
+
+
+def _median_vmem(runs: Sequence[RunResult]) -> int | None:
+    known = [r.usage.vmem for r in runs if r.usage.vmem is not None]
+    return int(statistics.median(known)) if known else None
 
 
 def _skipped_summary(run: RunResult) -> Summary:

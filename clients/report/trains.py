@@ -1,0 +1,132 @@
+"""The talk's train, in figures: how full each client's cars were, from the meter's samples.
+
+A car is one thread (a train) during one sampling interval; it is as full as the share of
+that interval the thread spent on a CPU. The share of empty cars is the trains' time off a
+CPU over their whole time: 1 − CPU ÷ (each train's length, summed). Pure: samples in, figures
+and sentences out.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from ..kinds import KINDS
+from ..records import RunResult, Samples, Track
+from .units import percent, seconds
+
+OUTSIDE_LOOPS = ("node", "browser")  # the client is another program: its processes are its trains
+
+
+@dataclass(frozen=True, slots=True)
+class TrainFigures:
+    """One run's trains summed up."""
+
+    trains: int  # tracks drawn
+    threads: int  # threads seen (more than trains when grouped)
+    processes: int
+    cars: int  # train-intervals drawn
+    cpu: float  # seconds on a CPU, over the trains counted
+    length: float  # the trains' lengths summed (thread-seconds)
+    interval: float  # the median time between two looks
+    sampler_cpu: float
+    grouped: bool
+
+    @property
+    def empty(self) -> float | None:
+        """The share of car-time off a CPU (None without any train)."""
+        return max(0.0, 1.0 - self.cpu / self.length) if self.length > 0 else None
+
+
+def intervals(samples: Samples) -> list[float]:
+    """The length of each interval between two looks, seconds."""
+    return [max(0.0, b - a) for a, b in pairwise(samples.times)]
+
+
+def counted(run: RunResult) -> list[Track]:
+    """The trains that are the client's: its threads, or, for a program measured from outside
+    (node, a browser), that program's processes."""
+    if run.samples is None:
+        return []
+    tracks = run.samples.tracks
+    if KINDS[run.settings.kind].loop in OUTSIDE_LOOPS:
+        return [t for t in tracks if t.kind == "process"] or list(tracks)
+    return list(tracks)
+
+
+def track_length(track: Track, lengths: Sequence[float]) -> float:
+    """A train's length in thread-seconds (a group's: each interval times its threads)."""
+    span = lengths[track.first : track.first + len(track.cpu_us)]
+    if track.alive:
+        return sum(length * alive for length, alive in zip(span, track.alive, strict=False))
+    return sum(span)
+
+
+def figures(run: RunResult) -> TrainFigures | None:
+    """The run's trains in figures; None when it has no samples."""
+    samples = run.samples
+    if samples is None:
+        return None
+    lengths = intervals(samples)
+    tracks = counted(run)
+    return TrainFigures(
+        trains=len(samples.tracks),
+        threads=samples.threads,
+        processes=sum(1 for t in samples.tracks if t.kind == "process"),
+        cars=sum(len(t.cpu_us) for t in samples.tracks),
+        cpu=sum(sum(t.cpu_us) for t in tracks) / 1e6,
+        length=sum(track_length(t, lengths) for t in tracks),
+        interval=statistics.median(lengths) if lengths else 0.0,
+        sampler_cpu=samples.sampler_cpu,
+        grouped=any(t.kind == "threads" for t in samples.tracks),
+    )
+
+
+def busiest(run: RunResult, start: float, end: float) -> tuple[str, float] | None:
+    """The train most often on a CPU between `start` and `end` (s), and that share (0–1)."""
+    if run.samples is None:
+        return None
+    times = run.samples.times
+    lengths = intervals(run.samples)
+    best: tuple[str, float] | None = None
+    for track in counted(run):
+        cpu = alive = 0.0
+        for offset, used in enumerate(track.cpu_us):
+            index = track.first + offset
+            if index >= len(lengths) or times[index] < start or times[index + 1] > end:
+                continue
+            threads = track.alive[offset] if track.alive else 1
+            cpu, alive = cpu + used / 1e6, alive + lengths[index] * threads
+        if alive > 0 and (best is None or cpu / alive > best[1]):
+            best = (track.name, min(1.0, cpu / alive))
+    return best
+
+
+def sentence(figures: TrainFigures) -> str:
+    """What the panel says under a client's trains."""
+    kind = "processes" if figures.processes == figures.trains else "threads"
+    empty = percent(figures.empty) if figures.empty is not None else "–"
+    return (
+        f"{figures.trains} train{'s' if figures.trains != 1 else ''} ({kind}), "
+        f"{figures.cars:,} cars: {empty} empty — {seconds(figures.cpu)} on a CPU "
+        f"in {seconds(figures.length)} of train time"
+    )
+
+
+def sampling(figures: TrainFigures, target: float) -> str:
+    """How the trains were sampled, honestly: how often, grouped or not, at what cost."""
+    parts = [f"looked every {seconds(figures.interval)} (median; aiming at {seconds(target)})"]
+    if figures.interval > 1.5 * target:
+        parts.append(
+            "less often than aimed at: with many threads a look costs more, and the "
+            "sampler keeps to 5 % of one CPU"
+        )
+    if figures.grouped:
+        parts.append(
+            f"{figures.threads:,} threads grouped into {figures.trains} trains in the "
+            "order they started (a car shows the group's average)"
+        )
+    parts.append(f"the sampler's own CPU, {seconds(figures.sampler_cpu)}, is not counted")
+    return "; ".join(parts)
