@@ -10,6 +10,7 @@ limit) sits at the right end, past a gap, as ∞. The HTML report draws the same
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -218,7 +219,8 @@ def _draw(
 
 def _caption(setting: str, width: int) -> str:
     words = f"wall time (log scale) against {setting} ({axis_kind(setting)} scale)"
-    return (" " * AXIS_WIDTH + words)[:width]
+    lines = textwrap.wrap(words, max(20, width - AXIS_WIDTH))
+    return "\n".join(" " * AXIS_WIDTH + line for line in lines)
 
 
 def sweep_renderable(

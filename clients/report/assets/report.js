@@ -514,13 +514,17 @@
     const place = (v) => (unlimited(v) ? 1 : hi > lo ? ((scale(v) - lo) / (hi - lo)) * room : 0.5 * room);
     const clients = Array.from(new Set(DATA.points.map((p) => p.client)));
     const figures = [["wall", "wall time", true], ["throughput", "throughput (zips/s)", false], ["p99", "p99 latency", true]];
-    for (const [key, title, logY] of figures) {
+    const boxes = figures.map(([key]) => { // every box first: the grid sizes them together
       const box = document.createElement("div");
       box.className = "sweep-chart";
       box.dataset.figure = key;
-      container.appendChild(box);
+      return container.appendChild(box);
+    });
+    const boxWidth = Math.max(300, boxes[0].clientWidth);
+    for (const [f, [key, title, logY]] of figures.entries()) {
+      const box = boxes[f];
       const values = DATA.points.filter((p) => !p.note && p[key] > 0).map((p) => p[key]);
-      const width = Math.max(360, box.clientWidth || 400), height = 260, left = 58, bottom = 40, top = 22;
+      const width = boxWidth, height = 260, left = 58, bottom = 40, top = 22;
       const plot = width - left - 20, plotH = height - top - bottom;
       const ylo = Math.min(...values), yhi = Math.max(...values);
       const Y = (v) => top + plotH - (logY ? (Math.log10(v) - Math.log10(ylo)) / ((Math.log10(yhi) - Math.log10(ylo)) || 1) : v / (yhi || 1)) * plotH;
