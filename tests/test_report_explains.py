@@ -50,8 +50,19 @@ def test_sampling_says_when_it_looked_less_often() -> None:
     assert "less often than aimed at" in trains.sampling(found, 0.01)
 
 
-def test_the_busiest_train_in_a_window() -> None:
-    assert trains.busiest(reportdocs.asyncio_run(), 0.0, 0.3) == ("MainThread", pytest.approx(0.9))
+def test_the_busiest_train_while_requests_wait() -> None:
+    assert trains.busiest(reportdocs.asyncio_run()) == ("MainThread", pytest.approx(0.9))
+    # Idle while its requests waited, busy only after: a waiting request met an idle train.
+    run = reportdocs.blocking()
+    late = reportdocs.samples([Track("MainThread", "thread", 120, (10_000,) * 10)], 1.3)
+    assert trains.busiest(replace(run, samples=late)) is None
+    early = reportdocs.samples([Track("MainThread", "thread", 0, (10_000,) * 12)], 1.3)
+    assert trains.busiest(replace(run, samples=early)) == ("MainThread", pytest.approx(1.0))
+
+
+def test_request_time_in_flight_per_interval() -> None:
+    weights = trains.in_flight((0.0, 0.1, 0.3, 1.3), reportdocs.blocking())
+    assert weights == pytest.approx([0.1, 0.2, 0.9])  # one request in flight at every moment
 
 
 def summaries(runs: list[RunResult], expected: int = 6) -> list[Summary]:
@@ -74,7 +85,11 @@ def test_a_slow_median_on_a_saturated_cpu() -> None:
     slow = tuple(replace(a, end=a.start + 0.6) for a in run.attempts)
     text = said([replace(run, attempts=slow)])[("asyncio", "latency above the intended delay")]
     assert "Median latency 600 ms against an intended 200 ms (3.0×)" in text
-    assert "Its own CPU was saturated: its busiest train (MainThread) was on a CPU 90%" in text
+    assert (
+        "Its own CPU was saturated: while its requests waited, its busiest train (MainThread)"
+        in text
+    )
+    assert "was on a CPU 90% of the time" in text
 
 
 @pytest.mark.parametrize(

@@ -43,13 +43,13 @@ def _page(title: str, body: str, data: Mapping[str, Any]) -> str:
     )
 
 
-def _header(title: str, subtitle: str, links: list[tuple[str, str]]) -> str:
+def _header(title: str, subtitle: str, links: list[tuple[str, str]], switch: bool = True) -> str:
     nav = "".join(f'<a href="#panel-{esc(name)}">{esc(text)}</a>' for name, text in links)
-    return (
-        f'<header><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p>'
-        f'<nav>{nav}<label class="switch"><input type="checkbox" id="shared-axis"> '
-        "one time axis for every client</label></nav></header>"
-    )
+    if switch:  # the time charts' axes: one per client (the default), or one for all
+        nav += ('<label class="switch"><input type="checkbox" id="shared-axis"> '
+                "one time axis for every client</label>")  # fmt: skip
+    return (f'<header><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p>'
+            f"<nav>{nav}</nav></header>")  # fmt: skip
 
 
 def compare_body(result: Compared) -> str:
@@ -141,7 +141,7 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
         )
     subtitle = f"{len(doc.get('variants') or [])} values · measured {doc.get('created', '?')}"
     body = (
-        _header(title, subtitle, [("sweep", "charts")])
+        _header(title, subtitle, [("sweep", "charts")], switch=False)
         + "<main>"
         + charts
         + "".join(sections)

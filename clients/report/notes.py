@@ -130,29 +130,25 @@ def _why_slow(s: Summary, run: RunResult) -> str:
             "intended delay, because its event loop was busy with the other requests."
         )
     overhead = f"median overhead {seconds(s.overhead)}" if s.overhead is not None else "overhead"
-    starts, ends = [a.start for a in run.attempts], [a.end for a in run.attempts]
-    found = busiest(run, min(starts), max(ends)) if starts else None
+    found = busiest(run)
     if found is not None and found[1] >= SATURATED:
         name, share = found
-        return (
-            f"Its own CPU was saturated: its busiest train ({name}) was on a CPU "
-            f"{percent(share)} of the time from {seconds(min(starts))} to "
-            f"{seconds(max(ends))}, so answers waited their turn to be read "
-            f"({overhead} past what the server intended)."
-        )
+        return (f"Its own CPU was saturated: while its requests waited, its busiest train "
+                f"({name}) was on a CPU {percent(share)} of the time, so answers waited their "
+                f"turn to be read ({overhead} past what the server intended).")  # fmt: skip
     busy = s.cpu / s.wall if s.wall > 0 else 0.0
     if busy >= SATURATED:
-        return (
-            f"Its own CPU was saturated: {seconds(s.cpu)} of CPU in {seconds(s.wall)} "
-            f"({percent(busy)} of one CPU), so answers waited their turn to be read "
-            f"({overhead})."
-        )
-    trains = f", its busiest train {percent(found[1])}" if found else ""
-    return (
-        f"Answers waited between the server and the client ({overhead}), yet the client "
-        f"used {percent(busy)} of one CPU{trains}: other work on the same CPUs (another "
-        "process) is the likely cause."
-    )
+        return (f"Its own CPU was saturated: {seconds(s.cpu)} of CPU in {seconds(s.wall)} "
+                f"({percent(busy)} of one CPU), so answers waited their turn to be read "
+                f"({overhead}).")  # fmt: skip
+    trains = (f" While its requests waited its busiest train was on a CPU {percent(found[1])} "
+              "of the time;" if found else "")  # fmt: skip
+    server = (f" and the server {percent(s.server_cpu / s.wall)}"
+              if s.server_cpu is not None and s.wall > 0 else "")  # fmt: skip
+    return (f"Answers waited between the server and the client ({overhead}).{trains} over the "
+            f"run the client used {percent(busy)} of one CPU{server}: neither was saturated "
+            "alone, so the wait was in between — in the sockets, or behind other processes on "
+            "the same CPUs.")  # fmt: skip
 
 
 def _rss_flat(s: Summary, run: RunResult) -> Iterator[Note]:

@@ -84,23 +84,41 @@ def figures(run: RunResult) -> TrainFigures | None:
     )
 
 
-def busiest(run: RunResult, start: float, end: float) -> tuple[str, float] | None:
-    """The train most often on a CPU between `start` and `end` (s), and that share (0–1)."""
-    if run.samples is None:
+def in_flight(times: Sequence[float], run: RunResult) -> list[float]:
+    """For each interval between two looks, the request-seconds spent in flight during it."""
+    events = sorted([(a.start, 1) for a in run.attempts] + [(a.end, -1) for a in run.attempts])
+    weights, open_, at = [], 0, 0
+    for low, high in pairwise(times):
+        moment, weight = low, 0.0
+        while at < len(events) and events[at][0] <= high:
+            when, change = events[at]
+            if when > moment:
+                weight, moment = weight + open_ * (when - moment), when
+            open_, at = open_ + change, at + 1
+        weights.append(weight + open_ * (high - moment))
+    return weights
+
+
+def busiest(run: RunResult) -> tuple[str, float] | None:
+    """The train most often on a CPU while the requests waited, and that share (0–1): each
+    interval counts as much as the request-time in flight during it, so the share is what a
+    typical waiting request met."""
+    if run.samples is None or not run.attempts:
         return None
-    times = run.samples.times
     lengths = intervals(run.samples)
+    weights = in_flight(run.samples.times, run)
     best: tuple[str, float] | None = None
     for track in counted(run):
-        cpu = alive = 0.0
+        busy = total = 0.0
         for offset, used in enumerate(track.cpu_us):
             index = track.first + offset
-            if index >= len(lengths) or times[index] < start or times[index + 1] > end:
+            if index >= len(lengths) or lengths[index] <= 0:
                 continue
             threads = track.alive[offset] if track.alive else 1
-            cpu, alive = cpu + used / 1e6, alive + lengths[index] * threads
-        if alive > 0 and (best is None or cpu / alive > best[1]):
-            best = (track.name, min(1.0, cpu / alive))
+            busy += weights[index] * min(1.0, used / 1e6 / (lengths[index] * threads))
+            total += weights[index]
+        if total > 1e-6 and (best is None or busy / total > best[1]):  # not float dust
+            best = (track.name, busy / total)
     return best
 
 
