@@ -56,9 +56,9 @@ def compare_body(result: Compared) -> str:
     """The panels of one compare."""
     parts = [
         panels.table_panel(result),
+        panels.train_panel(result),  # the talk's own picture, right under its figures
         panels.talk_panel(result),
         panels.notes_panel(result),
-        panels.train_panel(result),
         panels.frames(
             "timeline",
             "Timeline: every request",
@@ -87,14 +87,9 @@ def compare_body(result: Compared) -> str:
 
 
 LINKS: Final = [
-    ("table", "table"),
-    ("talk", "talk"),
-    ("notes", "notes"),
-    ("train", "trains"),
-    ("timeline", "timeline"),
-    ("inflight", "in flight"),
-    ("latency", "latency"),
-]
+    ("table", "table"), ("train", "trains"), ("talk", "talk"), ("notes", "notes"),
+    ("timeline", "timeline"), ("inflight", "in flight"), ("latency", "latency"),
+]  # fmt: skip
 
 
 def render_compare(doc: Mapping[str, Any]) -> str:
