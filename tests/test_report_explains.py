@@ -40,6 +40,9 @@ def test_a_program_measured_from_outside_is_its_processes() -> None:
     run = RunResult("javascript", ClientSettings("javascript"), 6, usage, (), samples=samples)
     found = trains.figures(run)
     assert found is not None and found.empty == pytest.approx(0.5)  # the idle worker is not it
+    said = trains.sentence(found)
+    assert said.startswith("1 thread train and 1 process train, 20 cars: 50% empty")
+    assert "(the program's processes only)" in said
 
 
 def test_sampling_says_when_it_looked_less_often() -> None:

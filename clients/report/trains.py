@@ -33,6 +33,7 @@ class TrainFigures:
     interval: float  # the median time between two looks
     sampler_cpu: float
     grouped: bool
+    outside: bool = False  # another program (node, a browser): only its processes count
 
     @property
     def empty(self) -> float | None:
@@ -81,6 +82,7 @@ def figures(run: RunResult) -> TrainFigures | None:
         interval=statistics.median(lengths) if lengths else 0.0,
         sampler_cpu=samples.sampler_cpu,
         grouped=any(t.kind == "threads" for t in samples.tracks),
+        outside=KINDS[run.settings.kind].loop in OUTSIDE_LOOPS,
     )
 
 
@@ -122,14 +124,20 @@ def busiest(run: RunResult) -> tuple[str, float] | None:
     return best
 
 
+def _count(number: int, word: str) -> str:
+    return f"{number:,} {word}{'s' if number != 1 else ''}"
+
+
 def sentence(figures: TrainFigures) -> str:
     """What the panel says under a client's trains."""
-    kind = "processes" if figures.processes == figures.trains else "threads"
+    threads = figures.trains - figures.processes
+    pairs = ((threads, "thread train"), (figures.processes, "process train"))
+    kinds = [_count(number, word) for number, word in pairs if number]
     empty = percent(figures.empty) if figures.empty is not None else "–"
+    counted = " (the program's processes only)" if figures.outside else ""
     return (
-        f"{figures.trains} train{'s' if figures.trains != 1 else ''} ({kind}), "
-        f"{figures.cars:,} cars: {empty} empty — {seconds(figures.cpu)} on a CPU "
-        f"in {seconds(figures.length)} of train time"
+        f"{' and '.join(kinds)}, {figures.cars:,} cars: {empty} empty{counted} — "
+        f"{seconds(figures.cpu)} on a CPU in {seconds(figures.length)} of train time"
     )
 
 
