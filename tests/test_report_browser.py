@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from clients.errors import ClientUnavailable
 from clients.kinds.browser import CHROMIUM_FLAGS, chromium_path
+from clients.records import ClientSettings, RunResult, RunState
 from clients.report.html import write_report
 from tests import reportdocs
 
@@ -126,6 +128,10 @@ def test_hovering_a_request_shows_it(open_report: Callable[..., Opened]) -> None
             assert line in tooltip.inner_text(), (index, line)
     page.mouse.move(5, 5)
     assert not tooltip.is_visible()
+    box = opened.canvas("train", "asyncio").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 6)  # a car of the main thread
+    assert "MainThread" in tooltip.inner_text()
+    assert "on a CPU 90% of the time (9,000 µs)" in tooltip.inner_text()
 
 
 def test_zoom_and_pan_change_the_visible_time(open_report: Callable[..., Opened]) -> None:
@@ -176,3 +182,17 @@ def test_the_sweep_points_lead_to_their_tables(open_report: Callable[..., Opened
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.add_style_tag(content="header { position: static; }")
     page.locator('[data-panel="sweep"]').screenshot(path=str(ARTIFACTS / "sweep.png"))
+
+
+def test_an_older_file_and_a_skipped_client_draw_without_errors(
+    open_report: Callable[..., Opened],
+) -> None:
+    old = replace(reportdocs.blocking(), samples=None)
+    skipped = RunResult.without_figures(ClientSettings("javascript"), RunState.SKIPPED, "no node")
+    opened = open_report(reportdocs.compare_doc(runs=[old, skipped]))
+    assert opened.problems == [] and opened.page.evaluate("window.asyncReport.errors") == []
+    assert inked(opened.canvas("timeline", "blocking")) > 500
+    assert (
+        "skipped: no node"
+        in opened.page.locator('[data-panel="timeline"] [data-client="javascript"]').inner_text()
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from clients import cli
 from clients.errors import ClientsError
 from clients.harness import sampler
+from clients.records import ClientSettings, RunResult, RunState
 from clients.report import exports, html, payload
 from clients.report.panels import Compared
 from tests import reportdocs
@@ -79,10 +81,8 @@ def test_the_page_is_self_contained() -> None:
 
 
 def test_the_data_is_embedded_once_and_cannot_end_its_script() -> None:
-    runs = [reportdocs.blocking()]
     hostile = "</script><script>alert(1)</script>"
-    runs = [type(runs[0])(**{**{f: getattr(runs[0], f) for f in runs[0].__slots__},
-                             "client": hostile})]  # fmt: skip
+    runs = [replace(reportdocs.blocking(), client=hostile)]
     page = html.render_report(reportdocs.compare_doc(runs=runs))
     assert page.count("</script>") == 2  # the data's and the script's own
     assert embedded(page)["clients"][0]["name"] == hostile
@@ -221,3 +221,13 @@ def test_compare_report_writes_the_page_next_to_the_json(
         if sampler.available():  # Linux: every run keeps its trains
             names = [track["name"] for track in run["samples"]["tracks"]]
             assert names[0] == "MainThread" and "meter" not in names
+
+
+def test_an_older_file_and_a_skipped_client_still_make_a_page() -> None:
+    old = replace(reportdocs.blocking(), samples=None)
+    skipped = RunResult.without_figures(ClientSettings("javascript"), RunState.SKIPPED, "no node")
+    page = body(html.render_report(reportdocs.compare_doc(runs=[old, skipped])))
+    train = page[page.index('data-panel="train"') :]
+    assert "no CPU samples in this result" in train
+    assert "skipped: no node" in train
+    assert embedded(html.render_report(reportdocs.compare_doc(runs=[])))["clients"] == []

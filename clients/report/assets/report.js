@@ -343,7 +343,7 @@
       if (i < 0 || i >= track.c.length) return `${track.n}\nnot alive at ${seconds(t)}`;
       const alive = track.a ? ` (${track.a[i]} threads)` : "";
       return `${track.n}${alive}\n${seconds(times[lo])} to ${seconds(times[lo + 1])}: ` +
-        `${(fill(track, i) * 100).toFixed(0)}% on a CPU (${seconds(track.c[i] / 1e6)})`;
+        `on a CPU ${(fill(track, i) * 100).toFixed(0)}% of the time (${track.c[i].toLocaleString()} µs)`;
     }
     drawers.get(client.name).push(draw);
     draw();
