@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from clients import cli
+from clients.harness.sampler import vm_peak
 from server.data import job_count
 from tests.helpers import free_port
 
@@ -53,7 +54,10 @@ def test_run_prints_the_talk_block(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err == ""
-    assert parse_block(captured.out)[0] == "1651"
+    values = parse_block(captured.out)
+    assert values[0] == "1651"
+    # The worker compare starts measured it: peak virtual memory too, where /proc says.
+    assert (len(values) == 7) == (vm_peak() is not None)
 
 
 @pytest.mark.parametrize(
