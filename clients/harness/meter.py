@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import resource
+import select
 import subprocess
 import sys
 import threading
@@ -20,6 +21,7 @@ from ..resources import peak_rss_bytes, thread_count
 from . import sampler as trains
 
 SAMPLE_EVERY = 0.02  # seconds between thread counts (and progress) by the meter's thread
+READY_WITHIN = 10.0  # seconds the sampler may take to start (it usually takes 0.05)
 
 
 def _cpu() -> tuple[float, float]:
@@ -76,8 +78,9 @@ class Meter:
         except OSError:
             return
         assert self._looker.stdout is not None
-        if self._looker.stdout.readline().strip() != "ready":
-            self._stop_sampler()
+        ready, _, _ = select.select([self._looker.stdout], [], [], READY_WITHIN)
+        if not ready or self._looker.stdout.readline().strip() != "ready":
+            self._stop_sampler()  # no trains rather than a run that waits on its sampler
 
     def _stop_sampler(self) -> dict[str, Any] | None:
         """Close the sampler's stdin (it looks a last time) and read what it recorded."""
@@ -85,7 +88,7 @@ class Meter:
         if looker is None:
             return None
         try:
-            out, _ = looker.communicate(timeout=30)
+            out, _ = looker.communicate(timeout=READY_WITHIN * 3)
             return dict(json.loads(out.strip().splitlines()[-1]))
         except (subprocess.TimeoutExpired, ValueError, IndexError, OSError):
             looker.kill()
