@@ -113,9 +113,8 @@ class Track:
     """One train: a thread, a group of threads or a process, and its CPU in each interval."""
 
     name: str
-    kind: (
-        str  # "thread", "threads" (a group, when there are too many to draw one by one), "process"
-    )
+    # "thread", "threads" (a group: too many threads to draw one by one) or "process"
+    kind: str
     first: int  # the interval it was first seen in (interval i runs from times[i] to times[i + 1])
     cpu_us: tuple[int, ...]  # microseconds on a CPU in each interval from `first` on
     alive: tuple[int, ...] = ()  # a group's threads alive in each interval (empty: one each)
