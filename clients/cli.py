@@ -84,6 +84,15 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
         action="store_true",
         help="when another run holds the server, exit 2 at once instead of waiting for it",
     )
+    compare.add_argument(
+        "--report", action="store_true", help="also write the HTML report next to the JSON"
+    )
+
+    report = commands.add_parser("report", help="a saved result as one self-contained HTML page")
+    report.add_argument("result", type=Path)
+    report.add_argument(
+        "-o", "--output", type=Path, help="the page to write (default: the result's name, .html)"
+    )
 
     timeline = commands.add_parser("timeline", help="draw a saved result's requests over time")
     timeline.add_argument("result", type=Path)
@@ -129,9 +138,14 @@ def parse_zips(text: str) -> tuple[str, ...]:
 
 
 def command_run(args: argparse.Namespace) -> int:
-    """Run one client in this process, like block.py / threaded.py / async.py did."""
+    """Run one client in a fresh process, like `python block.py` did, and print its block.
+
+    The very worker `compare` starts, so both report the same figures for the same client.
+    """
+    from .errors import WorkerFailed
+    from .harness.compare import time_limit
+    from .harness.launcher import run_worker
     from .harness.server_control import ServerControl
-    from .harness.worker import execute
     from .records import ClientSettings
     from .report import console
 
@@ -155,7 +169,12 @@ def command_run(args: argparse.Namespace) -> int:
         kind=args.name, concurrency=args.concurrency, timeout=args.timeout,
         retries=args.retries, api=args.api,
     )  # fmt: skip
-    result = execute({"settings": settings.to_dict(), "zips": list(zips), "url": args.url})
+    job = {"settings": settings.to_dict(), "zips": list(zips), "url": args.url}
+    try:
+        result = run_worker(job, lambda done: None, time_limit(settings, len(zips)))
+    except WorkerFailed as why:
+        console.error(str(why))
+        return 1
     if result.skipped is not None:
         console.error(f"{args.name}: {result.skipped}")
         return 1
@@ -175,9 +194,20 @@ def command_compare(args: argparse.Namespace) -> int:
     loaded = scenario.load(shipped.find(args.scenario))
     signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
     return console.run_compare(
-        loaded, args.url, console.terminal(), args.results,
-        timeline=args.timeline, wait=not args.no_wait,
+        loaded, args.url, console.terminal(), args.results, timeline=args.timeline,
+        report=args.report, wait=not args.no_wait,
     )  # fmt: skip
+
+
+def command_report(args: argparse.Namespace) -> int:
+    """Write a saved result (a compare or a sweep) as one self-contained HTML page."""
+    from .report import console
+    from .report.html import load_any, write_report
+
+    output = args.output or args.result.with_suffix(".html")
+    write_report(load_any(args.result), output)
+    console.say(f"wrote {output}")
+    return 0
 
 
 def command_timeline(args: argparse.Namespace) -> int:
@@ -267,7 +297,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None, serve: b
             return worker_main()
         if args.command == "run":
             return command_run(args)
-        commands = {"timeline": command_timeline, "export": command_export, "diff": command_diff}
+        commands = {"timeline": command_timeline, "export": command_export, "diff": command_diff,
+                    "report": command_report}  # fmt: skip
         if args.command in commands:
             try:
                 return commands[args.command](args)

@@ -76,6 +76,7 @@ FIGURES: Final[dict[str, Figure]] = {
         _figure("stime", "s", lambda s: s.stime, "system CPU, seconds"),
         _figure("cpu_per_request", "s", lambda s: s.cpu_per_request, "CPU per request, s"),
         _figure("mem", "bytes", lambda s: s.mem, "peak RSS growth, bytes"),
+        _figure("vmem", "bytes", lambda s: s.vmem, "peak virtual memory growth, bytes"),
         _figure("threads", "count", lambda s: s.peak_threads, "peak OS threads"),
         _figure("p50", "s", lambda s: s.p50, "median latency, seconds"),
         _figure("p95", "s", lambda s: s.p95, "95th percentile latency, seconds"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
@@ -105,11 +106,66 @@ class Usage:
     time: float
     peak_threads: int = 1
     peak_processes: int = 1  # a command's process tree at its largest
+    # Growth of peak virtual memory, bytes: where thread stacks show on Linux (reserved, not
+    # resident). None where it was not measured (not Linux; a program measured from outside).
+    vmem: int | None = None
 
     @property
     def cpu(self) -> float:
         """User plus system CPU seconds."""
         return self.utime + self.stime
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One train: a thread, a group of threads or a process, and its CPU in each interval."""
+
+    name: str
+    # "thread", "threads" (a group: too many threads to draw one by one) or "process"
+    kind: str
+    first: int  # the interval it was first seen in (interval i runs from times[i] to times[i + 1])
+    cpu_us: tuple[int, ...]  # microseconds on a CPU in each interval from `first` on
+    alive: tuple[int, ...] = ()  # a group's threads alive in each interval (empty: one each)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: a group's `alive` only when it has one."""
+        row: dict[str, Any] = {"name": self.name, "kind": self.kind, "first": self.first,
+                               "cpu_us": list(self.cpu_us)}  # fmt: skip
+        if self.alive:
+            row["alive"] = list(self.alive)
+        return row
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Track:
+        """The inverse of `to_dict`."""
+        return cls(str(raw["name"]), str(raw["kind"]), int(raw["first"]),
+                   tuple(int(v) for v in raw["cpu_us"]),
+                   tuple(int(v) for v in raw.get("alive") or ()))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Samples:
+    """The meter's CPU samples: when it looked, and each train's CPU between two looks."""
+
+    every: float  # the interval the sampler aimed at, seconds
+    times: tuple[float, ...]  # when it looked, seconds since the meter started
+    tracks: tuple[Track, ...]
+    sampler_cpu: float  # the sampler's own CPU, seconds (kept out of every figure)
+    source: str = "schedstat"  # where per-thread CPU came from
+    threads: int = 0  # threads seen in all (more than tracks when grouped)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"every": self.every, "times": list(self.times), "sampler_cpu": self.sampler_cpu,
+                "source": self.source, "threads": self.threads,
+                "tracks": [t.to_dict() for t in self.tracks]}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Samples:
+        """The inverse of `to_dict`."""
+        return cls(float(raw["every"]), tuple(float(t) for t in raw["times"]),
+                   tuple(Track.from_dict(t) for t in raw["tracks"]), float(raw["sampler_cpu"]),
+                   str(raw.get("source", "schedstat")), int(raw.get("threads", 0)))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +182,7 @@ class RunResult:
     state: RunState = RunState.OK
     reason: str = ""  # why it was skipped or failed (e.g. "node not installed")
     origin: float | None = None  # the run's time zero on the monotonic clock (journal kinds)
+    samples: Samples | None = None  # the meter's CPU per thread over the run (Linux)
 
     @classmethod
     def without_figures(
@@ -164,6 +221,7 @@ class RunResult:
             "server_cpu": self.server_cpu,
             "skipped": self.skipped,
             **({} if self.origin is None else {"origin": self.origin}),
+            "samples": self.samples.to_dict() if self.samples else None,
         }
 
     @classmethod
@@ -181,6 +239,7 @@ class RunResult:
             state=state,
             reason=reason,
             origin=raw.get("origin"),
+            samples=Samples.from_dict(raw["samples"]) if raw.get("samples") else None,
         )
 
 
@@ -202,5 +261,11 @@ def parse_state(text: str | None) -> tuple[RunState, str]:
 
 def known(cls: type[T], raw: dict[str, Any]) -> T:
     """`cls(**raw)` with the keys `cls` does not have dropped: additive schema changes load."""
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    names = _field_names(cls)  # type: ignore[arg-type]  # a class is hashable
     return cls(**{k: v for k, v in raw.items() if k in names})
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    """A dataclass's field names (asked once per class: a result holds many attempts)."""
+    return frozenset(f.name for f in fields(cls))

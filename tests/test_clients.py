@@ -265,6 +265,7 @@ def test_rate_limit_honours_retry_after_ms(
 # --- the worker and the launcher ----------------------------------------------------------
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 @pytest.mark.parametrize(
     ("settings", "loop"),
     [
@@ -303,6 +304,7 @@ def test_worker_execute(live_server: Any, settings: ClientSettings, loop: str) -
     assert RunResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 def test_worker_records_failures_as_data(live_server: Any) -> None:
     configure(live_server, faults={"error_500": 1.0})
     settings = ClientSettings(kind="asyncio", retries=1, backoff=0.0)
@@ -360,6 +362,7 @@ def test_launcher_missing_interpreter_fails(live_server: Any) -> None:
     assert str(caught.value) == "blocking: interpreter /no/such/python3 not found"
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 def test_worker_skips_an_unavailable_client(
     live_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -373,6 +376,7 @@ def test_worker_skips_an_unavailable_client(
     assert result.environment["python"] == platform.python_version()
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 def test_worker_peak_threads_include_the_clients_count(monkeypatch: pytest.MonkeyPatch) -> None:
     def run_with_many_threads(
         zips: Sequence[str], url: str, settings: ClientSettings, progress: Progress
@@ -388,6 +392,7 @@ def test_worker_peak_threads_include_the_clients_count(monkeypatch: pytest.Monke
     assert result.usage.peak_threads >= 49  # 50, less the meter's sampler
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 def test_worker_names_the_httpx_loop(live_server: Any) -> None:
     configure(live_server)
     settings = ClientSettings(kind="httpx")

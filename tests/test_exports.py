@@ -141,7 +141,9 @@ def test_html_is_a_page_with_every_client(doc: dict[str, Any], tmp_path: Path) -
     assert "<html" in html and "</html>" in html
     for client in ("blocking", "asyncio", "pipe|name", "scenario exports"):
         assert client in html
-    assert "<link" not in html and "<script" not in html  # self-contained
+    # Self-contained: the page's style and script are inline, nothing is fetched.
+    assert "<link" not in html and " src=" not in html and "@import" not in html
+    assert html.count("<script") == 2  # the data, and the script that draws it
 
 
 def test_suffix_case_does_not_matter(doc: dict[str, Any], tmp_path: Path) -> None:

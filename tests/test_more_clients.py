@@ -106,6 +106,7 @@ def test_httpx_reports_a_reset_as_a_connection_error(live_server: LiveServer) ->
     assert {a.error for a in attempts} == {"connection"}
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 def test_processes_report_their_workers_memory(live_server: LiveServer) -> None:
     live_server.put_scenario(FAST)
     job = {"settings": ClientSettings(kind="processes", concurrency=2).to_dict(),
@@ -129,6 +130,7 @@ def test_node_measures_itself(live_server: LiveServer) -> None:
     assert result.skipped is None
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 def test_a_missing_node_skips_the_row(
     live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -112,6 +112,7 @@ def test_worker_rejects_bad_arguments(argv: list[str], capsys: pytest.CaptureFix
     assert len(capsys.readouterr().err.splitlines()) == 1
 
 
+@pytest.mark.slow  # the meter starts its sampler process
 def test_worker_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert runner.worker_main(["generator", "100"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -24,7 +24,7 @@ BASE = Summary(
     client="", kind="", runs=1, totals=(1651,), correct=True, counts=Counts(100, 0, 0, 100),
     wall=1.0, wall_min=1.0, wall_max=1.0, utime=0.1, stime=0.05, cpu=0.15,
     cpu_per_request=0.0015, mem=0, peak_threads=1, p50=0.1, p95=0.2, p99=0.25,
-    overhead=0.002, server_cpu=0.05, ideal=0.9, concurrency=0,
+    overhead=0.002, server_cpu=0.05, ideal=0.9, concurrency=0, vmem=0,
 )  # fmt: skip
 
 
@@ -289,3 +289,12 @@ def test_the_exit_code() -> None:
     assert verdicts.verdict_exit_code([]) == 0
     assert verdicts.verdict_exit_code([Verdict("a", True, "")]) == 0
     assert verdicts.verdict_exit_code([Verdict("a", True, ""), Verdict("b", False, "")]) == 1
+
+
+def test_virtual_memory_is_a_figure() -> None:
+    rows = [summary("threaded", vmem=800 * MIB), summary("asyncio", vmem=8 * MIB)]
+    text = '[[expect]]\nclient = "threaded"\nfigure = "vmem"\nat_least_times = 10\nof = "asyncio"\n'
+    [found] = check(parse(text), rows, {})
+    assert found.passed, found.detail
+    [unknown] = check(parse(text), [rows[0], summary("asyncio", vmem=None)], {})
+    assert not unknown.passed and "not measured" in unknown.detail

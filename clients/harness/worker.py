@@ -19,7 +19,7 @@ from .meter import Meter
 if TYPE_CHECKING:
     from .journal import Watcher
 
-PROGRESS_EVERY = 10  # meter samples between progress lines (about 0.2 s)
+PROGRESS_EVERY = 20  # meter looks between progress lines (about 0.2 s)
 
 
 def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
@@ -64,6 +64,7 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
         attempts=tuple(sorted(attempts, key=lambda a: (a.start, a.zip))),
         environment={**environment.describe(), "loop": progress.loop or described.loop},
         origin=(progress.origin or origin) if described.journal else None,
+        samples=meter.samples,
     )
 
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -29,6 +29,7 @@ from ..harness.store import write_atomic
 from ..harness.sweep import SweepOutcome, sweep
 from ..scenario import Scenario
 from . import table as tables
+from .html import load_any, write_report
 from .summary import speedups
 from .sweepplot import sweep_renderable
 from .timeline import representative_runs, timeline_renderable
@@ -92,7 +93,7 @@ class ProgressDisplay:
 
 
 def compare_table(outcome: Outcome, console: Console) -> RenderableType:
-    """The comparison table, a column per client when the terminal is too narrow for rows."""
+    """The comparison table, in parts of a few columns when the terminal is too narrow."""
     summaries = outcome.summaries()
     scenario = outcome.scenario
     context = {
@@ -108,12 +109,9 @@ def compare_table(outcome: Outcome, console: Console) -> RenderableType:
     title = f"{scenario.name}: {scenario.description}" if scenario.description else scenario.name
     if outcome.interrupted or outcome.lost:
         title += " (interrupted: partial results)"
-    args = (summaries, speedups(summaries), outcome.expected, title,
-            tables.caption_text(context))  # fmt: skip
-    table = tables.report_table(*args)
-    if tables.natural_width(console, table) > console.width:
-        table = tables.report_table(*args, transpose=True)
-    return table
+    parts = tables.fitted_tables(console, summaries, speedups(summaries), outcome.expected,
+                                 title, tables.caption_text(context))  # fmt: skip
+    return Group(*parts)
 
 
 def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) -> int:
@@ -144,13 +142,12 @@ def show_sweep(swept: SweepOutcome, console: Console) -> int:
     title = f"{swept.scenario.name}: sweep of {swept.setting}"
     if swept.interrupted:
         title += " (interrupted: partial results)"
-    renderable = sweep_renderable(swept.setting, swept.points(), title)
     if swept.lost:
         console.print(f"[red]error: {swept.lost}[/]")
-    console.print(renderable)
+    console.print(sweep_renderable(swept.setting, swept.points(), title, console))
     if swept.saved is not None:
         recorder = Console(record=True, width=120, file=io.StringIO())
-        recorder.print(renderable)
+        recorder.print(sweep_renderable(swept.setting, swept.points(), title, recorder))
         svg = swept.saved.with_suffix(".svg")
         try:
             write_atomic(svg, recorder.export_svg(title=swept.scenario.name))
@@ -178,17 +175,23 @@ def run_compare(
     *,
     timeline: bool = False,
     wait: bool = True,
+    report: bool = False,
 ) -> int:
-    """Compare (or sweep) with a live progress display, then show the outcome; `wait`: for a
-    server another run holds (else a `ServerHeld` error)."""
+    """Compare (or sweep) with a live progress display, then show the outcome (and write the
+    HTML report next to the JSON when asked); `wait`: for a server another run holds (else a
+    `ServerHeld` error)."""
     with ProgressDisplay(console) as display:
         if scenario.sweep is not None:
             swept = sweep(scenario, url, results_dir, display, wait=wait)
         else:
             outcome = compare(scenario, url, results_dir, display, wait=wait)
     if scenario.sweep is not None:
-        return show_sweep(swept, console)
-    return show_compare(outcome, console, timeline=timeline)
+        code, saved = show_sweep(swept, console), swept.saved
+    else:
+        code, saved = show_compare(outcome, console, timeline=timeline), outcome.saved
+    if report and saved is not None:
+        console.print(f"report {write_report(load_any(saved), saved.with_suffix('.html'))}")
+    return code
 
 
 def terminal() -> Console:

@@ -1,9 +1,10 @@
 """Exports: a saved result as Markdown, CSV, SVG or a self-contained HTML page.
 
-Markdown, SVG and HTML show the very table the terminal shows (`report.report_table`, with
-`report.caption_text` under it); CSV has one row per client with the raw numbers (seconds,
-bytes, counts) for spreadsheets and plots. The `render_*` functions are pure (a document in,
-text out); `export` picks one by the file's suffix and writes the file.
+Markdown, SVG and text show the very table the terminal shows (`report.report_table`, with
+`report.caption_text` under it) and the verdicts; HTML is the report page (`report.html`:
+the table, the verdicts, trains, timelines and curves); CSV has one row per client with the
+raw numbers (seconds, bytes, counts) for spreadsheets and plots. The `render_*` functions
+are pure (a document in, text out); `export` picks one by the file's suffix and writes it.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ClientsError
+from ..expectations import Verdict
 from . import table as report
 from .document import context_of, expected_of, summaries_of, title_of
+from .html import render_report
 from .summary import Summary, speedups
+from .verdicts import verdict_panel
 
 MIN_WIDTH: Final = 80
 
@@ -30,6 +34,7 @@ CSV_COLUMNS: Final = (
     "retried", "requests", "wall_s", "wall_min_s", "wall_max_s", "speedup", "efficiency",
     "ideal_s", "utime_s", "stime_s", "cpu_s", "cpu_per_request_s", "mem_bytes",
     "peak_threads", "p50_s", "p95_s", "p99_s", "overhead_s", "server_cpu_s", "skipped",
+    "vmem_bytes",
 )  # fmt: skip
 
 
@@ -59,7 +64,24 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     lines.extend(["", *(f"- {line}" for line in caption)])
     if doc.get("created"):
         lines.append(f"- measured {doc['created']}")
+    verdicts = verdicts_of(doc)
+    if verdicts:
+        passed = sum(v.passed for v in verdicts)
+        lines.extend(["", f"## Expectations: {passed}/{len(verdicts)} passed", ""])
+        lines.extend(
+            f"- {'✓' if v.passed else '✗'} {_markdown_cell(v.text)} — {_markdown_cell(v.detail)}"
+            for v in verdicts
+        )
     return "\n".join(lines) + "\n"
+
+
+def verdicts_of(doc: Mapping[str, Any]) -> list[Verdict]:
+    """The expectations as checked when the result was saved (none in older files)."""
+    return [
+        Verdict(str(v.get("text", "")), bool(v.get("passed")), str(v.get("detail", "")))
+        for v in doc.get("verdicts") or []
+        if isinstance(v, Mapping)
+    ]
 
 
 def _pipe_row(cells: list[str]) -> str:
@@ -72,7 +94,7 @@ def _csv_row(s: Summary, speedup: float | None, expected: int | None) -> list[ob
         s.correct, s.counts.ok, s.counts.failed, s.counts.retried, s.counts.requests, s.wall,
         s.wall_min, s.wall_max, speedup, s.efficiency, s.ideal, s.utime, s.stime, s.cpu,
         s.cpu_per_request, s.mem, s.peak_threads, s.p50, s.p95, s.p99, s.overhead,
-        s.server_cpu, s.skipped,
+        s.server_cpu, s.skipped, s.vmem,
     )  # fmt: skip
     return ["" if value is None else value for value in figures]
 
@@ -95,6 +117,9 @@ def _recorded(doc: Mapping[str, Any], width: int | None) -> Console:
     wanted = width or max(MIN_WIDTH, bare)
     console = Console(record=True, width=wanted, file=io.StringIO(), color_system="truecolor")
     console.print(table_of(doc))
+    verdicts = verdicts_of(doc)
+    if verdicts:
+        console.print(verdict_panel(verdicts))
     return console
 
 
@@ -103,9 +128,9 @@ def render_svg(doc: Mapping[str, Any], width: int | None = None) -> str:
     return _recorded(doc, width).export_svg(title=title_of(doc))
 
 
-def render_html(doc: Mapping[str, Any], width: int | None = None) -> str:
-    """The table as a self-contained HTML page (rich's `export_html`, inline styles)."""
-    return _recorded(doc, width).export_html(inline_styles=True)
+def render_html(doc: Mapping[str, Any]) -> str:
+    """The self-contained HTML report (`report.html`): table, verdicts, charts, notes."""
+    return render_report(doc)
 
 
 def render_text(doc: Mapping[str, Any], width: int | None = None) -> str:

@@ -91,6 +91,7 @@ class Summary:
     free_threaded: bool = False  # a free-threaded build (the GIL may still be switched on)
     startup: float | None = None  # user's code: seconds from its start to its first request
     peak_processes: int = 1  # a command's process tree at its largest
+    vmem: int | None = None  # median growth of peak virtual memory, bytes (None: not measured)
 
     @property
     def skipped(self) -> str | None:
@@ -161,6 +162,7 @@ def summarize(
         free_threaded=bool(middle.environment.get("free_threaded_build", False)),
         startup=startup(middle),
         peak_processes=max(r.usage.peak_processes for r in done),
+        vmem=_median_vmem(done),
     )
 
 
@@ -169,6 +171,11 @@ def startup(run: RunResult) -> float | None:
     if not KINDS[run.settings.kind].journal or not run.attempts:
         return None
     return max(0.0, min(a.start for a in run.attempts))
+
+
+def _median_vmem(runs: Sequence[RunResult]) -> int | None:
+    known = [r.usage.vmem for r in runs if r.usage.vmem is not None]
+    return int(statistics.median(known)) if known else None
 
 
 def _skipped_summary(run: RunResult) -> Summary:

@@ -20,22 +20,25 @@ COLUMNS = (
     ("client", "left"), ("jobs", "right"), ("ok/fail\n/retry", "right"),
     ("wall", "right"), ("speed\nup", "right"), ("effic-\niency", "right"),
     ("cpu\nuser+sys", "right"), ("cpu\n/req", "right"), ("peak\nRSS +", "right"),
-    ("thr-\neads", "right"), ("latency\np50/95/99", "right"), ("over-\nhead", "right"),
-    ("server\ncpu", "right"),
+    ("peak\nVM +", "right"), ("thr-\neads", "right"), ("latency\np50/95/99", "right"),
+    ("over-\nhead", "right"), ("server\ncpu", "right"),
 )  # fmt: skip
 
 
 LONG_NAMES = {
     "ok/fail\n/retry": "zips ok / failed / retries", "speed\nup": "speed-up vs blocking",
     "effic-\niency": "efficiency", "cpu\nuser+sys": "cpu (user+sys)",
-    "cpu\n/req": "cpu per request", "peak\nRSS +": "peak RSS growth", "thr-\neads": "peak threads",
+    "cpu\n/req": "cpu per request", "peak\nRSS +": "peak RSS growth",
+    "peak\nVM +": "peak virtual memory growth", "thr-\neads": "peak threads",
     "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
     "server\ncpu": "server cpu",
 }  # fmt: skip
 
 
 def _milliseconds(*values: float) -> str:
-    """`59/80/84 ms`: several latencies under one unit."""
+    """`59/80/84 ms`: several latencies under one unit (`13.3/25.4/25.9 s` from 10 s on)."""
+    if max(values, default=0.0) >= 10:
+        return "/".join(f"{v:.1f}" for v in values) + " s"
     return "/".join(f"{v * 1000:.0f}" if v >= 0.01 else f"{v * 1000:.1f}" for v in values) + " ms"
 
 
@@ -61,6 +64,7 @@ def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str 
         f"{seconds(s.cpu)}\n{seconds(s.utime)}+{seconds(s.stime)}",
         seconds(s.cpu_per_request),
         size(s.mem),
+        "–" if s.vmem is None else size(s.vmem),
         f"{s.peak_threads}" + (f"\n{s.peak_processes} proc" if s.peak_processes > 1 else ""),
         _milliseconds(s.p50, s.p95, s.p99),
         seconds(s.overhead),
@@ -90,25 +94,32 @@ def report_table(
     caption: str = "",
     *,
     transpose: bool = False,
+    columns: Sequence[int] | None = None,
 ) -> Table:
-    """One row per client (or, transposed for narrow terminals, one column per client)."""
+    """One row per client (or, transposed for narrow terminals, one column per client).
+
+    `columns` picks which of COLUMNS after the client's to show (default: all).
+    """
     caption = "\n".join(filter(None, [caption, *measured_lines(summaries)]))
     table = Table(
-        title=title, caption=caption, caption_justify="left", header_style="bold",
-        box=box.SIMPLE_HEAD, pad_edge=False,
+        title=title or None, caption=caption or None, caption_justify="left",
+        header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
     )  # fmt: skip
     rows = [[client_label(s), *_cells(s, speedups.get(s.client), expected)] for s in summaries]
+    chosen = [0, *(columns if columns is not None else range(1, len(COLUMNS)))]
     if transpose:
         table.add_column("figure", style="bold")
         for s in summaries:
             table.add_column(client_label(s), justify="right")
-        for index, (name, _) in enumerate(COLUMNS[1:], start=1):
+        for index in chosen[1:]:
+            name = COLUMNS[index][0]
             table.add_row(LONG_NAMES.get(name, name), *[row[index] for row in rows])
         return table
-    for name, justify in COLUMNS:
+    for index in chosen:
+        name, justify = COLUMNS[index]
         table.add_column(name, justify=justify, no_wrap=name != "client")  # type: ignore[arg-type]
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*[row[index] for index in chosen])
     return table
 
 
@@ -124,6 +135,37 @@ def measured_lines(summaries: Sequence[Summary]) -> list[str]:
         lines.append("their latency is the server's (arrival to last byte); start-up is their "
                      "start to their first request, and is part of their wall time")  # fmt: skip
     return lines
+
+
+def fitted_tables(
+    console: Console,
+    summaries: Sequence[Summary],
+    speedups: Mapping[str, float | None],
+    expected: int | None,
+    title: str,
+    caption: str = "",
+) -> list[Table | Text]:
+    """The table as it fits `console.width`: whole; else in parts of a few columns each, every
+    part with the client column, so no cell is cut, and the caption under the last part at
+    the console's width; else (very narrow) transposed."""
+    args = (summaries, speedups, expected)
+    whole = report_table(*args, title, caption)
+    if natural_width(console, whole) <= console.width:
+        return [whole]
+    parts: list[list[int]] = [[]]
+    for index in range(1, len(COLUMNS)):
+        trial = report_table(*args, "", columns=[*parts[-1], index])
+        if parts[-1] and natural_width(console, trial) > console.width:
+            parts.append([index])
+        else:
+            parts[-1].append(index)
+    if any(natural_width(console, report_table(*args, "", columns=p)) > console.width
+           for p in parts):  # fmt: skip
+        return [report_table(*args, title, caption, transpose=True)]
+    tables: list[Table | Text] = [
+        report_table(*args, title if i == 0 else "", columns=p) for i, p in enumerate(parts)
+    ]
+    return [*tables, Text(caption, style="dim")] if caption else tables
 
 
 def natural_width(console: Console, table: Table) -> int:

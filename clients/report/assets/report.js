@@ -1,0 +1,570 @@
+/* asynchronicity's report: draws the embedded result with plain JavaScript (canvas and SVG).
+ * No network, no libraries. window.asyncReport says when the page is drawn (ready, drawMs) and
+ * lets tests find things (pointOf, view). */
+(function () {
+  "use strict";
+  const api = (window.asyncReport = { ready: false, drawMs: null, errors: [], phases: {} });
+  const started = performance.now();
+  const DATA = JSON.parse(document.getElementById("report-data").textContent);
+  function phase(name, work) { // how long each part of drawing took, for whoever asks
+    const t = performance.now();
+    const out = work();
+    api.phases[name] = (api.phases[name] || 0) + performance.now() - t;
+    return out;
+  }
+  api.phases.parse = performance.now() - started;
+  const U = DATA.unit || 1e-4;
+  const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#6b6b6b", "#111111"];
+  const OK = "#2e9d4f", RETRY = "#e0a100", FAILED = "#d32f2f";
+  const CPU = "#1f4e79", CAR = "#dde5ee", EDGE = "#a9bacb";
+  const GUTTER = 150, AXIS = 24, SVGNS = "http://www.w3.org/2000/svg";
+  const tooltip = document.getElementById("tooltip");
+
+  // ---------- small helpers
+  function seconds(v) {
+    if (v === null || v === undefined || !isFinite(v)) return "–";
+    if (v === 0) return "0";
+    const m = Math.abs(v);
+    if (m >= 1) return v.toFixed(2) + " s";
+    if (m >= 0.01) return (v * 1000).toFixed(0) + " ms";
+    if (m >= 0.001) return (v * 1000).toFixed(1) + " ms";
+    return (v * 1e6).toFixed(0) + " µs";
+  }
+  function niceStep(span, pixels, spacing) {
+    const target = (span * spacing) / Math.max(1, pixels);
+    const exp = Math.floor(Math.log10(target || 1));
+    for (const base of [1, 2, 2.5, 5, 10]) {
+      const step = base * Math.pow(10, exp);
+      if (step >= target * (1 - 1e-9)) return step;
+    }
+    return target;
+  }
+  function undelta(values) {
+    const out = new Float64Array(values.length);
+    let t = 0;
+    for (let i = 0; i < values.length; i++) { t += values[i]; out[i] = t * U; }
+    return out;
+  }
+  function svg(tag, attrs, parent) {
+    const node = document.createElementNS(SVGNS, tag);
+    for (const k in attrs) node.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function frame(panel, client) {
+    const sel = `[data-panel="${panel}"] [data-client="${CSS.escape(client)}"] .chart`;
+    return document.querySelector(sel);
+  }
+  function showTip(event, text) {
+    tooltip.textContent = text;
+    tooltip.hidden = false;
+    const x = Math.min(event.clientX + 14, window.innerWidth - tooltip.offsetWidth - 8);
+    const y = event.clientY + 16 + tooltip.offsetHeight > window.innerHeight
+      ? event.clientY - tooltip.offsetHeight - 10 : event.clientY + 16;
+    tooltip.style.left = x + "px";
+    tooltip.style.top = y + "px";
+  }
+  function hideTip() { tooltip.hidden = true; }
+  // Every time chart is as wide as the panels: measured once (and on resize), so drawing twelve
+  // canvases never makes the browser lay the page out twelve times.
+  let chartWidth = 320;
+  function measure() {
+    const chart = document.querySelector(".chart");
+    chartWidth = Math.max(320, chart ? chart.clientWidth : 320);
+  }
+  function canvasIn(container, height) {
+    let canvas = container.querySelector("canvas");
+    if (!canvas) { canvas = document.createElement("canvas"); container.appendChild(canvas); }
+    const width = chartWidth;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.style.width = width + "px";
+    canvas.style.height = height + "px";
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    return { canvas, ctx, width, height };
+  }
+
+  // ---------- time views: one per client, or one for all when the axis is shared
+  const views = new Map();
+  const sharedView = { lo: 0, hi: 1, max: 1 };
+  let shared = false;
+  const drawers = new Map(); // client -> [draw functions]
+  function viewOf(name) { return shared ? sharedView : views.get(name); }
+  function redraw(name) {
+    const names = shared || name === undefined ? Array.from(drawers.keys()) : [name];
+    for (const n of names) for (const draw of drawers.get(n) || []) draw();
+  }
+  function zoom(view, factor, centre) {
+    const span = Math.min(view.max, Math.max(view.max * 1e-5, (view.hi - view.lo) * factor));
+    let lo = centre - (centre - view.lo) * (span / (view.hi - view.lo));
+    lo = Math.max(0, Math.min(lo, view.max - span));
+    view.lo = lo; view.hi = lo + span;
+  }
+  function pan(view, dt) {
+    const span = view.hi - view.lo;
+    view.lo = Math.max(0, Math.min(view.lo + dt, view.max - span));
+    view.hi = view.lo + span;
+  }
+  function interactive(canvas, name, hover) {
+    let drag = null;
+    const timeAt = (x) => { const v = viewOf(name); return v.lo + ((x - GUTTER) / (chartWidth - GUTTER - 10)) * (v.hi - v.lo); };
+    canvas.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const x = e.offsetX;
+      if (x < GUTTER) return;
+      zoom(viewOf(name), e.deltaY < 0 ? 0.8 : 1.25, timeAt(x));
+      redraw(name);
+    }, { passive: false });
+    canvas.addEventListener("mousedown", (e) => { drag = { x: e.clientX }; });
+    window.addEventListener("mouseup", () => { drag = null; });
+    canvas.addEventListener("mousemove", (e) => {
+      if (drag) {
+        const v = viewOf(name);
+        const dt = ((drag.x - e.clientX) / (chartWidth - GUTTER - 10)) * (v.hi - v.lo);
+        drag.x = e.clientX;
+        pan(v, dt);
+        redraw(name);
+        return;
+      }
+      const text = hover(e.offsetX, e.offsetY);
+      if (text) showTip(e, text); else hideTip();
+    });
+    canvas.addEventListener("mouseleave", hideTip);
+    canvas.addEventListener("dblclick", () => { const v = viewOf(name); v.lo = 0; v.hi = v.max; redraw(name); });
+  }
+  function axis(ctx, view, width, y) {
+    const plot = width - GUTTER - 10;
+    const step = niceStep(view.hi - view.lo, plot, 90);
+    ctx.strokeStyle = "#9aa8b6"; ctx.fillStyle = "#5b6b7c"; ctx.font = "11px system-ui, sans-serif";
+    ctx.beginPath(); ctx.moveTo(GUTTER, y + 0.5); ctx.lineTo(GUTTER + plot, y + 0.5); ctx.stroke();
+    const digits = Math.max(0, -Math.floor(Math.log10(step)));
+    for (let t = Math.ceil(view.lo / step) * step; t <= view.hi + step * 1e-9; t += step) {
+      const x = GUTTER + ((t - view.lo) / (view.hi - view.lo)) * plot;
+      ctx.beginPath(); ctx.moveTo(x + 0.5, y); ctx.lineTo(x + 0.5, y + 4); ctx.stroke();
+      ctx.fillText(t.toFixed(Math.min(digits, 4)) + " s", x - 10, y + 16);
+    }
+  }
+  function label(ctx, text, y, h) {
+    ctx.fillStyle = "#34495e"; ctx.font = "11px system-ui, sans-serif";
+    let shown = text;
+    while (shown.length > 3 && ctx.measureText(shown).width > GUTTER - 10) shown = shown.slice(0, -2) + "…";
+    ctx.fillText(shown, 4, y + Math.max(Math.min(h, 14) - 3, 10));
+  }
+  function setRange(container, view) { // the visible time range, for tests and tools
+    const range = view.lo.toFixed(4) + "," + view.hi.toFixed(4);
+    const client = container.parentElement;
+    if (client.dataset.range !== range) client.dataset.range = range;
+  }
+
+  // ---------- compare: decode each client once
+  function decode(client) {
+    const a = client.a;
+    if (!a) return null;
+    const column = (name) => { // integers, summed back where they were stored as differences
+      const values = a[name];
+      if (!a.deltas.includes(name)) return values;
+      const out = new Float64Array(values.length);
+      for (let i = 0, t = 0; i < values.length; i++) { t += values[i]; out[i] = t; }
+      return out;
+    };
+    const n = a.s.length, start = undelta(a.s), end = new Float64Array(n), d = column("d");
+    for (let i = 0; i < n; i++) end[i] = start[i] + d[i] * U;
+    return { n, start, end, lane: column("l"), zip: column("z"), num: column("n"), outcome: column("o"),
+      intended: column("i"), queue: column("q"), over: column("v") };
+  }
+  function rowsOf(att) {
+    const lanes = Array.from(new Set(att.lane)).sort((x, y) => x - y);
+    const most = 128, per = Math.max(1, Math.ceil(lanes.length / most));
+    const rowOf = new Map(lanes.map((lane, i) => [lane, Math.floor(i / per)]));
+    const count = Math.ceil(lanes.length / per);
+    const rows = Array.from({ length: count }, () => []);
+    for (let i = 0; i < att.n; i++) rows[rowOf.get(att.lane[i])].push(i);
+    const names = rows.map((_, r) => {
+      const first = lanes[r * per], last = lanes[Math.min(lanes.length, (r + 1) * per) - 1];
+      return per === 1 ? "lane " + first : `lanes ${first}–${last}`;
+    });
+    return { rows, names, per };
+  }
+  function describe(att, i) {
+    const [status, error, ok] = DATA.outcomes[att.outcome[i]];
+    const ms = (v) => (v < 0 ? "–" : seconds(v * U));
+    return [
+      `zip ${DATA.zips[att.zip[i]]} · attempt ${att.num[i] + 1}`,
+      ok ? `status ${status}` : `failed: ${error || "error"}${status ? " (" + status + ")" : ""}`,
+      `sent at ${seconds(att.start[i])}, latency ${seconds(att.end[i] - att.start[i])}`,
+      `intended delay ${ms(att.intended[i])} · queue wait ${ms(att.queue[i])} · overshoot ${ms(att.over[i])}`,
+    ].join("\n");
+  }
+
+  function timeline(client, att) {
+    const container = frame("timeline", client.name);
+    if (!container) return;
+    if (!att) { container.textContent = client.state; return; }
+    const { rows, names, per } = rowsOf(att);
+    const rowH = Math.max(3, Math.min(16, Math.floor(440 / Math.max(1, rows.length))));
+    const height = rows.length * rowH + AXIS + 6;
+    const note = document.createElement("p");
+    note.className = "zoom";
+    note.textContent = `${att.n.toLocaleString()} requests on ${names.length} row${names.length > 1 ? "s" : ""}` +
+      (per > 1 ? ` (${per} lanes a row)` : "");
+    container.before(note);
+    const paint = [OK, RETRY, FAILED]; // a failure shows over a retry, a retry over a success
+    const kinds = new Uint8Array(att.n);
+    for (let i = 0; i < att.n; i++) kinds[i] = !DATA.outcomes[att.outcome[i]][2] ? 2 : att.num[i] > 0 ? 1 : 0;
+    const dense = att.n > 3000; // too many bars to draw one by one: paint pixel runs instead
+    function draw() {
+      const view = viewOf(client.name);
+      const { ctx, width } = canvasIn(container, height);
+      const plot = width - GUTTER - 10, k = plot / (view.hi - view.lo);
+      const diff = [new Int32Array(plot + 2), new Int32Array(plot + 2), new Int32Array(plot + 2)];
+      rows.forEach((row, r) => {
+        const y = r * rowH;
+        if (r % Math.ceil(13 / rowH) === 0) label(ctx, names[r], y, rowH);
+        ctx.fillStyle = r % 2 ? "#f6f8fa" : "#ffffff";
+        ctx.fillRect(GUTTER, y, plot, rowH);
+        if (dense) diff.forEach((d) => d.fill(0));
+        for (const i of row) {
+          if (att.end[i] < view.lo || att.start[i] > view.hi) continue;
+          const x0 = Math.max(0, (att.start[i] - view.lo) * k), x1 = Math.min(plot, (att.end[i] - view.lo) * k);
+          if (dense) {
+            const a = Math.floor(x0), b = Math.max(a + 1, Math.ceil(x1));
+            diff[kinds[i]][a]++; diff[kinds[i]][b]--;
+            continue;
+          }
+          ctx.fillStyle = paint[kinds[i]];
+          ctx.fillRect(GUTTER + x0, y + 1, Math.max(1, x1 - x0 - (x1 - x0 > 3 ? 1 : 0)), rowH - 2);
+        }
+        if (!dense) return;
+        const open = [0, 0, 0];
+        let run = -1, from = 0;
+        for (let px = 0; px <= plot + 1; px++) {
+          for (let c = 0; c < 3; c++) open[c] += diff[c][px];
+          const now = px > plot ? -1 : open[2] > 0 ? 2 : open[1] > 0 ? 1 : open[0] > 0 ? 0 : -1;
+          if (now === run) continue;
+          if (run >= 0) { ctx.fillStyle = paint[run]; ctx.fillRect(GUTTER + from, y + 1, px - from, rowH - 2); }
+          run = now; from = px;
+        }
+      });
+      axis(ctx, view, width, rows.length * rowH + 2);
+      setRange(container, view);
+    }
+    function hit(x, y) {
+      const r = Math.floor(y / rowH);
+      if (x < GUTTER || r < 0 || r >= rows.length) return null;
+      const view = viewOf(client.name), plot = chartWidth - GUTTER - 10;
+      const t = view.lo + ((x - GUTTER) / plot) * (view.hi - view.lo);
+      const slack = (3 / plot) * (view.hi - view.lo);
+      const row = rows[r];
+      let lo = 0, hi = row.length; // last attempt starting before t + slack
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (att.start[row[mid]] <= t + slack) lo = mid + 1; else hi = mid; }
+      for (let j = lo - 1, seen = 0; j >= 0 && seen < 5000; j--, seen++) {
+        const i = row[j];
+        if (att.end[i] >= t - slack) return describe(att, i);
+      }
+      return null;
+    }
+    drawers.get(client.name).push(draw);
+    draw();
+    interactive(container.querySelector("canvas"), client.name, hit);
+    api.rows[client.name] = { rows, rowH };
+  }
+
+  function trains(client) {
+    const container = frame("train", client.name);
+    if (!container || !client.train) return;
+    const times = undelta(client.train.t), tracks = client.train.tracks;
+    const rowH = Math.max(4, Math.min(18, Math.floor(440 / Math.max(1, tracks.length))));
+    const height = tracks.length * rowH + AXIS + 6;
+    function fill(track, i) {
+      const idx = track.f + i, length = times[idx + 1] - times[idx];
+      const alive = track.a ? track.a[i] : 1;
+      return length > 0 ? Math.min(1, track.c[i] / 1e6 / (length * alive)) : 0;
+    }
+    const gaps = Array.from(times.slice(1), (t, i) => t - times[i]).sort((p, q) => p - q);
+    const typical = gaps.length ? gaps[gaps.length >> 1] : 0.01;
+    function draw() {
+      const view = viewOf(client.name);
+      const { ctx, width } = canvasIn(container, height);
+      const plot = width - GUTTER - 10, k = plot / (view.hi - view.lo);
+      const cars = typical * k >= 6; // cars wide enough to see one by one
+      const cpu = new Float64Array(plot + 1), time = new Float64Array(plot + 1);
+      tracks.forEach((track, r) => {
+        const y = r * rowH, h = Math.max(2, rowH - 1);
+        if (r % Math.ceil(13 / rowH) === 0) label(ctx, track.n, y, rowH);
+        cpu.fill(0); time.fill(0);
+        for (let i = 0; i < track.c.length; i++) {
+          const idx = track.f + i;
+          if (idx + 1 >= times.length) break;
+          const t0 = times[idx], t1 = times[idx + 1];
+          if (t1 < view.lo || t0 > view.hi) continue;
+          const x0 = Math.max(0, (t0 - view.lo) * k), x1 = Math.min(plot, (t1 - view.lo) * k);
+          if (cars) { // a car: its outline, and the share of it spent on a CPU
+            const a = GUTTER + x0 + 1, b = GUTTER + x1 - 1, f = fill(track, i);
+            ctx.fillStyle = CAR; ctx.fillRect(a, y, b - a, h);
+            ctx.fillStyle = CPU; ctx.fillRect(a, y + h * (1 - f), b - a, h * f);
+            ctx.strokeStyle = EDGE; ctx.strokeRect(a + 0.5, y + 0.5, Math.max(0, b - a - 1), h - 1);
+            continue;
+          }
+          // Cars narrower than a few pixels: spread each over the pixels it covers, then add up.
+          const alive = track.a ? track.a[i] : 1, width = Math.max(x1 - x0, 1e-9);
+          for (let px = Math.floor(x0); px < Math.ceil(x1) && px <= plot; px++) {
+            const share = (Math.min(x1, px + 1) - Math.max(x0, px)) / width;
+            cpu[px] += (track.c[i] / 1e6) * share; time[px] += (t1 - t0) * alive * share;
+          }
+        }
+        if (cars) return;
+        ctx.fillStyle = CAR; // the train: one rectangle per stretch it was alive
+        for (let px = 0, from = -1; px <= plot + 1; px++) {
+          const alive = px <= plot && time[px] > 0;
+          if (alive && from < 0) from = px;
+          if (!alive && from >= 0) { ctx.fillRect(GUTTER + from, y, px - from, h); from = -1; }
+        }
+        ctx.fillStyle = CPU; // what it ran, pixel by pixel, where there is anything to see
+        for (let px = 0; px <= plot; px++) {
+          if (time[px] <= 0) continue;
+          const filled = h * Math.min(1, cpu[px] / time[px]);
+          if (filled >= 0.25) ctx.fillRect(GUTTER + px, y + h - filled, 1, filled);
+        }
+      });
+      axis(ctx, view, width, tracks.length * rowH + 2);
+      setRange(container, view);
+    }
+    function hit(x, y) {
+      const r = Math.floor(y / rowH);
+      if (x < GUTTER || r < 0 || r >= tracks.length) return null;
+      const view = viewOf(client.name), plot = chartWidth - GUTTER - 10;
+      const t = view.lo + ((x - GUTTER) / plot) * (view.hi - view.lo);
+      let lo = 0, hi = times.length - 1;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid + 1] <= t) lo = mid + 1; else hi = mid; }
+      const track = tracks[r], i = lo - track.f;
+      if (i < 0 || i >= track.c.length) return `${track.n}\nnot alive at ${seconds(t)}`;
+      const alive = track.a ? ` (${track.a[i]} threads)` : "";
+      return `${track.n}${alive}\n${seconds(times[lo])} to ${seconds(times[lo + 1])}: ` +
+        `on a CPU ${(fill(track, i) * 100).toFixed(0)}% of the time (${track.c[i].toLocaleString()} µs)`;
+    }
+    drawers.get(client.name).push(draw);
+    draw();
+    interactive(container.querySelector("canvas"), client.name, hit);
+  }
+
+  function inflight(client, att) {
+    const container = frame("inflight", client.name);
+    if (!container) return;
+    if (!att) { container.textContent = client.state; return; }
+    // Starts are in order already; merge them with the sorted ends (an end first on a tie).
+    const starts = Float64Array.from(att.start).sort(), ends = Float64Array.from(att.end).sort();
+    const at = new Float64Array(2 * att.n), count = new Int32Array(2 * att.n);
+    let open = 0, most = 1;
+    for (let i = 0, j = 0, e = 0; e < 2 * att.n; e++) {
+      if (j >= att.n || (i < att.n && starts[i] < ends[j])) { open++; at[e] = starts[i++]; } else { open--; at[e] = ends[j++]; }
+      count[e] = open;
+      if (open > most) most = open;
+    }
+    const height = 110, top = 8, plotH = height - AXIS - top - 6;
+    function draw() {
+      const view = viewOf(client.name);
+      const { ctx, width } = canvasIn(container, height);
+      const plot = width - GUTTER - 10, k = plot / (view.hi - view.lo);
+      label(ctx, `${most.toLocaleString()} at most`, top, 14);
+      ctx.strokeStyle = "#e3e8ee"; ctx.strokeRect(GUTTER + 0.5, top + 0.5, plot, plotH);
+      const peak = new Float64Array(plot + 1).fill(-1);
+      let current = 0;
+      for (let i = 0; i < at.length; i++) {
+        if (at[i] < view.lo) { current = count[i]; continue; }
+        if (at[i] > view.hi) break;
+        const px = Math.min(plot, Math.floor((at[i] - view.lo) * k));
+        peak[px] = Math.max(peak[px], count[i], current);
+        current = count[i];
+      }
+      ctx.fillStyle = "rgba(0,114,178,.35)"; ctx.strokeStyle = "#0072B2";
+      ctx.beginPath(); ctx.moveTo(GUTTER, top + plotH);
+      let level = current;
+      for (let px = 0; px <= plot; px++) {
+        const value = peak[px] >= 0 ? peak[px] : level;
+        if (peak[px] >= 0) level = value;
+        ctx.lineTo(GUTTER + px, top + plotH - (value / most) * plotH);
+      }
+      ctx.lineTo(GUTTER + plot, top + plotH); ctx.closePath(); ctx.fill(); ctx.stroke();
+      axis(ctx, view, width, top + plotH + 2);
+      setRange(container, view);
+    }
+    function hit(x) {
+      const view = viewOf(client.name), plot = chartWidth - GUTTER - 10;
+      const t = view.lo + ((x - GUTTER) / plot) * (view.hi - view.lo);
+      let lo = 0, hi = at.length;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (at[mid] <= t) lo = mid + 1; else hi = mid; }
+      return x < GUTTER ? null : `${lo ? count[lo - 1] : 0} in flight at ${seconds(t)}`;
+    }
+    drawers.get(client.name).push(draw);
+    draw();
+    interactive(container.querySelector("canvas"), client.name, hit);
+  }
+
+  function latency(decoded) {
+    const container = document.querySelector('[data-panel="latency"] .chart');
+    if (!container) return;
+    const series = [];
+    DATA.clients.forEach((client, c) => {
+      const att = decoded[c];
+      if (!att) return;
+      const values = Array.from(att.end, (e, i) => e - att.start[i]).sort((p, q) => p - q);
+      series.push({ name: client.name, values, colour: COLOURS[c % COLOURS.length] });
+    });
+    const intended = DATA.intended.map((v) => v * U);
+    const every = series.flatMap((s) => [s.values[0], s.values[s.values.length - 1]]).concat(intended.length ? [intended[0], intended[intended.length - 1]] : []);
+    if (!every.length) { container.textContent = "no requests to show"; return; }
+    const low = Math.max(1e-4, Math.min(...every.filter((v) => v > 0))), high = Math.max(...every);
+    const log = high / low > 30;
+    const width = Math.max(360, container.clientWidth), height = 320, left = 46, bottom = 36, top = 8;
+    const plot = width - left - 16, plotH = height - top - bottom;
+    const X = (v) => left + (log ? (Math.log10(Math.max(v, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low) || 1)
+      : v / (high || 1)) * plot;
+    const Y = (q) => top + (1 - q) * plotH;
+    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "latency distribution" }, container);
+    for (const q of [0, 0.25, 0.5, 0.75, 1]) {
+      svg("line", { class: "grid", x1: left, x2: left + plot, y1: Y(q), y2: Y(q) }, root);
+      svg("text", { x: 4, y: Y(q) + 4 }, root).textContent = (q * 100).toFixed(0) + "%";
+    }
+    const ticks = log ? decades(low, high) : linearTicks(high, plot);
+    for (const v of ticks) {
+      svg("line", { class: "grid", x1: X(v), x2: X(v), y1: top, y2: top + plotH }, root);
+      svg("text", { x: X(v) - 12, y: top + plotH + 16 }, root).textContent = seconds(v);
+    }
+    svg("text", { x: left + plot / 2 - 60, y: height - 4 }, root).textContent = "latency" + (log ? " (log scale)" : "");
+    function path(values, colour, dashed, name) {
+      const group = svg("g", name ? { "data-client": name } : { class: "intended" }, root);
+      const step = Math.max(1, Math.floor(values.length / 400));
+      let d = "";
+      for (let i = 0; i < values.length; i += step) d += (d ? "L" : "M") + X(values[i]).toFixed(1) + "," + Y((i + 1) / values.length).toFixed(1);
+      d += "L" + X(values[values.length - 1]).toFixed(1) + "," + Y(1).toFixed(1);
+      svg("path", { d, fill: "none", stroke: colour, "stroke-width": dashed ? 2 : 1.8, "stroke-dasharray": dashed ? "6 4" : "none" }, group);
+      if (name) svg("title", {}, group).textContent = `${name}: p50 ${seconds(values[Math.floor(values.length / 2)])}`;
+    }
+    if (intended.length) path(intended, "#111", true, null);
+    series.forEach((s) => path(s.values, s.colour, false, s.name));
+    const legend = document.createElement("div");
+    legend.className = "legend";
+    for (const s of series) { const item = document.createElement("span"); item.style.setProperty("--c", s.colour); item.textContent = s.name; legend.appendChild(item); }
+    if (intended.length) { const item = document.createElement("span"); item.className = "dashed"; item.style.setProperty("--c", "#111"); item.textContent = "intended (the server's preview)"; legend.appendChild(item); }
+    container.appendChild(legend);
+  }
+  function decades(low, high) {
+    const out = [];
+    for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(high)); e++) {
+      for (const m of [1, 2, 5]) { const v = m * Math.pow(10, e); if (v >= low * 0.999 && v <= high * 1.001) out.push(v); }
+    }
+    return out;
+  }
+  function linearTicks(high, plot) {
+    const step = niceStep(high, plot, 90), out = [];
+    for (let v = 0; v <= high * 1.0001; v += step) out.push(v);
+    return out;
+  }
+
+  function drawCompare() {
+    api.rows = {};
+    const decoded = phase("decode", () => DATA.clients.map(decode));
+    let most = 0;
+    DATA.clients.forEach((client, c) => {
+      const att = decoded[c];
+      let max = client.wall || 0;
+      if (att) for (let i = 0; i < att.n; i++) max = Math.max(max, att.end[i]);
+      if (client.train) { const t = undelta(client.train.t); if (t.length) max = Math.max(max, t[t.length - 1]); }
+      max = max || 1;
+      most = Math.max(most, max);
+      views.set(client.name, { lo: 0, hi: max, max });
+      drawers.set(client.name, []);
+    });
+    Object.assign(sharedView, { lo: 0, hi: most || 1, max: most || 1 });
+    measure();
+    DATA.clients.forEach((client, c) => {
+      phase("train", () => trains(client));
+      phase("timeline", () => timeline(client, decoded[c]));
+      phase("inflight", () => inflight(client, decoded[c]));
+    });
+    phase("latency", () => latency(decoded));
+    const box = document.getElementById("shared-axis");
+    if (box) box.addEventListener("change", () => { shared = box.checked; Object.assign(sharedView, { lo: 0, hi: sharedView.max }); redraw(); });
+    api.view = (name) => ({ ...viewOf(name) });
+    api.setShared = (on) => { if (box) box.checked = on; shared = on; redraw(); };
+    api.pointOf = (name, index) => { // the middle of a request's bar in the timeline, in page pixels
+      const att = decoded[DATA.clients.findIndex((c) => c.name === name)];
+      const canvas = frame("timeline", name).querySelector("canvas"), rect = canvas.getBoundingClientRect();
+      const { rows, rowH } = api.rows[name];
+      const r = rows.findIndex((row) => row.includes(index)), view = viewOf(name);
+      const t = (att.start[index] + att.end[index]) / 2, plot = chartWidth - GUTTER - 10;
+      return { x: rect.left + GUTTER + ((t - view.lo) / (view.hi - view.lo)) * plot, y: rect.top + r * rowH + rowH / 2 };
+    };
+    let pending = 0;
+    window.addEventListener("resize", () => { clearTimeout(pending); pending = setTimeout(() => { measure(); redraw(); }, 150); });
+  }
+
+  // ---------- sweep: a chart per figure against the swept value
+  function drawSweep() {
+    const container = document.querySelector('[data-draw="sweep"]');
+    const setting = DATA.setting, log = DATA.axis === "log";
+    const unlimited = (v) => setting === "concurrency" && v === 0;
+    const finite = DATA.values.filter((v) => !unlimited(v));
+    const scale = (v) => (log && v > 0 ? Math.log10(v) : v);
+    const lo = Math.min(...finite.map(scale)), hi = Math.max(...finite.map(scale));
+    const room = finite.length < DATA.values.length ? 0.85 : 1;
+    const place = (v) => (unlimited(v) ? 1 : hi > lo ? ((scale(v) - lo) / (hi - lo)) * room : 0.5 * room);
+    const clients = Array.from(new Set(DATA.points.map((p) => p.client)));
+    const figures = [["wall", "wall time", true], ["throughput", "throughput (zips/s)", false], ["p99", "p99 latency", true]];
+    const boxes = figures.map(([key]) => { // every box first: the grid sizes them together
+      const box = document.createElement("div");
+      box.className = "sweep-chart";
+      box.dataset.figure = key;
+      return container.appendChild(box);
+    });
+    const boxWidth = Math.max(300, boxes[0].clientWidth);
+    for (const [f, [key, title, logY]] of figures.entries()) {
+      const box = boxes[f];
+      const values = DATA.points.filter((p) => !p.note && p[key] > 0).map((p) => p[key]);
+      const width = boxWidth, height = 260, left = 58, bottom = 40, top = 22;
+      const plot = width - left - 20, plotH = height - top - bottom;
+      const ylo = Math.min(...values), yhi = Math.max(...values);
+      const Y = (v) => top + plotH - (logY ? (Math.log10(v) - Math.log10(ylo)) / ((Math.log10(yhi) - Math.log10(ylo)) || 1) : v / (yhi || 1)) * plotH;
+      const X = (v) => left + place(v) * plot;
+      const root = svg("svg", { width, height, role: "img", "aria-label": title }, box);
+      svg("text", { x: left, y: 14 }, root).textContent = title + (logY ? " (log scale)" : "");
+      svg("line", { class: "axis", x1: left, x2: left + plot, y1: top + plotH, y2: top + plotH }, root);
+      svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
+      for (const v of DATA.values) {
+        svg("line", { class: "grid", x1: X(v), x2: X(v), y1: top, y2: top + plotH }, root);
+        svg("text", { x: X(v) - 6, y: top + plotH + 15 }, root).textContent = unlimited(v) ? "∞" : String(v);
+      }
+      svg("text", { x: left + plot / 2 - 40, y: height - 6 }, root).textContent = `${setting} (${DATA.axis})`;
+      const yticks = logY ? decades(ylo, yhi) : linearTicks(yhi, plotH);
+      for (const v of yticks.length ? yticks : [ylo, yhi]) {
+        svg("text", { x: 2, y: Y(v) + 4 }, root).textContent = key === "throughput" ? Math.round(v).toLocaleString() : seconds(v);
+      }
+      clients.forEach((name, c) => {
+        const colour = COLOURS[c % COLOURS.length];
+        const group = svg("g", { "data-client": name }, root);
+        const mine = DATA.points.filter((p) => p.client === name && !p.note && p[key] > 0).sort((p, q) => place(p.value) - place(q.value));
+        const d = mine.map((p, i) => (i ? "L" : "M") + X(p.value).toFixed(1) + "," + Y(p[key]).toFixed(1)).join("");
+        if (d) svg("path", { d, fill: "none", stroke: colour, "stroke-width": 2 }, group);
+        for (const p of mine) {
+          const link = svg("a", { href: "#value-" + DATA.values.indexOf(p.value) }, group);
+          const dot = svg("circle", { cx: X(p.value), cy: Y(p[key]), r: 5, fill: p.correct ? colour : "#fff", stroke: colour, "stroke-width": 2 }, link);
+          svg("title", {}, dot).textContent = `${name} at ${setting} ${unlimited(p.value) ? "∞" : p.value}: wall ${seconds(p.wall)}, ` +
+            `${Math.round(p.throughput).toLocaleString()} zips/s, p99 ${seconds(p.p99)}${p.correct ? "" : " (wrong total)"}`;
+        }
+      });
+    }
+    const legend = document.createElement("div");
+    legend.className = "legend";
+    clients.forEach((name, c) => { const item = document.createElement("span"); item.dataset.client = name; item.style.setProperty("--c", COLOURS[c % COLOURS.length]); item.textContent = name; legend.appendChild(item); });
+    container.after(legend);
+  }
+
+  window.addEventListener("error", (e) => api.errors.push(String(e.message)));
+  if (DATA.kind === "sweep") drawSweep(); else drawCompare();
+  api.ready = true;
+  api.drawMs = performance.now();
+  document.body.dataset.ready = "true";
+})();

@@ -1,0 +1,180 @@
+"""`python -m clients report RESULT.json -o report.html`: one self-contained HTML page.
+
+No network, no CDN: the CSS and the script (`assets/`) are inlined, the data is embedded once
+as compact JSON (`payload`), and the page draws it with plain JavaScript on canvas and SVG. A
+compare gets the table, trains, timeline, requests in flight, latency, the talk's figures
+(mempy-2015) and notes; a sweep gets charts on a numeric axis and each value's table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from ..errors import ClientsError
+from . import panels, payload, talkfigures
+from .document import SCHEMA, VERSIONS, check_document, load_result, title_of
+from .panels import Compared, esc, panel
+from .sweepplot import axis_kind
+
+ASSETS: Final = resources.files(__package__) / "assets"
+
+
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+def _json(data: Any) -> str:
+    """JSON safe inside <script>: every `<` escaped, so no `</script>` or `<!--` can end it."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _page(title: str, body: str, data: Mapping[str, Any]) -> str:
+    return (
+        _asset("report.html")
+        .replace("{{title}}", esc(title))
+        .replace("{{css}}", _asset("report.css"))
+        .replace("{{body}}", body)
+        .replace("{{data}}", _json(data))
+        .replace("{{js}}", _asset("report.js"))
+    )
+
+
+def _header(title: str, subtitle: str, links: list[tuple[str, str]], switch: bool = True) -> str:
+    nav = "".join(f'<a href="#panel-{esc(name)}">{esc(text)}</a>' for name, text in links)
+    if switch:  # the time charts' axes: one per client (the default), or one for all
+        nav += ('<label class="switch"><input type="checkbox" id="shared-axis"> '
+                "one time axis for every client</label>")  # fmt: skip
+    return (f'<header><h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p>'
+            f"<nav>{nav}</nav></header>")  # fmt: skip
+
+
+def compare_body(result: Compared) -> str:
+    """The panels of one compare."""
+    parts = [
+        panels.table_panel(result),
+        panels.train_panel(result),  # the talk's own picture, right under its figures
+        panels.talk_panel(result),
+        panels.notes_panel(result),
+        panels.frames(
+            "timeline",
+            "Timeline: every request",
+            result,
+            "Each request as a bar on its lane (a thread, a connection or a task slot);"
+            " green answered, amber answered on a retry, red failed. Each client has its "
+            "own time axis unless the switch above puts them on one. Scroll to zoom, "
+            "drag to pan, double-click to reset; hover a bar for its request.",
+        ),
+        panels.frames(
+            "inflight",
+            "Requests in flight",
+            result,
+            "How many requests each client had open at every moment.",
+        ),
+        panel(
+            "latency",
+            "Latency distribution",
+            '<div class="chart" data-draw="latency"></div>',
+            "Each client's latency as a cumulative distribution (the share of requests "
+            "answered within a time), against the scenario's intended waits from the server's "
+            "preview (dashed).",
+        ),
+    ]
+    return "".join(parts)
+
+
+LINKS: Final = [
+    ("table", "table"), ("train", "trains"), ("talk", "talk"), ("notes", "notes"),
+    ("timeline", "timeline"), ("inflight", "in flight"), ("latency", "latency"),
+]  # fmt: skip
+
+
+def render_compare(doc: Mapping[str, Any]) -> str:
+    """The report page of one compare result."""
+    title = title_of(doc)
+    result = Compared.of(doc)
+    scenario = doc.get("scenario") or {}
+    subtitle = (
+        f"{len((scenario.get('workload') or {}).get('zips') or [])} zips · seed "
+        f"{scenario.get('seed', '?')} · measured {doc.get('created', '?')}"
+    )
+    links = [(n, t) for n, t in LINKS if n != "talk" or talkfigures.applies(doc)]
+    body = _header(title, subtitle, links) + "<main>" + compare_body(result) + "</main>"
+    return _page(title, body, payload.compare_payload(doc, result.shown))
+
+
+def render_sweep(doc: Mapping[str, Any]) -> str:
+    """The report page of a sweep: charts against the swept value, then each value's table."""
+    setting = str((doc.get("sweep") or {}).get("setting", "value"))
+    name = str((doc.get("scenario") or {}).get("name", "?"))
+    title = f"{name}: sweep of {setting}"
+    charts = panel(
+        "sweep",
+        f"Against {setting}",
+        '<div class="charts" data-draw="sweep"></div>',
+        f"Each client's wall time, throughput and p99 latency against {setting} "
+        f"({axis_kind(setting)} axis). Click a point for that value's table.",
+    )
+    sections = []
+    for index, variant in enumerate(doc.get("variants") or []):
+        result, value = variant["result"], float(variant["value"])
+        compared = Compared.of(result)
+        label = "∞" if setting == "concurrency" and value == 0 else f"{value:g}"
+        table = (
+            panels.table_panel(compared)
+            .replace('data-panel="table"', f'data-panel="table" data-value="{esc(label)}"', 1)
+            .replace('id="panel-table"', f'id="value-{index}"', 1)
+        )
+        sections.append(
+            table.replace("<h2>The table</h2>", f"<h2>{esc(setting)} = {esc(label)}</h2>", 1)
+        )
+        sections.append(
+            panels.notes_panel(compared).replace('id="panel-notes"', f'id="notes-{index}"', 1)
+        )
+    subtitle = f"{len(doc.get('variants') or [])} values · measured {doc.get('created', '?')}"
+    body = (
+        _header(title, subtitle, [("sweep", "charts")], switch=False)
+        + "<main>"
+        + charts
+        + "".join(sections)
+        + "</main>"
+    )
+    return _page(title, body, payload.sweep_payload(doc))
+
+
+def render_report(doc: Mapping[str, Any]) -> str:
+    """The report page of a compare or a sweep result."""
+    return render_sweep(doc) if doc.get("kind") == "sweep" else render_compare(doc)
+
+
+def load_any(path: str | Path) -> dict[str, Any]:
+    """A saved compare or sweep result, checked; a one-line `ClientsError` naming the file."""
+    name = str(path)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return load_result(path)  # says what is wrong, in its words
+    if not isinstance(doc, dict) or doc.get("kind") != "sweep":
+        return load_result(path)
+    if doc.get("schema") != SCHEMA or doc.get("version") not in VERSIONS:
+        return load_result(path)
+    variants = doc.get("variants")
+    if not isinstance(variants, list):
+        raise ClientsError(f"{name}: variants: must be a list")
+    for index, variant in enumerate(variants):
+        if not isinstance(variant, dict) or "result" not in variant or "value" not in variant:
+            raise ClientsError(f"{name}: variants[{index}]: want value and result")
+        check_document(variant["result"], f"{name}: variants[{index}].result")
+    return doc
+
+
+def write_report(doc: Mapping[str, Any], path: Path) -> Path:
+    """Write the report page of `doc` at `path`."""
+    try:
+        path.write_text(render_report(doc), encoding="utf-8")
+    except OSError as error:
+        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None
+    return path

@@ -1,0 +1,156 @@
+"""The data the HTML report draws, packed once and compactly: columns of integers.
+
+Times are integers of `UNIT` seconds (0.1 ms); attempt starts and look times are stored as
+differences from the previous one (they only grow, so the numbers stay short), and any other
+column of attempts whose differences are shorter to write is stored so too (`deltas` names
+them); a missing value is -1. Each attempt's zip is an index into `zips`, its status and error
+an index into `outcomes`. `report.js` unpacks it. Pure: a result document in, a JSON-ready
+dict out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from ..records import Attempt, RunResult, RunState, Samples
+from .sweepplot import axis_kind
+
+UNIT: Final = 1e-4  # seconds per stored time step
+
+
+def ticks(value: float | None) -> int:
+    """`value` seconds as an integer count of UNIT; -1 for a missing one."""
+    return -1 if value is None else round(value / UNIT)
+
+
+def _deltas(values: Sequence[int]) -> list[int]:
+    previous, out = 0, []
+    for value in values:
+        out.append(value - previous)
+        previous = value
+    return out
+
+
+class _Tables:
+    """Shared lookup tables: zips and (status, error) outcomes, each stored once."""
+
+    def __init__(self) -> None:
+        self.zips: dict[str, int] = {}
+        self.outcomes: dict[tuple[int | None, str | None, bool], int] = {}
+
+    def zip(self, code: str) -> int:
+        return self.zips.setdefault(code, len(self.zips))
+
+    def outcome(self, attempt: Attempt) -> int:
+        key = (attempt.status, attempt.error, attempt.ok)
+        return self.outcomes.setdefault(key, len(self.outcomes))
+
+
+def _shorter(values: list[int]) -> tuple[list[int], bool]:
+    """`values`, or their differences when those are shorter to write (and say which)."""
+    deltas = _deltas(values)
+    return (deltas, True) if _length(deltas) < _length(values) else (values, False)
+
+
+def _length(values: list[int]) -> int:
+    return sum(len(str(v)) for v in values)
+
+
+def attempts(run: RunResult, tables: _Tables) -> dict[str, Any]:
+    """A run's attempts as columns, in order of start; `deltas` names the columns stored as
+    differences (starts always are)."""
+    ordered = sorted(run.attempts, key=lambda a: (a.start, a.zip))
+    columns: dict[str, Any] = {"s": _deltas([ticks(a.start) for a in ordered])}
+    deltas = ["s"]
+    plain = {
+        "d": [ticks(a.end) - ticks(a.start) for a in ordered],
+        "l": [a.lane for a in ordered],
+        "z": [tables.zip(a.zip) for a in ordered],
+        "n": [a.attempt for a in ordered],
+        "o": [tables.outcome(a) for a in ordered],
+        "i": [ticks(a.intended) for a in ordered],
+        "q": [ticks(a.queue) for a in ordered],
+        "v": [ticks(a.overshoot) for a in ordered],
+    }
+    for name, values in plain.items():
+        columns[name], delta = _shorter(values)
+        if delta:
+            deltas.append(name)
+    columns["deltas"] = deltas
+    return columns
+
+
+def train(samples: Samples) -> dict[str, Any]:
+    """A run's samples: look times (as differences) and each track's CPU per interval (µs)."""
+    tracks = []
+    for track in samples.tracks:
+        row: dict[str, Any] = {
+            "n": track.name,
+            "k": track.kind,
+            "f": track.first,
+            "c": list(track.cpu_us),
+        }
+        if track.alive:
+            row["a"] = list(track.alive)
+        tracks.append(row)
+    return {
+        "t": _deltas([ticks(t) for t in samples.times]),
+        "every": samples.every,
+        "tracks": tracks,
+    }
+
+
+def client(run: RunResult, tables: _Tables) -> dict[str, Any]:
+    """What the page needs of one client's representative run."""
+    packed: dict[str, Any] = {
+        "name": run.client,
+        "kind": run.settings.kind,
+        "state": run.skipped or "ok",
+        "wall": run.usage.time,
+        "cpu": run.usage.cpu,
+        "lanes": len({a.lane for a in run.attempts}),
+    }
+    if run.state is RunState.OK:
+        packed["a"] = attempts(run, tables)
+        if run.samples is not None:
+            packed["train"] = train(run.samples)
+    return packed
+
+
+def intended(preview: Mapping[str, Any]) -> list[int]:
+    """The preview's per-zip wait (what a client should see), sorted, as ticks."""
+    waits = []
+    for row in preview.get("zips") or []:
+        value = row.get("wait", row.get("delay")) if isinstance(row, Mapping) else None
+        if isinstance(value, int | float):
+            waits.append(ticks(float(value)))
+    return sorted(waits)
+
+
+def compare_payload(doc: Mapping[str, Any], shown: Sequence[RunResult]) -> dict[str, Any]:
+    """Everything the page draws for a compare: clients (`shown`: a run each), lookup tables,
+    intended latencies."""
+    tables = _Tables()
+    clients = [client(run, tables) for run in shown]
+    return {
+        "kind": "compare",
+        "unit": UNIT,
+        "clients": clients,
+        "zips": list(tables.zips),
+        "outcomes": [[status, error, ok] for status, error, ok in tables.outcomes],
+        "intended": intended(doc.get("preview") or {}),
+    }
+
+
+def sweep_payload(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A sweep's points, its setting and axis, and each value's anchor in the page."""
+    setting = str((doc.get("sweep") or {}).get("setting", "value"))
+    values = [float(v["value"]) for v in doc.get("variants") or []]
+    return {
+        "kind": "sweep",
+        "setting": setting,
+        "axis": axis_kind(setting),
+        "values": values,
+        "points": [dict(p) for p in doc.get("points") or []],
+    }
