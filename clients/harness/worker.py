@@ -19,7 +19,7 @@ from .meter import Meter
 if TYPE_CHECKING:
     from .journal import Watcher
 
-PROGRESS_EVERY = 20  # meter looks between progress lines (about 0.2 s)
+PROGRESS_EVERY = 10  # meter looks between progress lines (about 0.2 s)
 
 
 def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
