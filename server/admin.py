@@ -104,7 +104,12 @@ async def sliced(steps: Steps[T]) -> T:
 
 @bounded
 async def put_scenario(request: web.Request) -> web.StreamResponse:
-    """Replace the active configuration; an invalid one changes nothing."""
+    """Replace the active configuration; an invalid one changes nothing. While a run holds
+    the lease, only its holder may (a `dry_run` changes nothing, so anyone may)."""
+    dry_run = request.query.get("dry_run") not in (None, "", "0", "false")
+    refused = None if dry_run else lease_refusal(request)
+    if refused is not None:
+        return refused
     try:
         document = await read_json(request)
     except BadParameter as error:
@@ -116,11 +121,8 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
         config = parse_config(document)
     except ScenarioError as error:
         return json_error(400, str(error), key=error.key)
-    if request.query.get("dry_run") not in (None, "", "0", "false"):
+    if dry_run:
         return web.json_response(dict(config.document))  # valid: said, not applied
-    refused = lease_refusal(request)
-    if refused is not None:
-        return refused
     request.app[STATE].apply(config)
     return web.json_response(dict(config.document))
 
@@ -181,10 +183,10 @@ async def warm(request: web.Request) -> web.StreamResponse:
     One page at a time with the event loop handed back after each: a warm-up of thousands
     of pages takes seconds, and the server keeps answering meanwhile.
     """
-    workload = parse_workload(await read_json(request))
     refused = lease_refusal(request)
     if refused is not None:
         return refused
+    workload = parse_workload(await read_json(request))
     render = envelopes.render_jobs if workload.route == "jobs" else envelopes.render_search
     seed = request.app[STATE].config.seed
     zips = workload.zips[: envelopes.CACHED_BODIES]  # more would only evict each other
@@ -206,6 +208,13 @@ def lease_refusal(request: web.Request) -> web.Response | None:
 
 def _token(request: web.Request) -> str | None:
     return request.headers.get(HEADER) or None  # an empty header is no header
+
+
+def _required_token(request: web.Request) -> str:
+    token = request.headers.get(HEADER)
+    if token is None:
+        raise BadParameter(HEADER, "header is required: the token POST /__admin/lease gave")
+    return token
 
 
 def _conflict(conflict: LeaseConflict) -> web.Response:
@@ -249,7 +258,7 @@ async def renew_lease(request: web.Request) -> web.StreamResponse:
     ttl = parse_ttl(body.get("ttl"))
     leases = request.app[LEASES]
     try:
-        lease = leases.renew(_token(request), ttl)
+        lease = leases.renew(_required_token(request), ttl)
     except LeaseConflict as conflict:
         return _conflict(conflict)
     return _granted(leases, lease.token)
@@ -259,7 +268,7 @@ async def release_lease(request: web.Request) -> web.Response:
     """`DELETE /__admin/lease` with `X-Lease`: free the server; 409 if the lease was lost."""
     leases = request.app[LEASES]
     try:
-        lease = leases.release(_token(request))
+        lease = leases.release(_required_token(request))
     except LeaseConflict as conflict:
         return _conflict(conflict)
     return web.json_response({"released": True, "holder": dict(lease.holder)})

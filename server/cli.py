@@ -157,7 +157,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     try:
         config = load_config(args.scenario, args.seed)
     except ScenarioError as error:
-        print(f"error: {args.scenario}: {error}", file=sys.stderr)
+        where = args.scenario if args.scenario is not None else "--seed"
+        print(f"error: {where}: {error}", file=sys.stderr)
         return 2
     try:
         sock = bind(args.host, args.port)

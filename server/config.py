@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-from .documents import MAX_DEPTH, check_keys, too_deep, unknown_key
+from .documents import MAX_DEPTH, as_integer, check_keys, shown, too_deep, unknown_key
 from .errors import ScenarioError
 from .faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
 from .latency import (
@@ -44,7 +44,7 @@ MODEL_KEYS: Final = {
     "percentiles": (),  # p<N> keys, min and max: checked by _percentiles
     "mixture": ("components",),
 }
-_PERCENTILE_KEY: Final = re.compile(r"p(\d+(?:\.\d+)?)")
+_PERCENTILE_KEY: Final = re.compile(r"p([0-9]+(?:\.[0-9]+)?)")  # ASCII digits, as documented
 MAX_DELAY: Final = 3600.0
 # Every rate, speed and scale is bounded on both sides, so the arithmetic built on them (a
 # refill wait, a lognormal's sigma, a slow body's duration) stays finite and readable:
@@ -54,6 +54,7 @@ RATE: Final = (1e-3, 1e9)  # tokens a second; the longest refill wait is 1 / (1e
 BYTE_RATE: Final = (1.0, 1e9)  # bytes a second of a slow body
 WEIGHT: Final = (1e-6, 1e6)  # a mixture component's relative weight
 MIN_SCALE: Final = 1e-6  # seconds: the least lognormal median and the least hang_cap
+HEADER_KEY: Final = r"header:[A-Za-z0-9_-]+"  # a rate-limit key read from a request header
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +124,9 @@ def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerC
         raise ScenarioError(deep, f"nested more than {MAX_DEPTH} levels deep")
     if strict:
         _check_keys(document, "", TOP_KEYS)
-    seed = document.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ScenarioError("seed", f"must be an integer, got {seed!r}")
+    seed = as_integer(document.get("seed", 0))
+    if seed is None:
+        raise ScenarioError("seed", f"must be an integer, got {shown(document['seed'])}")
     if not -(2**63) <= seed < 2**63:
         raise ScenarioError("seed", "must fit in 64 bits")
     speed = _number(document.get("speed", 1.0), "speed", low=SPEED[0], high=SPEED[1])
@@ -178,11 +179,12 @@ def _number(value: Any, key: str, *, low: float, high: float) -> float:
 
 
 def _integer(value: Any, key: str, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError(key, f"must be an integer, got {value!r}")
-    if not low <= value <= high:
-        raise ScenarioError(key, f"must be between {low} and {high}, got {value}")
-    return value
+    number = as_integer(value)
+    if number is None:
+        raise ScenarioError(key, f"must be an integer, got {shown(value)}")
+    if not low <= number <= high:
+        raise ScenarioError(key, f"must be between {low} and {high}, got {shown(number)}")
+    return number
 
 
 def _model(value: Any, key: str) -> LatencyModel:
@@ -296,7 +298,7 @@ def _rate_limit(value: Any) -> RateLimit:
         if required not in table:
             raise ScenarioError(f"server.rate_limit.{required}", "is required")
     key = table.get("key", "peer")
-    if not isinstance(key, str) or not (key == "peer" or re.fullmatch(r"header:[\w-]+", key)):
+    if not isinstance(key, str) or not (key == "peer" or re.fullmatch(HEADER_KEY, key)):
         raise ScenarioError(
             "server.rate_limit.key", f"must be 'peer' or 'header:NAME', got {key!r}"
         )

@@ -76,6 +76,21 @@ def too_deep(document: Any, limit: int = MAX_DEPTH) -> str | None:
     return None
 
 
+def as_integer(value: Any) -> int | None:
+    """An integer as JSON Schema counts them (5 and 5.0, not true), else None."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as a message quotes it: repr, cut short so a huge input stays one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
 def size_message(size: int | None, limit: int = MAX_DOCUMENT_BYTES) -> str:
     """`over the 16 MiB (16777216 bytes) limit` with the size when it is known."""
     got = f"{size} bytes is " if size is not None else ""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from .documents import as_integer, shown
 from .errors import BadParameter
 
 DEFAULT_TTL: Final = 15.0
@@ -23,6 +24,7 @@ MIN_TTL: Final = 1.0
 MAX_TTL: Final = 3600.0
 MAX_HOLDER_KEYS: Final = 16
 MAX_HOLDER_TEXT: Final = 200
+BLANK: Final = " \t\n\r\x0b\x0c"  # what a blank scenario name is made of (ASCII, as declared)
 HEADER: Final = "X-Lease"
 
 
@@ -158,33 +160,28 @@ def parse_holder(value: Any) -> dict[str, Any]:
     for required in ("scenario", "pid"):
         if required not in value:
             raise BadParameter(f"holder.{required}", "is required")
-    scenario, pid = value["scenario"], value["pid"]
-    if not isinstance(scenario, str) or not scenario.strip():
-        raise BadParameter("holder.scenario", f"must be a non-blank string, got {scenario!r}")
-    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 <= pid < 2**31:
-        raise BadParameter("holder.pid", f"must be an integer 0 to {2**31 - 1}, got {pid!r}")
+    scenario, pid = value["scenario"], as_integer(value["pid"])
+    if not isinstance(scenario, str) or not scenario.strip(BLANK):
+        raise BadParameter("holder.scenario", f"must be a non-blank string, got {shown(scenario)}")
+    if pid is None or not 0 <= pid < 2**31:
+        raise BadParameter(
+            "holder.pid", f"must be an integer 0 to {2**31 - 1}, got {shown(value['pid'])}"
+        )
     for key, item in value.items():
         _check_extra(key, item)
-    return dict(value)
+    return {**value, "pid": pid}
 
 
-def _check_extra(key: Any, item: Any) -> None:
-    if not isinstance(key, str) or not key or len(key) > 64:
-        raise BadParameter("holder", f"keys must be 1 to 64 characters, got {key!r}")
+def _check_extra(key: str, item: Any) -> None:
     name = f"holder.{key}"
     if isinstance(item, str):
         if len(item) > MAX_HOLDER_TEXT:
             raise BadParameter(name, f"must be at most {MAX_HOLDER_TEXT} characters")
-    elif isinstance(item, bool | None):
-        pass
-    elif isinstance(item, int):
-        if not -(2**63) <= item < 2**63:
-            raise BadParameter(name, "must fit in 64 bits")
     elif isinstance(item, float):
-        if not math.isfinite(item):
+        if not math.isfinite(item):  # Python's JSON reads NaN and Infinity; JSON has neither
             raise BadParameter(name, f"must be a finite number, got {item!r}")
-    else:
-        raise BadParameter(name, f"must be a string, number, true/false or null, got {item!r}")
+    elif not isinstance(item, int):  # bool is an int
+        raise BadParameter(name, f"must be a string, a number or true/false, got {shown(item)}")
 
 
 def parse_ttl(value: Any) -> float | None:
@@ -192,7 +189,7 @@ def parse_ttl(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadParameter("ttl", f"must be a number of seconds, got {value!r}")
+        raise BadParameter("ttl", f"must be a number of seconds, got {shown(value)}")
     if not MIN_TTL <= value <= MAX_TTL:  # NaN fails both comparisons
-        raise BadParameter("ttl", f"must be {MIN_TTL:g} to {MAX_TTL:g} seconds, got {value!r}")
+        raise BadParameter("ttl", f"must be {MIN_TTL:g} to {MAX_TTL:g} seconds, got {shown(value)}")
     return float(value)

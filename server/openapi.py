@@ -1,74 +1,74 @@
-"""The OpenAPI 3 document for every route the server answers."""
+"""The OpenAPI 3.1 document for every route the server answers, exact enough that a fuzzer
+(schemathesis, every check, positive and negative) finds the server and the document agree.
+
+The API's bounds come from `server.params`; the admin routes' from `server.openapi_admin`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from .journal import openapi_paths as journal_paths
+from .oas import errors, header, integer, json_response, query, ref
+from .openapi_admin import admin_paths, admin_schemas
+from .params import MAX_LOCATION, MAX_PAGE
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _query(
-    name: str, description: str, schema: dict[str, Any], required: bool = False
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": schema,
-    }
-
-
-def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    reasons = {
-        400: "a parameter is missing or malformed; the message names it",
-        401: "Authorization-Key header missing (server started with --require-key)",
-        403: "admin routes answer loopback peers only",
-        404: "no such route",
-        405: "method not allowed",
-        409: "another run holds the server's lease (the message names it), or the lease was lost",
-        429: "rate limit exceeded; see Retry-After",
-        500: "injected fault",
-        503: "injected fault, or the capacity queue is full",
-    }
-    return {str(code): _json(reasons[code], _ERROR) for code in codes}
-
-
-ZIP = {"type": "string", "pattern": "^[0-9]{5}$", "example": "90011"}
 TIMING = {
     "Server-Timing": {
         "description": "intended delay, queue wait and overshoot, in milliseconds",
         "schema": {"type": "string"},
     }
 }
+# A place name: at most MAX_LOCATION characters, no control character, not only spaces.
+PLACE = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\x00-\\x20\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+
+
+# The API reads its integers leniently, as text: spaces around, a `+`, leading zeros, `-0`;
+# only spaces (or nothing) means the default. These say exactly which digits are in range.
+IN_RANGE: Final = {
+    (0, 250): "250|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]",
+    (0, 500): "500|[1-4][0-9]{2}|[1-9]?[0-9]",
+    (1, MAX_PAGE): "10000|[1-9][0-9]{0,3}",
+}
+LENIENT_ZIP: Final = {"type": "string", "pattern": "^ *[0-9]{5} *$", "example": "90011"}
+
+
+def lenient_integer(low: int, high: int, default: int) -> dict[str, Any]:
+    """An optional integer query parameter as the server reads it: a JSON-style integer, or
+    text with spaces around, a `+`, leading zeros (`-0` too, where 0 is allowed); blank
+    means `default`."""
+    number = f"\\+?0*({IN_RANGE[low, high]})" + ("|-0+" if low == 0 else "")
+    text = {"type": "string", "pattern": f"^ *({number})? *$"}
+    return {"anyOf": [integer(low, high), text], "default": default}
 
 
 def _api_paths() -> dict[str, Any]:
+    page = query(
+        "Page",
+        "1-based page (empty: 1)",
+        lenient_integer(1, MAX_PAGE, 1),
+        allowEmptyValue=True,
+    )
     jobs = {
         "get": {
             "summary": "The 2015 API: job count and one page of jobs for a zip",
             "description": "Query names match case-insensitively, as the real API did.",
             "parameters": [
-                _query("LocationId", "5-digit zip code", ZIP, required=True),
-                _query(
+                query("LocationId", "5-digit zip code", LENIENT_ZIP, required=True),
+                query(
                     "NumberOfJobs",
-                    "jobs per page (0 for the count alone)",
-                    {"type": "integer", "minimum": 0, "maximum": 250, "default": 25},
+                    "jobs per page, 0 for the count alone (empty: 25)",
+                    lenient_integer(0, 250, 25),
+                    allowEmptyValue=True,
                 ),
-                _query("Page", "1-based page", {"type": "integer", "minimum": 1, "default": 1}),
+                page,
             ],
             "responses": {
                 "200": {
-                    **_json("count and jobs", {"$ref": "#/components/schemas/LegacyJobs"}),
+                    **json_response("count and jobs", ref("LegacyJobs")),
                     "headers": TIMING,
                 },
-                **_errors(400, 429, 500, 503),
+                **errors(400, 429, 500, 503),
             },
         }
     }
@@ -76,257 +76,84 @@ def _api_paths() -> dict[str, Any]:
         "get": {
             "summary": "Today's Search API envelope for a zip",
             "parameters": [
-                _query(
+                query(
                     "LocationName",
                     "a zip code, or any place name (counts are hashed from it)",
-                    {"type": "string", "maxLength": 200, "example": "90011"},
+                    {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_LOCATION,
+                        "pattern": PLACE,
+                        "example": "90011",
+                    },
                     required=True,
                 ),
-                _query(
+                query(
                     "ResultsPerPage",
-                    "items per page",
-                    {"type": "integer", "minimum": 0, "maximum": 500, "default": 250},
+                    "items per page (empty: 250)",
+                    lenient_integer(0, 500, 250),
+                    allowEmptyValue=True,
                 ),
-                _query("Page", "1-based page", {"type": "integer", "minimum": 1, "default": 1}),
-                {
-                    "name": "Authorization-Key",
-                    "in": "header",
-                    "required": False,
-                    "schema": {"type": "string"},
-                    "description": "required with --require-key",
-                },
+                page,
+                header("Authorization-Key", "required with --require-key"),
             ],
             "responses": {
                 "200": {
-                    **_json("search results", {"$ref": "#/components/schemas/SearchEnvelope"}),
+                    **json_response("search results", ref("SearchEnvelope")),
                     "headers": TIMING,
                 },
-                **_errors(400, 401, 429, 500, 503),
+                **errors(400, 401, 429, 500, 503),
             },
         }
     }
     return {"/api/jobs": jobs, "/api/search": search, "/api/Search": search}
 
 
-def _admin_paths() -> dict[str, Any]:
-    any_object = {"type": "object"}
-    preview_params = [
-        _query(
-            "zips",
-            "comma-separated zips, or a named set such as mempy-2015",
-            {"type": "string"},
-            required=True,
-        ),
-        _query(
-            "concurrency",
-            "comma-separated client concurrencies (0 = unlimited)",
-            {"type": "string", "default": "0"},
-        ),
-        _query("timeout", "client timeout in seconds", {"type": "number"}),
-        _query("route", "jobs or search", {"type": "string", "enum": ["jobs", "search"]}),
-        _query("per_page", "page size the client asks for", {"type": "integer"}),
-    ]
-    lease_header = {
-        "name": "X-Lease",
-        "in": "header",
-        "required": False,
-        "description": "the lease token; required while a run holds the lease",
-        "schema": {"type": "string"},
+def _other_paths() -> dict[str, Any]:
+    def text(media: str, description: str) -> dict[str, Any]:
+        return {"description": description, "content": {media: {"schema": {"type": "string"}}}}
+
+    health = {
+        "type": "object",
+        "required": ["status", "version", "seed"],
+        "properties": {
+            "status": {"const": "ok"},
+            "version": {"type": "string"},
+            "seed": {"type": "integer"},
+        },
     }
     return {
-        "/__admin/lease": _lease_path(lease_header),
-        "/__admin/scenario": {
+        "/demo": {
             "get": {
-                "summary": "The active configuration",
-                "responses": {
-                    "200": _json("seed, speed and server section", any_object),
-                    **_errors(403),
-                },
-            },
-            "put": {
-                "summary": "Replace the active configuration",
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": any_object}},
-                },
-                "responses": {
-                    "200": _json("the new configuration", any_object),
-                    **_errors(400, 403),
-                },
-            },
-        },
-        "/__admin/warm": {
-            "post": {
-                "summary": "Render a workload's pages ahead of a run",
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": any_object}},
-                },
-                "responses": {"200": _json("warmed", any_object), **_errors(400, 403)},
+                "summary": "The talk's async.html: the fan-out, run by a browser",
+                "responses": {"200": text("text/html", "an HTML page")},
             }
         },
-        "/__admin/reset": {
-            "post": {
-                "summary": "Clear stats, journal and attempt counters",
-                "requestBody": {
-                    "required": False,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "additionalProperties": False,
-                                "properties": {
-                                    "tag": {"type": "string", "minLength": 1, "maxLength": 200}
-                                },
-                            }
-                        }
-                    },
-                },
-                "responses": {"200": _json("done", any_object), **_errors(400, 403)},
+        "/health": {
+            "get": {"summary": "Liveness", "responses": {"200": json_response("ok", health)}}
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {"200": json_response("OpenAPI 3.1", {"type": "object"})},
             }
         },
-        "/__admin/stats": {
+        "/metrics": {
             "get": {
-                "summary": "Counts, gauges, timing percentiles, server CPU",
-                "responses": {"200": _json("stats", any_object), **_errors(403)},
+                "summary": "Stats in Prometheus text format",
+                "responses": {"200": text("text/plain", "Prometheus text format")},
             }
-        },
-        "/__admin/preview": {
-            "get": {
-                "summary": "What the active scenario will do to a workload",
-                "parameters": preview_params,
-                "responses": {"200": _json("preview", any_object), **_errors(400, 403)},
-            },
-            "post": {
-                "summary": "The same, with a JSON body of the same names (zips as a list)",
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": any_object}},
-                },
-                "responses": {"200": _json("preview", any_object), **_errors(400, 403)},
-            },
-        },
-    }
-
-
-def _lease_path(header: dict[str, Any]) -> dict[str, Any]:
-    lease = {"$ref": "#/components/schemas/Lease"}
-    conflict = _json(
-        "another run holds the lease; the message names it",
-        {"$ref": "#/components/schemas/LeaseConflict"},
-    )
-    ttl = {
-        "type": "number",
-        "minimum": 1,
-        "maximum": 3600,
-        "default": 15,
-        "description": "seconds the lease lives unless renewed",
-    }
-    return {
-        "get": {
-            "summary": "Whether a run holds the server, who, since when",
-            "responses": {
-                "200": _json(
-                    "the lease, without its token", {"$ref": "#/components/schemas/LeaseState"}
-                ),
-                **_errors(403),
-            },
-        },
-        "post": {
-            "summary": "Take the exclusive lease before resetting or reconfiguring the server",
-            "parameters": [header],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["holder"],
-                            "properties": {
-                                "holder": {"$ref": "#/components/schemas/Holder"},
-                                "ttl": ttl,
-                            },
-                        }
-                    }
-                },
-            },
-            "responses": {
-                "200": _json("granted: keep the token", lease),
-                "409": conflict,
-                **_errors(400, 403),
-            },
-        },
-        "put": {
-            "summary": "Renew the lease (X-Lease required)",
-            "parameters": [{**header, "required": True}],
-            "requestBody": {
-                "required": False,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {"ttl": ttl},
-                        }
-                    }
-                },
-            },
-            "responses": {"200": _json("renewed", lease), "409": conflict, **_errors(400, 403)},
-        },
-        "delete": {
-            "summary": "Release the lease (X-Lease required)",
-            "parameters": [{**header, "required": True}],
-            "responses": {
-                "200": _json("released", {"type": "object"}),
-                "409": conflict,
-                **_errors(403),
-            },
         },
     }
 
 
 def openapi_document(version: str) -> dict[str, Any]:
     """The whole document."""
-    text = {
-        "description": "Prometheus text format",
-        "content": {"text/plain": {"schema": {"type": "string"}}},
-    }
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "asynchronicity fake usajobs API", "version": version},
-        "paths": {
-            **_api_paths(),
-            "/demo": {
-                "get": {
-                    "summary": "The talk's async.html: the fan-out, run by a browser",
-                    "responses": {
-                        "200": {
-                            "description": "an HTML page",
-                            "content": {"text/html": {"schema": {"type": "string"}}},
-                        }
-                    },
-                }
-            },
-            "/health": {
-                "get": {
-                    "summary": "Liveness",
-                    "responses": {"200": _json("ok", {"type": "object"})},
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "responses": {"200": _json("OpenAPI 3", {"type": "object"})},
-                }
-            },
-            "/metrics": {
-                "get": {"summary": "Stats in Prometheus text format", "responses": {"200": text}}
-            },
-            **_admin_paths(),
-            **journal_paths(),
-        },
-        "components": {"schemas": _schemas()},
+        "paths": {**_api_paths(), **_other_paths(), **admin_paths(), **journal_paths()},
+        "components": {"schemas": {**_schemas(), **admin_schemas()}},
     }
 
 
@@ -338,55 +165,7 @@ def _schemas() -> dict[str, Any]:
         "Series", "Grade", "WorkSchedule", "WorkType", "Locations", "AnnouncementNumber",
         "JobSummary", "ApplyOnlineURL",
     ]  # fmt: skip
-    holder = {
-        "type": "object",
-        "required": ["scenario", "pid"],
-        "maxProperties": 16,
-        "properties": {
-            "scenario": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
-            "pid": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
-        },
-        "additionalProperties": {
-            "nullable": True,
-            "oneOf": [
-                {"type": "string", "maxLength": 200},
-                {"type": "number"},
-                {"type": "boolean"},
-            ],
-        },
-    }
-    lease_fields = {
-        "holder": {"$ref": "#/components/schemas/Holder"},
-        "since": {"type": "number", "description": "unix seconds"},
-        "expires_in": {"type": "number", "description": "seconds"},
-        "ttl": {"type": "number"},
-    }
     return {
-        "Holder": holder,
-        "Lease": {
-            "type": "object",
-            "required": ["token", "holder", "since", "expires_in"],
-            "properties": {"token": string, **lease_fields},
-        },
-        "LeaseState": {
-            "type": "object",
-            "required": ["held", "holder", "since", "expires_in"],
-            "properties": {
-                "held": {"type": "boolean"},
-                **{k: {**v, "nullable": True} for k, v in lease_fields.items()},
-            },
-        },
-        "LeaseConflict": {
-            "type": "object",
-            "required": ["error", "message", "held", "holder", "since", "expires_in"],
-            "properties": {
-                "error": string,
-                "message": string,
-                "status": {"type": "integer"},
-                "held": {"type": "boolean"},
-                **{k: {**v, "nullable": True} for k, v in lease_fields.items()},
-            },
-        },
         "Error": {
             "type": "object",
             "required": ["error", "status", "message"],

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from .documents import shown
 from .errors import BadParameter
 
 ZIP_PATTERN: Final = re.compile(r"[0-9]{5}")  # ASCII digits only: `\d` admits "９００１１"
@@ -14,6 +15,7 @@ INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # stricter than int(), which takes 
 NUMBER: Final = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # not "nan", "1_0"
 MAX_PAGE: Final = 10_000
 MAX_LOCATION: Final = 200
+CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a place name
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,25 +40,24 @@ def parse_zip(query: Mapping[str, str], name: str) -> str:
     value = query.get(name.lower())
     if value is None:
         raise BadParameter(name, "is required (a 5-digit zip code, e.g. 90011)")
-    value = value.strip()
+    value = value.strip(" ")  # spaces only: the document declares exactly this leniency
     if not ZIP_PATTERN.fullmatch(value):
-        raise BadParameter(name, f"must be a 5-digit zip code, got {value!r}")
+        raise BadParameter(name, f"must be a 5-digit zip code, got {shown(value)}")
     return value
 
 
 def parse_int(query: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """The integer in parameter `name`, `default` when absent, within [low, high]."""
     raw = query.get(name.lower())
-    if raw is None or raw.strip() == "":
+    text = "" if raw is None else raw.strip(" ")  # spaces only, as the document declares
+    if not text:
         return default
-    text = raw.strip()
     if not INTEGER.fullmatch(text):
-        raise BadParameter(name, f"must be an integer, got {raw!r}")
-    if len(text.lstrip("+-")) > 12 or not low <= int(text) <= high:  # long: out of range anyway
-        shown = text if len(text) <= 20 else f"{text[:20]}…"
-        raise BadParameter(name, f"must be between {low} and {high}, got {shown}")
-    value = int(text)
-    return value
+        raise BadParameter(name, f"must be an integer, got {shown(raw)}")
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > 12 or not low <= int(text) <= high:  # long: out of range anyway
+        raise BadParameter(name, f"must be between {low} and {high}, got {shown(text, 20)}")
+    return int(text)
 
 
 def parse_jobs_query(query: Mapping[str, str]) -> PageQuery:
@@ -72,12 +73,13 @@ def parse_jobs_query(query: Mapping[str, str]) -> PageQuery:
 def parse_location(query: Mapping[str, str], name: str) -> str:
     """A Search API location: a 5-digit zip, or any place name a real client sends
     ("Washington, DC"), so a library written for the real API works unchanged."""
-    value = query.get(name.lower(), "").strip()
+    raw = query.get(name.lower(), "")
+    value = raw.strip(" ")  # only spaces: anything else is either refused or part of the name
     if not value:
         raise BadParameter(name, "is required (a zip code such as 90011, or a place name)")
-    if len(value) > MAX_LOCATION or not value.isprintable():
+    if len(raw) > MAX_LOCATION or CONTROL.search(raw):
         raise BadParameter(name, f"must be a zip code or a place name of at most {MAX_LOCATION} "
-                           "printable characters")  # fmt: skip
+                           "printable characters (no control characters)")  # fmt: skip
     return value
 
 
@@ -95,5 +97,5 @@ def route_zip(path: str, query: Mapping[str, str]) -> str | None:
     """The zip an API request is for, or None when it names none (used for keyed draws)."""
     folded = fold_names(query)
     name = "locationname" if path.lower().startswith("/api/search") else "locationid"
-    value = folded.get(name, "").strip()
+    value = folded.get(name, "").strip(" ")
     return value if ZIP_PATTERN.fullmatch(value) else None

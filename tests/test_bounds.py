@@ -480,3 +480,10 @@ def test_main_is_quiet_about_exposure_on_loopback(
         for sock in sockets:
             sock.close()
     assert capsys.readouterr().err == ""
+
+
+def test_a_bad_seed_flag_is_named_as_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--seed", "9" * 25, "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --seed: seed: must fit in 64 bits")
+    assert len(err.strip().splitlines()) == 1

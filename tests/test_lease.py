@@ -332,3 +332,22 @@ async def test_the_lease_answers_loopback_peers_only(method: str) -> None:
     assert isinstance(response, web.Response) and response.text is not None
     assert "loopback" in json.loads(response.text)["message"]
     assert calls == []
+
+
+async def test_a_non_holder_hears_about_the_lease_before_its_body_is_judged(
+    clocked: tuple[Client, FakeClock],
+) -> None:
+    client, _ = clocked
+    await take(client)
+    status, body = await call(client, "PUT", "/__admin/scenario", json={"speed": -1})
+    assert status == 409 and body["holder"] == HOLDER
+    status, body = await call(client, "POST", "/__admin/warm", json={"zips": []})
+    assert status == 409 and body["holder"] == HOLDER
+    status, body = await call(client, "PUT", "/__admin/scenario?dry_run=1", json={"speed": -1})
+    assert status == 400 and body["key"] == "speed"  # a dry run changes nothing: judged
+
+
+async def test_a_holder_with_any_small_extras_is_accepted(client: Client) -> None:
+    holder = {**HOLDER, "": "empty key", "host": "box", "n": 5, "x": 1.5, "ok": True}
+    status, granted = await call(client, "POST", "/__admin/lease", json={"holder": holder})
+    assert status == 200 and granted["holder"] == holder

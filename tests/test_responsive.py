@@ -125,9 +125,9 @@ def test_a_sliced_preview_equals_the_whole_one() -> None:
         ),
         pytest.param(
             "/__admin/preview",
-            {"zips": ["90011"], "per_page": 251},
+            {"zips": ["90011"], "per_page": 501},
             "per_page",
-            "between 0 and 250",
+            "between 0 and 500",
             id="jobs-per-page",
         ),
         pytest.param(
