@@ -1,5 +1,5 @@
 """`python -m server`: run the fake usajobs API."""
 
-from server.cli import main
+from .cli import main
 
 raise SystemExit(main())

@@ -16,7 +16,7 @@ from typing import Final
 from faker import Faker
 from faker.providers.address.en_US import Provider as _UsAddress
 
-from server.zipsets import MEMPY_2015
+from .zipsets import MEMPY_2015
 
 MAX_HASHED_COUNT: Final = 33  # hashed counts are 0..33: mean ≈ 16.5, like the talk's 1651 / 100
 REFERENCE_DATE: Final = date(2015, 11, 18)  # dates hang off a fixed day so answers never drift

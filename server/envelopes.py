@@ -10,8 +10,8 @@ import json
 from functools import lru_cache
 from typing import Any, Final
 
-from server import data
-from server.data import JobRecord
+from . import data
+from .data import JobRecord
 
 CACHED_BODIES: Final = 4096  # rendered pages kept per API shape
 APPLY_BASE: Final = "https://www.usajobs.gov:443/GetJob/ViewDetails/"

@@ -153,3 +153,18 @@ def test_no_import_cycles_in_clients() -> None:
 
     for name in sorted(names):
         visit(name)
+
+
+@pytest.mark.parametrize("package", ["clients", "server"])
+def test_a_package_imports_itself_relatively(package: str) -> None:
+    # The wheel installs it as `asynchronicity.<package>`: `from <package>.x` would break there.
+    absolute = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for _, path in modules(package)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+            and node.module.split(".")[0] == package)
+        or (isinstance(node, ast.Import) and any(a.name.split(".")[0] == package
+                                                 for a in node.names))
+    ]  # fmt: skip
+    assert absolute == []
