@@ -15,21 +15,19 @@ server saw and the seed that replays it; the default seed is in pytest's header.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 import pytest
-import requests
 
 from . import scenario as scenarios
 from . import zipsets
 from .errors import ClientsError, NotOffered, ScenarioRejected, ServerUnavailable
 from .harness import journal as journals
+from .harness import lease
 from .harness.embedded import EmbeddedServer
+from .harness.lease import ServerHeld
 from .harness.server_control import ServerControl
 
 MARKER: Final = "usajobs"
@@ -65,47 +63,6 @@ def failure(message: str) -> BaseException:
     return pytest.fail.Exception(f"usajobs: {message}", pytrace=False)
 
 
-class Lease:
-    """The server's lease, held for the session and renewed by a daemon thread."""
-
-    def __init__(self, url: str) -> None:
-        self.url = f"{url}/__admin/lease"
-        self.token: str | None = None
-        self._http = requests.Session()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._renew, name="usajobs-lease", daemon=True)
-
-    def take(self, holder: Mapping[str, Any]) -> str | None:
-        """The token, or None from a server without leases; a failure while another holds it."""
-        body = {"holder": dict(holder), "ttl": LEASE_TTL}
-        response = self._http.post(self.url, json=body, timeout=10)
-        if response.status_code in (404, 405):
-            return None
-        if response.status_code != 200:
-            held = response.json().get("message", f"HTTP {response.status_code}")
-            raise failure(f"{self.url}: {held} (without --usajobs-url a server of its own "
-                          "is started)")  # fmt: skip
-        self.token = str(response.json()["token"])
-        self._thread.start()
-        return self.token
-
-    def _renew(self) -> None:
-        while not self._stop.wait(LEASE_TTL / 3):
-            try:
-                self._http.put(self.url, headers={"X-Lease": self.token or ""}, timeout=10)
-            except requests.RequestException:
-                continue  # the next admin call will say what is wrong
-
-    def release(self) -> None:
-        """Stop renewing and give it back."""
-        self._stop.set()
-        if self.token is not None:
-            self._thread.join()
-            with contextlib.suppress(requests.RequestException):  # gone with its server
-                self._http.delete(self.url, headers={"X-Lease": self.token}, timeout=10)
-        self._http.close()
-
-
 class UsajobsServer:
     """The session's server: where it is, how to drive it, the default seed."""
 
@@ -125,15 +82,22 @@ def usajobs_server(pytestconfig: pytest.Config) -> Iterator[UsajobsServer]:
     except ServerUnavailable as error:
         raise failure(str(error)) from None
     control = ServerControl(embedded.url if embedded is not None else url)
-    lease = Lease(control.url)
+    held: lease.Lease | None = None
     try:
         if not control.healthy():
             raise failure(f"--usajobs-url {url}: no fake server answers there")
-        holder = {"scenario": f"pytest {pytestconfig.rootpath.name}", "pid": os.getpid()}
-        control.lease = lease.take(holder)
+        try:  # a server another run holds is a failure now, not a wait of unknown length
+            held = lease.take(control.url, lease.holder(f"pytest {pytestconfig.rootpath.name}"),
+                              wait=False, ttl=LEASE_TTL)  # fmt: skip
+        except ServerHeld as error:
+            raise failure(
+                f"{error} (without --usajobs-url a server of its own is started)"
+            ) from None
+        control.lease = held.token if held is not None else None
         yield UsajobsServer(control, pytestconfig.getoption("usajobs_seed"))
     finally:
-        lease.release()
+        if held is not None:
+            held.release()
         control.close()
         if embedded is not None:
             embedded.stop()

@@ -9,6 +9,8 @@ import textwrap
 
 import pytest
 
+from clients.harness import lease
+from tests.helpers import LiveServer
 from tests.test_your_code_runs import readme_block
 
 pytest_plugins = ["pytester"]
@@ -151,3 +153,17 @@ def test_a_failed_check_says_what_the_server_saw(pytester: pytest.Pytester) -> N
     statuses = re.findall(r"90011 attempt \d, [0-9.–]+ s: (\w+)", result.stdout.str())
     assert len(statuses) == 3 and "503" in statuses  # the draws of seed 7 for this zip
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_server_another_run_holds_fails_the_session_in_one_line(
+    pytester: pytest.Pytester, live_server: LiveServer
+) -> None:
+    other = lease.take(live_server.url, {"scenario": "someone else's compare", "pid": 4242})
+    assert other is not None
+    try:
+        pytester.makepyfile(test_user="def test_it(usajobs):\n    assert usajobs.url\n")
+        result = pytester.runpytest_inprocess(f"--usajobs-url={live_server.url}")
+    finally:
+        other.release()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*is held by someone else's compare (pid 4242*not waiting*"])
