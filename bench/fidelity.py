@@ -117,8 +117,8 @@ def run(context: Context) -> Outcome:
         "each batch opens every connection at once (one request each, bench.loadgen in its own "
         "process); latency is from the connect to the last byte; overshoot: how late each "
         "server's sleep woke, from its Server-Timing header (both measure it the same way)",
-        f"reference: a bare aiohttp handler that awaits asyncio.sleep({sizes.delay:g}), same "
-        "bytes; "
+        f"reference: a bare aiohttp handler that awaits asyncio.sleep({sizes.delay:g}) and "
+        "answers each URL the fake server's bytes for it; "
         + (f"each row is the median-wall run of {rounds}" if rounds > 1 else "one run per row"),
     ]
     outcome.seconds = time.perf_counter() - started

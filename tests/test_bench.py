@@ -21,7 +21,19 @@ import pytest
 from aiohttp import web
 from rich.console import Console
 
-from bench import cli, clientcost, distribution, fanout, fidelity, loadgen, models, overhead, procs
+from bench import (
+    cli,
+    clientcost,
+    context,
+    distribution,
+    fanout,
+    fidelity,
+    loadgen,
+    models,
+    overhead,
+    procs,
+    reference,
+)
 from bench.figures import (
     bound_hit,
     cpu_floor,
@@ -39,6 +51,7 @@ from bench.figures import (
 )
 from bench.report import cell, outcome_table
 from bench.results import Column, Outcome, check, missing_keys
+from clients.zipsets import MEMPY_2015
 from server import latency
 from server.config import parse_config
 
@@ -471,3 +484,24 @@ async def test_the_load_generator_delivers_a_large_result_through_a_non_blocking
     assert len(received) > 65_536
     result = procs.parse_result(received.decode())
     assert result["ok"] == 5000 and result["overshoot"][0] == -0.25
+
+
+async def test_the_reference_answers_each_url_its_own_page(aiohttp_client: Any) -> None:
+    pages = {"jobs": {"LocationId=00001": b'{"one": 1}'}, "search": {}}
+    app = reference.create_app(b'{"default": 0}', b'{"search": 0}', pages=pages)
+    client = await aiohttp_client(app)
+    for path, body in (
+        ("/api/jobs?LocationId=00001", b'{"one": 1}'),
+        ("/api/jobs?LocationId=00002", b'{"default": 0}'),  # not captured: the default page
+        ("/api/search?LocationName=00001", b'{"search": 0}'),
+    ):
+        async with client.get(path) as response:
+            assert response.status == 200 and await response.read() == body
+
+
+def test_captured_pages_cover_every_benchmarked_url() -> None:
+    assert context.page_queries("jobs")[0] == "LocationId=" + next(iter(MEMPY_2015))
+    assert len(context.page_queries("search")) == len(MEMPY_2015) == 100
+    assert {path.split("?", 1)[1] for path in overhead.paths("search", MEMPY_2015)} == set(
+        context.page_queries("search")
+    )
