@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ import requests
 
 from bench.procs import BenchError, Bodies, Served, fake_command, serving
 from clients.harness.server_control import ServerControl
+from clients.zipsets import MEMPY_2015
 
 CAPTURE_ZIP: Final = "90011"
 
@@ -37,7 +39,7 @@ class Sizes:
     delay: float = 0.1  # the injection and fan-out benchmarks' fixed delay
 
 
-FULL: Final = Sizes("full", 20_000, 2_000, 2, (1_000, 10_000), 3, 5_000, 1.0, 5_000, 1_000)
+FULL: Final = Sizes("full", 12_000, 1_000, 5, (1_000, 10_000), 3, 5_000, 1.0, 5_000, 1_000)
 QUICK: Final = Sizes("quick", 3_000, 500, 1, (500, 2_000), 1, 2_000, 1.0, 500, 300)
 SMOKE: Final = Sizes(
     "smoke", 100, 20, 1, (20,), 1, 60, 10.0, 30, 10, loops=("asyncio",), distribution_concurrency=20
@@ -63,19 +65,38 @@ class Context:
 
 
 def capture(served: Served, directory: Path) -> Bodies:
-    """Fetch the bodies the reference server will answer; write them under `directory`."""
+    """Fetch the bodies the reference server will answer — zip 90011's, and every benchmarked
+    URL's own — and write them under `directory`."""
     paths = {
         "jobs": f"/api/jobs?LocationId={CAPTURE_ZIP}",
         "search": f"/api/search?LocationName={CAPTURE_ZIP}",
     }
     files = {}
-    for name, path in paths.items():
-        response = requests.get(served.url + path, timeout=30)
-        if response.status_code != 200:
-            raise BenchError(f"{path}: HTTP {response.status_code}")
-        files[name] = directory / f"{name}-{CAPTURE_ZIP}.json"
-        files[name].write_bytes(response.content)
-    return Bodies(files["jobs"], files["search"])
+    with requests.Session() as session:
+        for name, path in paths.items():
+            files[name] = directory / f"{name}-{CAPTURE_ZIP}.json"
+            files[name].write_bytes(_fetch(session, served.url + path))
+        pages = {
+            route: {query: _fetch(session, f"{served.url}/api/{route}?{query}").decode("latin-1")
+                    for query in page_queries(route)}
+            for route in paths
+        }  # fmt: skip
+    files["pages"] = directory / "pages.json"
+    files["pages"].write_text(json.dumps(pages), encoding="utf-8")
+    return Bodies(files["jobs"], files["search"], files["pages"])
+
+
+def page_queries(route: str) -> list[str]:
+    """The query strings the benchmarks ask each route for: one per zip of the talk."""
+    name = "LocationName" if route == "search" else "LocationId"
+    return [f"{name}={zip_code}" for zip_code in MEMPY_2015]
+
+
+def _fetch(session: requests.Session, url: str) -> bytes:
+    response = session.get(url, timeout=30)
+    if response.status_code != 200:
+        raise BenchError(f"{url}: HTTP {response.status_code}")
+    return response.content
 
 
 @contextmanager

@@ -37,6 +37,7 @@ class Bodies:
 
     jobs: Path
     search: Path
+    pages: Path | None = None  # every benchmarked URL's own body, as the fake server gave it
 
 
 @dataclass
@@ -69,10 +70,11 @@ def fake_command(loop: str, *, journal_size: int | None = None) -> list[str]:
 
 def reference_command(loop: str, bodies: Bodies, delay: float = 0.0) -> list[str]:
     """`python -m bench.reference` on a free port, answering the captured bodies."""
+    pages = ["--pages", str(bodies.pages)] if bodies.pages else []
     return [
         sys.executable, "-m", "bench.reference", "--port", "0", "--loop", loop,
         "--jobs-body", str(bodies.jobs), "--search-body", str(bodies.search),
-        "--delay", repr(delay),
+        "--delay", repr(delay), *pages,
     ]  # fmt: skip
 
 

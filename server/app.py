@@ -13,9 +13,9 @@ import json
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
@@ -99,8 +99,14 @@ class JsonRouter(web.UrlDispatcher):
     """aiohttp's router, answering an unknown path (404) or method (405) in JSON like every
     other error, and an unknown admin path from a non-loopback peer with 403."""
 
-    async def resolve(self, request: web.Request) -> UrlMappingMatchInfo:
-        """The route for `request`; an error match carries a JSON body naming the problem."""
+    def resolve(self, request: web.Request) -> Coroutine[Any, Any, UrlMappingMatchInfo]:
+        """The route for `request` (a coroutine, as aiohttp awaits it)."""
+        if request.method == "GET" and request.path in API_ROUTES:  # the hot path: no extra
+            return super().resolve(request)  # coroutine to check what cannot be an error
+        return self._resolve(request)
+
+    async def _resolve(self, request: web.Request) -> UrlMappingMatchInfo:
+        """An error match carries a JSON body naming the problem."""
         match = await super().resolve(request)
         error = match.http_exception
         if error is None:

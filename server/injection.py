@@ -26,7 +26,7 @@ from .config import RateLimit
 from .errors import BadParameter
 from .faults import Fault
 from .params import PageQuery, parse_jobs_query, parse_search_query
-from .plan import Plan
+from .plan import NOTHING, Plan
 from .responses import json_error
 from .state import State
 from .stats import ZERO_TIMING, timing_header
@@ -37,12 +37,12 @@ API_ROUTES: Final = {"/api/jobs": "jobs", "/api/search": "search", "/api/Search"
 PARSERS: Final = {"jobs": parse_jobs_query, "search": parse_search_query}
 RENDERERS: Final = {"jobs": envelopes.render_jobs, "search": envelopes.render_search}
 JSON: Final = "application/json"
-PARSED_QUERIES: Final = 65_536  # distinct query strings remembered per route
 GONE_POLL: Final = 1.0  # a long delay checks this often whether its client is still there
 HANG_POLL: Final = 0.05  # how often a hanging request checks whether its client gave up
 SLOW_TICK: Final = 0.05  # a slow body is written in slices this far apart
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Page = tuple[PageQuery, int, bytes]  # a parsed query, the seed it was rendered with, the body
 
 
 class ClientGone(Exception):
@@ -53,7 +53,9 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
     """The handler of one API route (`jobs` or `search`), with everything it needs bound."""
     parse, render = PARSERS[route], RENDERERS[route]
     clock, gauges, journal = state.clock, state.stats.gauges, state.journal
-    parsed: dict[str, PageQuery] = {}  # a client asks the same few URLs again and again
+    attempts = state.attempts  # cleared in place on a reset, so these stay the live ones
+    counts = attempts.routes[route]
+    pages: dict[str, Page] = {}  # a client asks the same few URLs again and again
     wants_key = route == "search"
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -74,28 +76,32 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
             if state.buckets is not None:
                 refused = _rate_limited(request, state, arrival)
                 if refused is not None:
-                    zip_code = _zip_of(parsed, request, parse)
+                    zip_code = _zip_of(pages, request, parse)
                     return await _refuse(request, state, route, arrival, refused, zip_code)
-            query = parsed.get(request.query_string)
-            if query is None:
-                query = _parse(parsed, request, parse)
+            page = pages.get(request.query_string)
+            if page is None or page[1] != state.config.seed:
+                page = _page(pages, request, parse, render, state.config.seed)
+            query, _, body = page
             zip_code = query.zip_code
-            attempt = state.attempts.next(route, zip_code)
-            plan = state.planner.plan(route, zip_code, attempt)
+            attempt = counts.pop(zip_code, 0)  # AttemptCounter.next, inlined: it is hot
+            counts[zip_code] = attempt + 1
+            if not attempt and len(counts) > attempts.limit:
+                attempts.forget(counts)
+            planner = state.planner
+            plan = planner.constant[route] or planner.plan(route, zip_code, attempt)
             gate = state.gate
-            if (
-                plan.delay > 0.0
-                or plan.fault is not None
-                or not (gate is None or gate.try_acquire())
+            if (plan is not NOTHING and (plan.delay > 0.0 or plan.fault is not None)) or not (
+                gate is None or gate.try_acquire()
             ):
                 served = True
-                return await _serve(request, state, route, query, attempt, plan, arrival)
+                return await _serve(request, state, route, page, attempt, plan, arrival)
             try:  # the common path — nothing to wait for, nothing to break — kept short
-                body = render(state.config.seed, zip_code, query.per_page, query.page)
-                response = web.Response(body=body, content_type=JSON)
                 actual = clock() - arrival
-                response.headers["Server-Timing"] = f"{ZERO_TIMING}{1000 * actual:.3f}"
-                state.stats.record(route, "200", None, (0.0, 0.0, actual))
+                timing = f"{ZERO_TIMING}{1000 * actual:.3f}"
+                response = web.Response(  # headers given whole: cheaper than set one by one
+                    body=body, headers={"Content-Type": JSON, "Server-Timing": timing}
+                )
+                state.stats.served(route, actual)
                 await response.prepare(request)
                 await response.write_eof()
             except (ConnectionError, asyncio.CancelledError):
@@ -129,23 +135,32 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
     return handle
 
 
-def _parse(
-    parsed: dict[str, PageQuery], request: web.Request, parse: Callable[..., PageQuery]
-) -> PageQuery:
-    """Parse a query string not seen before, and remember it (raises BadParameter)."""
+def _page(
+    pages: dict[str, Page],
+    request: web.Request,
+    parse: Callable[..., PageQuery],
+    render: Callable[[int, str, int, int], bytes],
+    seed: int,
+) -> Page:
+    """Parse a query string not seen before (raises BadParameter), render its page, and
+    remember both: next time the whole page is one lookup."""
     query = parse(request.query)
-    if len(parsed) >= PARSED_QUERIES:
-        parsed.clear()  # cheaper than LRU bookkeeping on every hit
-    parsed[request.query_string] = query
-    return query
+    page = (query, seed, render(seed, query.zip_code, query.per_page, query.page))
+    if len(pages) >= envelopes.CACHED_BODIES:
+        pages.clear()  # as many pages as the renderer keeps; cheaper than LRU bookkeeping
+    pages[request.query_string] = page
+    return page
 
 
 def _zip_of(
-    parsed: dict[str, PageQuery], request: web.Request, parse: Callable[..., PageQuery]
+    pages: dict[str, Page], request: web.Request, parse: Callable[..., PageQuery]
 ) -> str | None:
     """The zip a refused request asked for, for its journal entry (None when unreadable)."""
+    page = pages.get(request.query_string)
+    if page is not None:
+        return page[0].zip_code
     try:
-        return (parsed.get(request.query_string) or _parse(parsed, request, parse)).zip_code
+        return parse(request.query).zip_code
     except BadParameter:
         return None
 
@@ -240,13 +255,14 @@ async def _serve(
     request: web.Request,
     state: State,
     route: str,
-    query: PageQuery,
+    page: Page,
     attempt: int,
     plan: Plan,
     arrival: float,
 ) -> web.StreamResponse:
     """Queue for a worker (when there is a capacity), wait the planned delay, then deliver."""
     gate, gauges, clock = state.gate, state.stats.gauges, state.clock
+    query = page[0]
     fault_name = plan.fault.value if plan.fault else None
     queue = 0.0
     if gate is not None:
@@ -266,7 +282,7 @@ async def _serve(
         await _wait_until(request, clock, start + plan.delay)
         timing = (plan.delay, queue, clock() - start)
         header = timing_header(*timing)
-        answer, outcome = await _deliver(request, state, route, query, plan, header, timing)
+        answer, outcome = await _deliver(request, state, route, page[2], plan, header, timing)
         return answer
     except (ClientGone, ConnectionError, asyncio.CancelledError) as error:
         state.stats.record(route, "hang" if plan.fault is Fault.HANG else "gone", fault_name)
@@ -288,7 +304,7 @@ async def _deliver(
     request: web.Request,
     state: State,
     route: str,
-    query: PageQuery,
+    body: bytes,
     plan: Plan,
     header: str,
     timing: tuple[float, float, float],
@@ -308,7 +324,6 @@ async def _deliver(
         status = 500 if fault is Fault.ERROR_500 else 503
         response = json_error(status, f"injected fault: {fault_name}")
     else:
-        body = RENDERERS[route](state.config.seed, query.zip_code, query.per_page, query.page)
         response = web.Response(body=body, content_type=JSON)
     response.headers["Server-Timing"] = header
     state.stats.record(route, str(response.status), fault_name, timing)

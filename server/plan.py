@@ -80,6 +80,11 @@ class Planner:
             zip_code: {route: Draws.of(config, route, zip_code) for route in ROUTES}
             for zip_code in config.zips
         }
+        # A route whose every request gets the same plan (no zip overrides, nothing drawn):
+        # the handler takes it from here without a call.
+        self.constant: dict[str, Plan | None] = {
+            route: None if self.zips else draws.constant for route, draws in self.routes.items()
+        }
 
     def plan(self, route: str, zip_code: str, attempt: int) -> Plan:
         """The same plan as `plan_request(config, route, zip_code, attempt)`."""

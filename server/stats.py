@@ -52,9 +52,20 @@ class TimingLog:
         self._actual = array("d")
         self._reservoir = random.Random(0)  # a private stream: sampling, not a request draw
 
-    def add(self, intended: float, queue: float, actual: float) -> None:
-        """Record one request's timings."""
+    def add_served(self, actual: float) -> None:
+        """Record a request served at once (no delay, no queue): the common case, kept short."""
         self.count += 1
+        if len(self._actual) < MAX_SAMPLES:
+            self._intended.append(0.0)
+            self._queue.append(0.0)
+            self._actual.append(actual)
+        else:
+            self.add(0.0, 0.0, actual, counted=True)
+
+    def add(self, intended: float, queue: float, actual: float, *, counted: bool = False) -> None:
+        """Record one request's timings."""
+        if not counted:
+            self.count += 1
         if len(self._actual) < MAX_SAMPLES:
             self._intended.append(intended)
             self._queue.append(queue)
@@ -117,6 +128,7 @@ class Stats:
         self.requests: Counter[str] = Counter()
         self.statuses: dict[str, Counter[str]] = {}
         self.faults: Counter[str] = Counter()
+        self.ok: Counter[str] = Counter()  # 200s of the common path, merged into the above on read
         self.gauges = gauges or Gauges()
         self.gauges.peak = self.gauges.in_flight
         self.timings = TimingLog()
@@ -133,6 +145,18 @@ class Stats:
     def queued(self) -> int:
         """API requests waiting for a capacity worker now."""
         return self.gauges.queued
+
+    def served(self, route: str, actual: float) -> None:
+        """Count a 200 served at once, with no delay, queue or fault (the common path)."""
+        self.ok[route] += 1
+        timings = self.timings
+        if len(timings._actual) < MAX_SAMPLES:  # TimingLog.add_served, inlined: it is hot
+            timings.count += 1
+            timings._intended.append(0.0)
+            timings._queue.append(0.0)
+            timings._actual.append(actual)
+        else:
+            timings.add_served(actual)
 
     def record(
         self,
@@ -157,12 +181,16 @@ class Stats:
         """Everything, as a JSON-ready dict."""
         user, system = _cpu_times()
         start_user, start_system = self._cpu_start
+        requests = self.requests + self.ok
+        statuses = {route: Counter(counts) for route, counts in self.statuses.items()}
+        for route, count in self.ok.items():
+            statuses.setdefault(route, Counter())["200"] += count
         return {
             "routes": {
-                route: {"requests": count, "statuses": dict(self.statuses[route])}
-                for route, count in sorted(self.requests.items())
+                route: {"requests": count, "statuses": dict(statuses[route])}
+                for route, count in sorted(requests.items())
             },
-            "requests": sum(self.requests.values()),
+            "requests": sum(requests.values()),
             "faults": dict(self.faults),
             "in_flight": self.in_flight,
             "queued": self.queued,
@@ -185,7 +213,7 @@ class Stats:
             figures["journal"] = journal
         if self.attempts is not None:
             figures["attempt_keys"] = {
-                "kept": len(self.attempts), "limit": self.attempts.limit,
+                "kept": len(self.attempts), "limit_per_route": self.attempts.limit,
                 "forgotten": self.attempts.forgotten,
             }  # fmt: skip
         return figures

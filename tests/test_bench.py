@@ -22,7 +22,19 @@ import pytest
 from aiohttp import web
 from rich.console import Console
 
-from bench import cli, clientcost, distribution, fanout, fidelity, loadgen, models, overhead, procs
+from bench import (
+    cli,
+    clientcost,
+    context,
+    distribution,
+    fanout,
+    fidelity,
+    loadgen,
+    models,
+    overhead,
+    procs,
+    reference,
+)
 from bench.figures import (
     bound_hit,
     cpu_floor,
@@ -40,6 +52,7 @@ from bench.figures import (
 )
 from bench.report import cell, outcome_table
 from bench.results import Column, Outcome, check, missing_keys
+from clients.zipsets import MEMPY_2015
 from server import latency
 from server.config import parse_config
 
@@ -159,10 +172,11 @@ def figures(rps: float, server_us: float) -> dict[str, Any]:
 
 
 def test_overhead_rows_are_fractions_of_their_baseline() -> None:
-    measured = {case.label: figures(1000.0, 30.0) for case in overhead.CASES if not case.same_as}
-    measured["fake jobs"] = figures(900.0, 40.0)
-    measured["fake search"] = figures(500.0, 80.0)
-    measured["fake jobs, journal off"] = figures(920.0, 38.0)
+    labels = [case.label for case in overhead.CASES if not case.same_as]
+    measured = {label: [figures(1000.0, 30.0)] for label in labels}
+    measured["fake jobs"] = [figures(900.0, 40.0)]
+    measured["fake search"] = [figures(500.0, 80.0)]
+    measured["fake jobs, journal off"] = [figures(920.0, 38.0)]
     rows = overhead.rows_for("asyncio", measured)
     by_target = {row["target"]: row for row in rows}
     assert by_target["fake jobs"]["ratio"] == pytest.approx(0.9)
@@ -175,6 +189,14 @@ def test_overhead_rows_are_fractions_of_their_baseline() -> None:
     checks = overhead.checks_for(rows)
     assert [c.target for c in checks] == ["≥ 0.85"] * 4 + ["≥ 0.95"]
     assert [c.passed for c in checks] == [True, False, True, True, True]
+
+
+def test_overhead_ratios_pair_each_round_with_its_own_baseline() -> None:
+    # Round 2 was disturbed for both servers alike; round 3 only for the reference.
+    fake = [figures(900.0, 40.0), figures(450.0, 80.0), figures(880.0, 41.0)]
+    reference = [figures(1000.0, 30.0), figures(500.0, 60.0), figures(600.0, 50.0)]
+    assert overhead.paired_ratio(fake, reference, "rps") == pytest.approx(0.9)
+    assert overhead.typical(fake)["rps"] == 880.0 and overhead.typical(fake)["ok"] == 30
 
 
 def test_all_features_is_a_valid_scenario_that_draws_nothing() -> None:
@@ -190,14 +212,26 @@ def burst_run(wall: float, p99: float, errors: int = 0) -> dict[str, Any]:
 
 
 def test_fidelity_rows_compare_with_the_reference() -> None:
-    rows = fidelity.rows_for("uvloop", 1000, burst_run(0.21, 105.0), burst_run(0.2, 100.0))
+    rows = fidelity.rows_for("uvloop", 1000, [burst_run(0.21, 105.0)], [burst_run(0.2, 100.0)])
     assert rows[0]["wall_ratio"] == pytest.approx(1.05)
+    assert rows[0]["overshoot_ratio"] == pytest.approx(1.0)
     assert rows[0]["met"] is True
     assert rows[1]["server"] == "reference" and rows[1]["met"] is None
-    slow = fidelity.rows_for("uvloop", 1000, burst_run(0.3, 105.0, errors=1), burst_run(0.2, 100.0))
+    slow = fidelity.rows_for(
+        "uvloop", 1000, [burst_run(0.3, 105.0, errors=1)], [burst_run(0.2, 100.0)]
+    )
     assert slow[0]["met"] is False
     checks = fidelity.checks_for(slow)
     assert [c.passed for c in checks] == [False, False, True, True]
+
+
+def test_fidelity_ratios_are_medians_of_paired_rounds() -> None:
+    fakes = [burst_run(0.22, 110.0), burst_run(0.5, 300.0), burst_run(0.21, 100.0)]
+    refs = [burst_run(0.2, 100.0), burst_run(0.5, 290.0), burst_run(0.3, 90.0)]
+    fake_row = fidelity.rows_for("asyncio", 10, fakes, refs)[0]
+    assert fake_row["wall_ratio"] == pytest.approx(1.0)  # of 1.1, 1.0 and 0.7
+    assert fake_row["p99_ratio"] == pytest.approx(110.0 / 100.0)
+    assert fake_row["wall"] == 0.22  # the median-wall run is shown
 
 
 def test_median_run_picks_the_middle_wall() -> None:
@@ -473,3 +507,24 @@ async def test_the_load_generator_delivers_a_large_result_through_a_non_blocking
     assert len(received) > 65_536
     result = procs.parse_result(received.decode())
     assert result["ok"] == 5000 and result["overshoot"][0] == -0.25
+
+
+async def test_the_reference_answers_each_url_its_own_page(aiohttp_client: Any) -> None:
+    pages = {"jobs": {"LocationId=00001": b'{"one": 1}'}, "search": {}}
+    app = reference.create_app(b'{"default": 0}', b'{"search": 0}', pages=pages)
+    client = await aiohttp_client(app)
+    for path, body in (
+        ("/api/jobs?LocationId=00001", b'{"one": 1}'),
+        ("/api/jobs?LocationId=00002", b'{"default": 0}'),  # not captured: the default page
+        ("/api/search?LocationName=00001", b'{"search": 0}'),
+    ):
+        async with client.get(path) as response:
+            assert response.status == 200 and await response.read() == body
+
+
+def test_captured_pages_cover_every_benchmarked_url() -> None:
+    assert context.page_queries("jobs")[0] == "LocationId=" + next(iter(MEMPY_2015))
+    assert len(context.page_queries("search")) == len(MEMPY_2015) == 100
+    assert {path.split("?", 1)[1] for path in overhead.paths("search", MEMPY_2015)} == set(
+        context.page_queries("search")
+    )

@@ -110,7 +110,11 @@ def test_the_servers_attempt_counter_is_bounded() -> None:
     for index in range(250):
         state.next_attempt("search", f"Place {index}, ST")
     assert len(state.attempts) == 100
-    assert state.stats.snapshot()["attempt_keys"] == {"kept": 100, "limit": 100, "forgotten": 150}
+    assert state.stats.snapshot()["attempt_keys"] == {
+        "kept": 100,
+        "limit_per_route": 100,
+        "forgotten": 150,
+    }
 
 
 def test_search_place_names_do_not_grow_memory_without_bound(live_server: LiveServer) -> None:
@@ -120,7 +124,7 @@ def test_search_place_names_do_not_grow_memory_without_bound(live_server: LiveSe
             url = f"{live_server.url}/api/search?LocationName=Town {index}&ResultsPerPage=0"
             assert session.get(url, timeout=10).status_code == 200
     stats = live_server.get("/__admin/stats").json()
-    assert stats["attempt_keys"] == {"kept": 20, "limit": 20, "forgotten": 30}
+    assert stats["attempt_keys"] == {"kept": 20, "limit_per_route": 20, "forgotten": 30}
 
 
 # --- the per-scenario planner draws what plan_request draws ---------------------------------
