@@ -12,6 +12,7 @@ from bench.figures import latency_summary, ratio
 from bench.overhead import paths
 from bench.procs import Served, fake_command, reference_command, run_loadgen, serving
 from bench.results import Check, Column, Outcome, check
+from clients.report.summary import median_by
 from clients.zipsets import MEMPY_2015
 
 TARGET_RATIO: Final = 1.1  # wall, client p99 and overshoot p99, each ÷ the reference's
@@ -44,8 +45,7 @@ def burst(served: Served, requests: int) -> dict[str, Any]:
 
 def median_run(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The run with the median wall time (the lower middle one for an even count)."""
-    ordered = sorted(runs, key=lambda run: run["wall"])
-    return dict(ordered[(len(ordered) - 1) // 2])
+    return dict(median_by(runs, lambda run: float(run["wall"])))
 
 
 RATIOS: Final[

@@ -7,24 +7,23 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-_TIMING: Final = re.compile(r"(\w+);dur=(-?[0-9.]+)")  # an early timer: a negative overshoot
+from clients.protocol import parse_server_timing
+from clients.report.summary import percentile as summary_percentile
+
 _RATE: Final = re.compile(r"Requests/sec:\s*([0-9.]+)")
 _DONE: Final = (re.compile(r"(\d+) requests in"), re.compile(r"\[200\]\s+(\d+) responses"))
 
 
 def server_timing_ms(header: str) -> dict[str, float]:
-    """`Server-Timing` durations by name, in milliseconds (as the header states them)."""
-    return {name: float(value) for name, value in _TIMING.findall(header)}
+    """`Server-Timing` durations by name, in milliseconds (as the header states them); read
+    by the clients' own parser, so the benchmarks and the table read the header alike."""
+    return {name: 1000 * seconds for name, seconds in parse_server_timing(header).items()}
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
-    """The q-quantile (0..1) of sorted values by linear interpolation; NaN for no values."""
-    if not ordered:
-        return math.nan
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    """The clients' q-quantile (linear interpolation), but NaN for no values: a benchmark
+    that measured nothing must not report 0 ms."""
+    return summary_percentile(ordered, q) if ordered else math.nan
 
 
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench.figures import proc_stat_ticks
+from clients.harness.embedded import wait_for_banner
 
 REPO: Final = Path(__file__).resolve().parents[1]
 START_TIMEOUT: Final = 30.0  # seconds a server may take to say where it listens
@@ -93,16 +92,9 @@ def serving(command: Sequence[str], name: str) -> Iterator[Served]:
 
 def _wait_for_url(process: subprocess.Popen[str], log: Any) -> str:
     assert process.stdout is not None
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if selector.select(timeout=0.1):
-                line = process.stdout.readline()
-                if line.startswith("serving on "):
-                    return line.split()[2]
-                if not line:
-                    break
+    url = wait_for_banner(process.stdout, START_TIMEOUT)  # the clients' own handshake
+    if url is not None:
+        return url
     log.seek(0)
     tail = log.read().strip().splitlines()[-1:] or [f"exit code {process.poll()}"]
     raise BenchError(f"{' '.join(process.args)} did not start: {tail[0]}")  # type: ignore[arg-type]

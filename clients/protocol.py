@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from .records import Attempt, ClientSettings
 
 PATHS: Final = {"jobs": "/api/jobs", "search": "/api/search"}
-_TIMING: Final = re.compile(r"(\w+);dur=([0-9.]+)")
+_TIMING: Final = re.compile(r"(\w+);dur=(-?[0-9.]+)")  # a timer that fired early: negative
 
 
 class Malformed(Exception):

@@ -142,6 +142,7 @@ def test_parse_server_timing_as_the_server_sends_it() -> None:
         pytest.param("intended;desc=x", {}, id="no-duration"),
         pytest.param("intended;dur=5", {"intended": 0.005}, id="integer-ms"),
         pytest.param("db;dur=1,intended;dur=3", {"db": 0.001, "intended": 0.003}, id="other-names"),
+        pytest.param("overshoot;dur=-0.5", {"overshoot": -0.0005}, id="a-timer-that-fired-early"),
     ],
 )
 def test_parse_server_timing_edges(header: str | None, parsed: dict[str, float]) -> None:

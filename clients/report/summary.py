@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..kinds import KINDS
 from ..records import Attempt, RunResult, RunState, state_text
+
+T = TypeVar("T")
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -111,10 +113,15 @@ class Summary:
         return self.ideal / self.wall
 
 
+def median_by(items: Sequence[T], key: Callable[[T], float]) -> T:
+    """The item whose `key` is the median (the lower middle one for an even count)."""
+    ordered = sorted(items, key=key)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def median_run(runs: Sequence[RunResult]) -> RunResult:
     """The run whose wall time is the median (the lower middle for an even count)."""
-    ordered = sorted(runs, key=lambda r: r.usage.time)
-    return ordered[(len(ordered) - 1) // 2]
+    return median_by(runs, lambda r: r.usage.time)
 
 
 def summarize(
