@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import venv
@@ -91,6 +92,33 @@ def test_the_wheel_is_the_whole_tool(installed: Path, tmp_path: Path) -> None:
         "blocking", "threaded", "asyncio", "uvloop"
     }  # fmt: skip
     assert all(s["correct"] for s in document["summaries"])
+
+    # The pytest plugin is registered by the wheel (pytest itself is not installed there).
+    plugin = run(installed / "bin/python", "-c", PLUGIN_PROBE, cwd=elsewhere)
+    assert plugin.stdout.strip() == "asynchronicity.clients.pytest_plugin True", plugin.stderr
+
+
+PLUGIN_PROBE = """
+import importlib.metadata, importlib.util
+(entry,) = [e for e in importlib.metadata.entry_points(group="pytest11") if e.name == "usajobs"]
+print(entry.value, importlib.util.find_spec(entry.value) is not None)
+"""
+
+
+@pytest.mark.skipif(
+    shutil.which("node", path="/usr/bin:/bin") is None, reason="node is not installed"
+)
+def test_the_node_script_ships_in_the_wheel(installed: Path, tmp_path: Path) -> None:
+    scenario = tmp_path / "node.toml"
+    scenario.write_text(
+        'name = "node"\n[workload]\nzips = ["90011", "10025"]\n'
+        '[server]\nlatency = { model = "fixed", value = 0.01 }\n[clients.javascript]\n'
+    )
+    compared = run(installed / "bin/asynchronicity", "compare", scenario,
+                   "--results", tmp_path / "results", cwd=tmp_path)  # fmt: skip
+    assert compared.returncode == 0, compared.stdout + compared.stderr
+    document = json.loads(next((tmp_path / "results").glob("node-*.json")).read_text())
+    assert document["summaries"][0]["correct"] is True
 
 
 def test_the_installed_server_serves(installed: Path, tmp_path: Path) -> None:
