@@ -132,6 +132,8 @@ def test_the_installed_server_serves(installed: Path, tmp_path: Path) -> None:
         url = wait_for_banner(server.stdout, 30)
         assert url is not None, "no `serving on URL` line"
         assert requests.get(f"{url}/health", timeout=10).json()["status"] == "ok"
+        demo = requests.get(f"{url}/demo", timeout=10)  # the browser row's page ships too
+        assert demo.status_code == 200 and "window.fanout" in demo.text
     finally:
         server.terminate()
         server.wait(timeout=10)
