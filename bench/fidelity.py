@@ -106,10 +106,14 @@ def run_loop(context: Context, loop: str) -> list[dict[str, Any]]:
         control.warm(MEMPY_2015, "jobs", None)
         for batch in sizes.bursts:
             fakes, refs = [], []
-            for _ in range(sizes.burst_rounds):
+            for round_ in range(sizes.burst_rounds):  # the first server alternates by round
                 control.reset()
-                fakes.append(burst(fake, batch))
-                refs.append(burst(ref, batch))
+                if round_ % 2:
+                    refs.append(burst(ref, batch))
+                    fakes.append(burst(fake, batch))
+                else:
+                    fakes.append(burst(fake, batch))
+                    refs.append(burst(ref, batch))
             rows += rows_for(loop, batch, fakes, refs)
     return rows
 
@@ -131,7 +135,7 @@ def run(context: Context) -> Outcome:
         f"reference: a bare aiohttp handler that awaits asyncio.sleep({sizes.delay:g}) and "
         "answers each URL the fake server's bytes for it; "
         + (
-            f"{rounds} rounds, each the fake server then the reference; each row is the "
+            f"{rounds} rounds, each both servers (which goes first alternates); each row is the "
             "median-wall run, each ratio the median of the rounds' own ratios"
             if rounds > 1
             else "one run per row"

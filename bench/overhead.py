@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections.abc import Mapping, Sequence
@@ -167,8 +168,9 @@ def run_loop(context: Context, loop: str) -> dict[str, list[dict[str, Any]]]:
             control.warm(MEMPY_2015, route, None)
         bare_control.warm(MEMPY_2015, "jobs", None)
         servers = {"reference": ref, "fake": fake, "unjournaled": bare}
-        for _ in range(sizes.overhead_rounds):  # rounds interleave the cases: noise hits all
-            for case in measured:
+        for round_ in range(sizes.overhead_rounds):  # every case each round, in a new order:
+            order = random.Random(round_).sample(measured, len(measured))  # no case is always
+            for case in order:  # measured first or last, when the machine has warmed or slowed
                 if case.config is not None and case.server == "fake":
                     control.apply(dict(case.config))
                     control.reset()  # also empties the journal: each round starts alike
@@ -185,7 +187,8 @@ def run(context: Context) -> Outcome:
         outcome.rows += rows_for(loop, run_loop(context, loop))
     outcome.checks = checks_for(outcome.rows)
     outcome.notes = [
-        f"{sizes.overhead_rounds} round(s), each measuring every case back to back: "
+        f"{sizes.overhead_rounds} round(s), each measuring every case back to back in a "
+        "shuffled order: "
         f"{sizes.overhead_requests:,} requests after a {sizes.overhead_warmup:,}-request warm-up, "
         f"{sizes.overhead_concurrency} keep-alive connections from bench.loadgen (raw asyncio "
         "protocol on uvloop, its own process); req/s and CPU are medians over the rounds, each "
