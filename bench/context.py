@@ -39,7 +39,7 @@ class Sizes:
     delay: float = 0.1  # the injection and fan-out benchmarks' fixed delay
 
 
-FULL: Final = Sizes("full", 12_000, 1_000, 5, (1_000, 10_000), 3, 5_000, 1.0, 5_000, 1_000)
+FULL: Final = Sizes("full", 12_000, 1_000, 7, (1_000, 10_000), 4, 5_000, 1.0, 5_000, 1_000)
 QUICK: Final = Sizes("quick", 3_000, 500, 1, (500, 2_000), 1, 2_000, 1.0, 500, 300)
 SMOKE: Final = Sizes(
     "smoke", 100, 20, 1, (20,), 1, 60, 10.0, 30, 10, loops=("asyncio",), distribution_concurrency=20

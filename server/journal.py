@@ -265,9 +265,9 @@ async def read_tag(request: web.Request) -> str | None:
     for key in document:
         if key != "tag":
             raise BadParameter(str(key)[:40], "unknown key; valid keys: tag")
-    tag = document.get("tag")
-    if tag is None:
+    if "tag" not in document:
         return None
+    tag = document["tag"]
     if not isinstance(tag, str) or not 0 < len(tag) <= MAX_TAG or not tag.isprintable():
         raise BadParameter("tag", f"must be a string of 1 to {MAX_TAG} printable characters")
     return tag

@@ -8,6 +8,8 @@ from array import array
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
+from .config import ROUTES
+
 if TYPE_CHECKING:
     from .journal import Journal
     from .state import AttemptCounter
@@ -128,7 +130,7 @@ class Stats:
         self.requests: Counter[str] = Counter()
         self.statuses: dict[str, Counter[str]] = {}
         self.faults: Counter[str] = Counter()
-        self.ok: Counter[str] = Counter()  # 200s of the common path, merged into the above on read
+        self.ok = dict.fromkeys(ROUTES, 0)  # 200s of the common path, merged in on read
         self.gauges = gauges or Gauges()
         self.gauges.peak = self.gauges.in_flight
         self.timings = TimingLog()
@@ -181,10 +183,11 @@ class Stats:
         """Everything, as a JSON-ready dict."""
         user, system = _cpu_times()
         start_user, start_system = self._cpu_start
-        requests = self.requests + self.ok
+        requests = self.requests + Counter(self.ok)
         statuses = {route: Counter(counts) for route, counts in self.statuses.items()}
         for route, count in self.ok.items():
-            statuses.setdefault(route, Counter())["200"] += count
+            if count:
+                statuses.setdefault(route, Counter())["200"] += count
         return {
             "routes": {
                 route: {"requests": count, "statuses": dict(statuses[route])}

@@ -29,6 +29,7 @@ from bench import (
     distribution,
     fanout,
     fidelity,
+    inprocess,
     loadgen,
     models,
     overhead,
@@ -191,12 +192,11 @@ def test_overhead_rows_are_fractions_of_their_baseline() -> None:
     assert [c.passed for c in checks] == [True, False, True, True, True]
 
 
-def test_overhead_ratios_pair_each_round_with_its_own_baseline() -> None:
-    # Round 2 was disturbed for both servers alike; round 3 only for the reference.
-    fake = [figures(900.0, 40.0), figures(450.0, 80.0), figures(880.0, 41.0)]
-    reference = [figures(1000.0, 30.0), figures(500.0, 60.0), figures(600.0, 50.0)]
-    assert overhead.paired_ratio(fake, reference, "rps") == pytest.approx(0.9)
-    assert overhead.typical(fake)["rps"] == 880.0 and overhead.typical(fake)["ok"] == 30
+def test_overhead_takes_each_cases_least_disturbed_round() -> None:
+    runs = [figures(900.0, 40.0), figures(450.0, 80.0), figures(880.0, 39.0)]
+    assert overhead.best(runs) == {
+        "rps": 900.0, "server_us": 39.0, "loadgen_us": 20.0, "ok": 30, "errors": 0,
+    }  # fmt: skip
 
 
 def test_all_features_is_a_valid_scenario_that_draws_nothing() -> None:
@@ -225,19 +225,13 @@ def test_fidelity_rows_compare_with_the_reference() -> None:
     assert [c.passed for c in checks] == [False, False, True, True]
 
 
-def test_fidelity_ratios_are_medians_of_paired_rounds() -> None:
+def test_fidelity_compares_each_servers_shortest_run() -> None:
     fakes = [burst_run(0.22, 110.0), burst_run(0.5, 300.0), burst_run(0.21, 100.0)]
     refs = [burst_run(0.2, 100.0), burst_run(0.5, 290.0), burst_run(0.3, 90.0)]
     fake_row = fidelity.rows_for("asyncio", 10, fakes, refs)[0]
-    assert fake_row["wall_ratio"] == pytest.approx(1.0)  # of 1.1, 1.0 and 0.7
-    assert fake_row["p99_ratio"] == pytest.approx(110.0 / 100.0)
-    assert fake_row["wall"] == 0.22  # the median-wall run is shown
-
-
-def test_median_run_picks_the_middle_wall() -> None:
-    runs = [burst_run(3.0, 1.0), burst_run(1.0, 1.0), burst_run(2.0, 1.0)]
-    assert fidelity.median_run(runs)["wall"] == 2.0
-    assert fidelity.median_run(runs[:2])["wall"] == 1.0
+    assert fake_row["wall"] == 0.21
+    assert fake_row["wall_ratio"] == pytest.approx(0.21 / 0.2)
+    assert fake_row["p99_ratio"] == pytest.approx(1.0)
 
 
 def test_client_cost_ratios_are_to_asyncio() -> None:
@@ -528,3 +522,11 @@ def test_captured_pages_cover_every_benchmarked_url() -> None:
     assert {path.split("?", 1)[1] for path in overhead.paths("search", MEMPY_2015)} == set(
         context.page_queries("search")
     )
+
+
+def test_inprocess_measures_every_app_through_aiohttp(capsys: pytest.CaptureFixture[str]) -> None:
+    assert inprocess.main(["--loop", "asyncio", "--requests", "20", "--rounds", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("CPU per request, in-process, asyncio, /api/jobs")
+    names = [line.split("  ")[1].strip() for line in lines[1:]]
+    assert names == ["reference", "fake", "fake, journal off", "fake, all features"]

@@ -277,6 +277,7 @@ async def test_reset_clears_it_and_tags_the_run(client: TestClient) -> None:
         pytest.param(b"{not json", "body", id="not-json"),
         pytest.param(b"[1, 2]", "body", id="not-object"),
         pytest.param(b'{"tag": 5}', "tag", id="tag-number"),
+        pytest.param(b'{"tag": null}', "tag", id="tag-null"),
         pytest.param(b'{"tag": ""}', "tag", id="tag-empty"),
         pytest.param(json.dumps({"tag": "x" * 201}).encode(), "tag", id="tag-long"),
         pytest.param(b'{"tag": "a", "colour": 1}', "colour", id="unknown-key"),
