@@ -338,3 +338,14 @@ def test_the_new_kinds_take_their_requests_from_the_journal() -> None:
     ok = Attempt("90011", 0, 0.0, 0.1, status=200)  # as the journal gives it: no count
     assert ok.ok and not Attempt("90011", 0, 0.0, 0.1, status=200, error="malformed").ok
     assert RunState.FAILED.value == "failed"
+
+
+def test_journal_times_stay_within_the_run_that_saw_them() -> None:
+    # The clocks are tied by one admin round trip: a few µs either way must not put a request
+    # before the run began or after it ended.
+    entry = {"route": "jobs", "zip": "90011", "attempt": 0, "status": 200, "bytes": 10,
+             "arrival": 0.0999, "start": 0.1, "end": 0.5000_12, "intended": 0.01,
+             "queue_wait": 0.0}  # fmt: skip
+    attempt = journal.to_attempt(entry, shift=0.1, wall=0.4)
+    assert (attempt.start, attempt.end) == (0.0, 0.4)
+    assert journal.to_attempt(entry, shift=0.0).end == pytest.approx(0.500012)

@@ -8,6 +8,7 @@ each entry onto the run's clock (`attach`). The mapping itself (`to_attempts`) i
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -59,9 +60,13 @@ def error_of(entry: Mapping[str, Any]) -> str | None:
     return str(fault or status or "unknown")
 
 
-def to_attempt(entry: Mapping[str, Any], shift: float) -> Attempt:
-    """One journal entry on the run's clock (`shift`: the run's zero on the server's clock)."""
-    start, service, end = (float(entry[key]) - shift for key in ("arrival", "start", "end"))
+def to_attempt(entry: Mapping[str, Any], shift: float, wall: float = math.inf) -> Attempt:
+    """One journal entry on the run's clock (`shift`: the run's zero on the server's clock),
+    within the run's `wall`: the two clocks are tied by one admin round trip, so a request
+    could otherwise seem to end a few microseconds after the run that saw it end."""
+    start, service, end = (
+        min(max(float(entry[key]) - shift, 0.0), wall) for key in ("arrival", "start", "end")
+    )
     intended, queue = entry.get("intended"), entry.get("queue_wait")
     status = entry.get("status")
     return Attempt(
@@ -78,9 +83,12 @@ def to_attempt(entry: Mapping[str, Any], shift: float) -> Attempt:
     )
 
 
-def to_attempts(entries: Iterable[Mapping[str, Any]], shift: float) -> list[Attempt]:
+def to_attempts(
+    entries: Iterable[Mapping[str, Any]], shift: float, wall: float = math.inf
+) -> list[Attempt]:
     """The API requests among `entries` as attempts, lanes packed by overlap (a timeline's rows)."""
-    return pack_lanes([to_attempt(e, shift) for e in entries if e.get("route") in API_ROUTES])
+    found = [to_attempt(e, shift, wall) for e in entries if e.get("route") in API_ROUTES]
+    return pack_lanes(found)
 
 
 def entries(
@@ -124,7 +132,7 @@ def attach(control: ServerControl, run: RunResult, where: Anchor) -> RunResult:
     if why:
         return _failed(run, why)
     shift = run.origin - where.reset_at
-    return replace(run, attempts=tuple(to_attempts(found, shift)))
+    return replace(run, attempts=tuple(to_attempts(found, shift, run.usage.time)))
 
 
 def problem(page: Mapping[str, Any], tag: str) -> str | None:
