@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bench import journalcost
 from bench.context import Context, Sizes, admin
 from bench.figures import per_request_us, ratio
 from bench.procs import Served, fake_command, reference_command, run_loadgen, serving
@@ -180,6 +181,7 @@ def run(context: Context) -> Outcome:
     for loop in sizes.loops:
         outcome.rows += rows_for(loop, run_loop(context, loop))
     outcome.checks = checks_for(outcome.rows)
+    entry_bytes = journalcost.bytes_per_entry(journalcost.ENTRIES)
     outcome.notes = [
         f"{sizes.overhead_rounds} round(s), each measuring every case back to back in a "
         "shuffled order: "
@@ -190,7 +192,8 @@ def run(context: Context) -> Outcome:
         "jobs: /api/jobs (25 JobData); search: /api/search (default page); all features: "
         "latency, faults, rate limit, capacity, route and zip overrides, all drawing zero",
         "fake: python -m server as it runs by default (journal on, 1,000,000 entries); journal "
-        "off: a second one with --journal-size 0; journal on ÷ off is the journal's cost",
+        "off: a second one with --journal-size 0; journal on ÷ off is the journal's cost; an "
+        f"entry holds {entry_bytes:.0f} bytes (tracemalloc, {journalcost.ENTRIES:,} entries)",
         "zips: the talk's 100, rendered ahead (POST /__admin/warm); the reference (bench/"
         "reference.py) answers each URL with the bytes the fake server gave for it (captured "
         "first, one dict lookup a request); CPU from /proc/PID/stat",

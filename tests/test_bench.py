@@ -30,6 +30,7 @@ from bench import (
     fanout,
     fidelity,
     inprocess,
+    journalcost,
     loadgen,
     models,
     overhead,
@@ -530,3 +531,12 @@ def test_inprocess_measures_every_app_through_aiohttp(capsys: pytest.CaptureFixt
     assert lines[0].startswith("CPU per request, in-process, asyncio, /api/jobs")
     names = [line.split("  ")[1].strip() for line in lines[1:]]
     assert names == ["reference", "fake", "fake, journal off", "fake, all features"]
+
+
+def test_journalcost_measures_bytes_per_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    per_entry = journalcost.bytes_per_entry(5_000)
+    assert 100 < per_entry < 1_000  # a tuple of 13 references, two floats and an int
+    assert journalcost.main(["2000"]) == 0
+    assert capsys.readouterr().out.endswith(
+        "bytes per journal entry (tracemalloc, 2,000 entries)\n"
+    )
