@@ -192,7 +192,8 @@ def command_compare(args: argparse.Namespace) -> int:
     from .report import console
 
     loaded = scenario.load(shipped.find(args.scenario))
-    signal.signal(signal.SIGTERM, _interrupt)  # a polite kill ends as cleanly as Ctrl-C
+    for polite in (signal.SIGTERM, signal.SIGHUP):  # a kill or a closed terminal: as Ctrl-C
+        signal.signal(polite, _interrupt)
     return console.run_compare(
         loaded, args.url, console.terminal(), args.results, timeline=args.timeline,
         report=args.report, wait=not args.no_wait,

@@ -56,6 +56,9 @@ class EmbeddedServer:
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,
+            # Its own process group: a Ctrl-C in the terminal reaches the compare, which keeps
+            # what finished and then stops this server by its PID, not the server mid-run.
+            start_new_session=True,
         )
         self.url = self._wait_for_url()
 
