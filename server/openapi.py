@@ -11,7 +11,7 @@ from typing import Any, Final
 from .journal import openapi_paths as journal_paths
 from .oas import errors, header, integer, json_response, query, ref
 from .openapi_admin import admin_paths, admin_schemas
-from .params import MAX_LOCATION, MAX_PAGE
+from .params import DEFAULT_PER_PAGE, MAX_LOCATION, MAX_PAGE, MOST_PER_PAGE
 
 TIMING = {
     "Server-Timing": {
@@ -26,8 +26,8 @@ PLACE = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\x00-\\x20\\x7f-\\x9f][^\\x00-\\x1f\\x7f-
 # The API reads its integers leniently, as text: spaces around, a `+`, leading zeros, `-0`;
 # only spaces (or nothing) means the default. These say exactly which digits are in range.
 IN_RANGE: Final = {
-    (0, 250): "250|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]",
-    (0, 500): "500|[1-4][0-9]{2}|[1-9]?[0-9]",
+    (0, MOST_PER_PAGE["jobs"]): "250|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]",
+    (0, MOST_PER_PAGE["search"]): "500|[1-4][0-9]{2}|[1-9]?[0-9]",
     (1, MAX_PAGE): "10000|[1-9][0-9]{0,3}",
 }
 LENIENT_ZIP: Final = {"type": "string", "pattern": "^ *[0-9]{5} *$", "example": "90011"}
@@ -57,8 +57,8 @@ def _api_paths() -> dict[str, Any]:
                 query("LocationId", "5-digit zip code", LENIENT_ZIP, required=True),
                 query(
                     "NumberOfJobs",
-                    "jobs per page, 0 for the count alone (empty: 25)",
-                    lenient_integer(0, 250, 25),
+                    f"jobs per page, 0 for the count alone (empty: {DEFAULT_PER_PAGE['jobs']})",
+                    lenient_integer(0, MOST_PER_PAGE["jobs"], DEFAULT_PER_PAGE["jobs"]),
                     allowEmptyValue=True,
                 ),
                 page,
@@ -90,8 +90,8 @@ def _api_paths() -> dict[str, Any]:
                 ),
                 query(
                     "ResultsPerPage",
-                    "items per page (empty: 250)",
-                    lenient_integer(0, 500, 250),
+                    f"items per page (empty: {DEFAULT_PER_PAGE['search']})",
+                    lenient_integer(0, MOST_PER_PAGE["search"], DEFAULT_PER_PAGE["search"]),
                     allowEmptyValue=True,
                 ),
                 page,

@@ -15,6 +15,9 @@ INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # stricter than int(), which takes 
 NUMBER: Final = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # not "nan", "1_0"
 MAX_PAGE: Final = 10_000
 MAX_LOCATION: Final = 200
+# Each API's page size: its default and its maximum, the one place the server states them.
+DEFAULT_PER_PAGE: Final = {"jobs": 25, "search": 250}
+MOST_PER_PAGE: Final = {"jobs": 250, "search": 500}
 CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a place name
 
 
@@ -65,7 +68,9 @@ def parse_jobs_query(query: Mapping[str, str]) -> PageQuery:
     folded = fold_names(query)
     return PageQuery(
         zip_code=parse_zip(folded, "LocationId"),
-        per_page=parse_int(folded, "NumberOfJobs", 25, 0, 250),
+        per_page=parse_int(
+            folded, "NumberOfJobs", DEFAULT_PER_PAGE["jobs"], 0, MOST_PER_PAGE["jobs"]
+        ),
         page=parse_int(folded, "Page", 1, 1, MAX_PAGE),
     )
 
@@ -88,7 +93,9 @@ def parse_search_query(query: Mapping[str, str]) -> PageQuery:
     folded = fold_names(query)
     return PageQuery(
         zip_code=parse_location(folded, "LocationName"),
-        per_page=parse_int(folded, "ResultsPerPage", 250, 0, 500),
+        per_page=parse_int(
+            folded, "ResultsPerPage", DEFAULT_PER_PAGE["search"], 0, MOST_PER_PAGE["search"]
+        ),
         page=parse_int(folded, "Page", 1, 1, MAX_PAGE),
     )
 

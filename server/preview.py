@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 from . import data, envelopes
 from .config import ServerConfig
 from .faults import Fault
+from .params import DEFAULT_PER_PAGE
 from .plan import Plan, plan_request
 from .stats import percentile
 
@@ -114,7 +115,7 @@ def preview_steps(
     timeout: float | None = None,
 ) -> Steps[dict[str, Any]]:
     """`preview`, yielding every SLICE zips, after each page rendered, and within makespans."""
-    per_page = per_page if per_page is not None else (25 if route == "jobs" else 250)
+    per_page = per_page if per_page is not None else DEFAULT_PER_PAGE[route]
     render = envelopes.render_jobs if route == "jobs" else envelopes.render_search
     plans: list[Plan] = []
     uncut: list[float] = []

@@ -16,7 +16,7 @@ from typing import Any, Final
 from .config import ROUTES
 from .documents import as_integer, check_keys, shown
 from .errors import BadParameter
-from .params import NUMBER, ZIP_PATTERN
+from .params import DEFAULT_PER_PAGE, MOST_PER_PAGE, NUMBER, ZIP_PATTERN
 from .zipsets import ZIP_SETS
 
 KEYS: Final = ("zips", "concurrency", "timeout", "route", "per_page")
@@ -24,8 +24,7 @@ MAX_ZIPS: Final = 100_000  # every 5-digit zip there is, about
 MAX_CONCURRENCIES: Final = 100  # distinct client concurrencies in one preview
 MAX_CONCURRENCY: Final = 10_000_000
 MAX_TIMEOUT: Final = 3600.0
-MAX_PER_PAGE: Final = 500  # the larger of the two APIs' maxima
-DEFAULT_PER_PAGE: Final = {"jobs": 25, "search": 250}
+MAX_PER_PAGE: Final = max(MOST_PER_PAGE.values())  # the larger of the two APIs' maxima
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +33,7 @@ class Workload:
 
     zips: tuple[str, ...]
     route: str = "jobs"
-    per_page: int = 25
+    per_page: int = DEFAULT_PER_PAGE["jobs"]
     concurrency: tuple[int, ...] = (0,)
     timeout: float | None = None
 
