@@ -185,16 +185,24 @@ def _faster(check: _Parser, table: Mapping[str, Any], where: str) -> Faster:
     return Faster(client, other, by)
 
 
-def _bound(check: _Parser, table: Mapping[str, Any], where: str) -> Bound:
-    check.keys(table, where, BOUND_KEYS)
+def _subject(
+    check: _Parser, table: Mapping[str, Any], where: str, everyone: str
+) -> tuple[str, str]:
+    """The `client` (a name, or "*" for `everyone`) and the `figure` a bound is about."""
     client = check.client(
-        check.required(table, where, "client", 'name a client, or "*" for every client'),
+        check.required(table, where, "client", f'name a client, or "*" for {everyone}'),
         f"{where}.client",
         every=True,
     )
     figure = check.figure(
         check.required(table, where, "figure", f"one of {', '.join(FIGURES)}"), f"{where}.figure"
     )
+    return client, figure
+
+
+def _bound(check: _Parser, table: Mapping[str, Any], where: str) -> Bound:
+    check.keys(table, where, BOUND_KEYS)
+    client, figure = _subject(check, table, where, "every client")
     if "max" not in table and "min" not in table:
         raise check.fail(f"{where}.max", "is required: give max = X, min = X, or both")
     high = None if "max" not in table else check.number(table["max"], f"{where}.max", 0.0)
@@ -206,14 +214,7 @@ def _bound(check: _Parser, table: Mapping[str, Any], where: str) -> Bound:
 
 def _relative(check: _Parser, table: Mapping[str, Any], where: str) -> Relative:
     check.keys(table, where, RELATIVE_KEYS)
-    client = check.client(
-        check.required(table, where, "client", 'name a client, or "*" for every other client'),
-        f"{where}.client",
-        every=True,
-    )
-    figure = check.figure(
-        check.required(table, where, "figure", f"one of {', '.join(FIGURES)}"), f"{where}.figure"
-    )
+    client, figure = _subject(check, table, where, "every other client")
     of = check.client(
         check.required(table, where, "of", 'name the client to compare with: of = "asyncio"'),
         f"{where}.of",
