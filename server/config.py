@@ -17,8 +17,8 @@ from typing import Any, Final
 
 from .documents import MAX_DEPTH, as_integer, check_keys, shown, too_deep, unknown_key
 from .errors import ScenarioError
-from .faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
-from .latency import (
+from .models.faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
+from .models.latency import (
     ZERO,
     Fixed,
     LatencyModel,

@@ -21,10 +21,10 @@ from typing import Final
 from aiohttp import web
 
 from . import envelopes
-from .capacity import QueueFull
 from .config import RateLimit
 from .errors import BadParameter
-from .faults import Fault
+from .models.capacity import QueueFull
+from .models.faults import Fault
 from .params import PageQuery, parse_jobs_query, parse_search_query
 from .plan import NOTHING, Plan
 from .responses import json_error

@@ -22,7 +22,7 @@ from .config import (
     SPEED,
     WEIGHT,
 )
-from .faults import RATE_NAMES
+from .models.faults import RATE_NAMES
 from .oas import Schema, closed, integer, number, ref
 
 PERCENTILE: Final = r"^p(0*[1-9][0-9]?(\.[0-9]+)?|0+\.0*[1-9][0-9]*)$"  # p<N>, 0 < N < 100

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from .config import ROUTES, ServerConfig
-from .faults import Fault, FaultRates, choose_fault
-from .latency import Fixed, LatencyModel, Mixture, draw_latency
-from .rng import keyed_uniform
+from .models.faults import Fault, FaultRates, choose_fault
+from .models.latency import Fixed, LatencyModel, Mixture, draw_latency
+from .models.rng import keyed_uniform
 
 
 @dataclass(frozen=True, slots=True)

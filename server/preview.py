@@ -17,7 +17,7 @@ from typing import Any, Final, TypeVar
 
 from . import data, envelopes
 from .config import ServerConfig
-from .faults import Fault
+from .models.faults import Fault
 from .params import DEFAULT_PER_PAGE
 from .plan import Plan, plan_request
 from .stats import percentile

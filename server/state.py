@@ -8,11 +8,11 @@ from typing import Final
 
 from aiohttp import web
 
-from .capacity import CapacityGate
 from .config import ROUTES, ServerConfig
 from .journal import DEFAULT_SIZE, Journal
+from .models.capacity import CapacityGate
+from .models.ratelimit import TokenBuckets
 from .plan import Planner
-from .ratelimit import TokenBuckets
 from .stats import Stats
 
 # Past this many distinct zips (or place names) on a route, the least recently asked is

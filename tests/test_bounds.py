@@ -23,9 +23,9 @@ from server import cli, logs
 from server.config import BYTE_RATE, MIN_SCALE, RATE, SPEED, WEIGHT, parse_config
 from server.documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, too_deep
 from server.errors import BadParameter, ScenarioError
+from server.models.ratelimit import TokenBuckets
 from server.plan import plan_request
 from server.preview import preview
-from server.ratelimit import TokenBuckets
 
 ZIP = "90011"
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.capacity import CapacityGate, QueueFull
+from server.models.capacity import CapacityGate, QueueFull
 
 
 class FakeClock:

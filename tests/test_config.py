@@ -18,8 +18,8 @@ from server.config import (
     parse_config,
 )
 from server.errors import ScenarioError
-from server.faults import NO_FAULTS, FaultRates
-from server.latency import ZERO, Fixed, LogNormal, Mixture, Normal, Percentiles, Uniform
+from server.models.faults import NO_FAULTS, FaultRates
+from server.models.latency import ZERO, Fixed, LogNormal, Mixture, Normal, Percentiles, Uniform
 
 
 def server(**section: Any) -> dict[str, Any]:

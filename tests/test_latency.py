@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.latency import (
+from server.models.latency import (
     Fixed,
     LatencyModel,
     LogNormal,
@@ -23,7 +23,7 @@ from server.latency import (
     draw_latency,
     scaled,
 )
-from server.rng import keyed_uniform
+from server.models.rng import keyed_uniform
 
 N = 20_000
 

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from server import envelopes
 from server.config import ServerConfig, parse_config
-from server.faults import Fault
+from server.models.faults import Fault
+from server.models.rng import keyed_uniform
 from server.plan import Plan
 from server.preview import duration, effective_slots, makespan, preview, rate_floor
-from server.rng import keyed_uniform
 from server.zipsets import MEMPY_2015_TOTAL, ZIP_SETS
 
 MEMPY = ZIP_SETS["mempy-2015"]

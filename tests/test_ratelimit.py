@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server import ratelimit
-from server.ratelimit import TokenBuckets
+from server.models import ratelimit
+from server.models.ratelimit import TokenBuckets
 
 
 @pytest.mark.parametrize(
