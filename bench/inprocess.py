@@ -26,7 +26,7 @@ from bench import reference
 from bench.overhead import all_features, paths
 from server import envelopes
 from server.app import create_app
-from server.config import parse_config
+from server.config.parser import parse_config
 from server.zipsets import ZIP_SETS
 
 MEMPY_2015: Final = ZIP_SETS["mempy-2015"]  # the talk's zips, in order

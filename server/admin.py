@@ -18,8 +18,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from . import envelopes
-from .config import parse_config
-from .documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, too_deep
+from .config.documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, size_message, too_deep
+from .config.parser import parse_config
 from .errors import BadParameter, BodyTooLarge, ScenarioError
 from .journal import read_tag
 from .lease import DEFAULT_TTL, HEADER, LeaseConflict, Leases, parse_holder, parse_ttl
@@ -72,12 +72,12 @@ async def read_json(request: web.Request, *, empty: Any = ...) -> Any:
     """
     length = request.content_length
     if length is not None and length > MAX_DOCUMENT_BYTES:
-        raise BodyTooLarge(length)
+        raise BodyTooLarge(length, size_message(length))
     raw = bytearray()
     async for chunk in request.content.iter_any():
         raw += chunk
         if len(raw) > MAX_DOCUMENT_BYTES:
-            raise BodyTooLarge(length)
+            raise BodyTooLarge(length, size_message(length))
     if not raw and empty is not ...:
         return empty
     try:

@@ -21,7 +21,8 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
 from . import __version__, admin, journal
-from .config import ServerConfig, parse_config
+from .config.parser import parse_config
+from .config.settings import ServerConfig
 from .errors import BadParameter
 from .injection import API_ROUTES, Handler, api_handler
 from .journal import DEFAULT_SIZE

@@ -20,8 +20,9 @@ from aiohttp import web
 from . import logs
 from .admin import is_loopback
 from .app import create_app
-from .config import ServerConfig, config_from_scenario
-from .documents import MAX_DOCUMENT_BYTES, size_message
+from .config.documents import MAX_DOCUMENT_BYTES, size_message
+from .config.parser import config_from_scenario
+from .config.settings import ServerConfig
 from .errors import ScenarioError
 from .journal import DEFAULT_SIZE, MAX_SIZE
 

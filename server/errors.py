@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from .documents import size_message
-
 
 class ServerError(Exception):
     """Base class for errors the server reports to a person, never as a traceback."""
@@ -26,8 +24,9 @@ class ScenarioError(ServerError):
 
 
 class BodyTooLarge(ServerError):
-    """A scenario file or an admin body is over the one size limit both share."""
+    """A scenario file or an admin body is over the one size limit both share; `message` says
+    so with the limit (`server.config.documents.size_message`)."""
 
-    def __init__(self, size: int | None) -> None:
-        super().__init__(f"body: {size_message(size)}")
+    def __init__(self, size: int | None, message: str) -> None:
+        super().__init__(f"body: {message}")
         self.size = size

@@ -21,12 +21,12 @@ from typing import Final
 from aiohttp import web
 
 from . import envelopes
-from .config import RateLimit
+from .config.plan import NOTHING, Plan
+from .config.settings import RateLimit
 from .errors import BadParameter
 from .models.capacity import QueueFull
 from .models.faults import Fault
 from .params import PageQuery, parse_jobs_query, parse_search_query
-from .plan import NOTHING, Plan
 from .responses import json_error
 from .state import State
 from .stats import ZERO_TIMING, timing_header

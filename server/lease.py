@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from .documents import as_integer, shown
+from .config.documents import as_integer, shown
 from .errors import BadParameter
 
 DEFAULT_TTL: Final = 15.0

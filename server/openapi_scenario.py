@@ -1,5 +1,5 @@
 """The JSON Schema of a configuration document (`PUT /__admin/scenario`), built from the
-same constants `server.config` validates with, so the two cannot drift apart.
+same constants `server.config.parser` validates with, so the two cannot drift apart.
 
 JSON Schema cannot say four of the rules (they compare two values): a uniform's `high` is at
 least its `low`, a lognormal's `p99` at least its `median`, a percentiles table is monotone,
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .config import (
+from .config.parser import (
     BYTE_RATE,
     HEADER_KEY,
     MAX_DELAY,
     MIN_SCALE,
     MODEL_KEYS,
     RATE,
-    ROUTES,
     SPEED,
     WEIGHT,
 )
+from .config.settings import ROUTES
 from .models.faults import RATE_NAMES
 from .oas import Schema, closed, integer, number, ref
 

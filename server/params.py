@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from .documents import shown
+from .config.documents import shown
 from .errors import BadParameter
 
 ZIP_PATTERN: Final = re.compile(r"[0-9]{5}")  # ASCII digits only: `\d` admits "９００１１"

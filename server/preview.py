@@ -16,10 +16,10 @@ from collections.abc import Generator, Sequence
 from typing import Any, Final, TypeVar
 
 from . import data, envelopes
-from .config import ServerConfig
+from .config.plan import Plan, plan_request
+from .config.settings import ServerConfig
 from .models.faults import Fault
 from .params import DEFAULT_PER_PAGE
-from .plan import Plan, plan_request
 from .stats import percentile
 
 SLICE: Final = 500  # steps of pure arithmetic between two yields (under a millisecond)

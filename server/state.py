@@ -8,11 +8,11 @@ from typing import Final
 
 from aiohttp import web
 
-from .config import ROUTES, ServerConfig
+from .config.plan import Planner
+from .config.settings import ROUTES, ServerConfig
 from .journal import DEFAULT_SIZE, Journal
 from .models.capacity import CapacityGate
 from .models.ratelimit import TokenBuckets
-from .plan import Planner
 from .stats import Stats
 
 # Past this many distinct zips (or place names) on a route, the least recently asked is

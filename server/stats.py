@@ -8,7 +8,7 @@ from array import array
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Final
 
-from .config import ROUTES
+from .config.settings import ROUTES
 
 if TYPE_CHECKING:
     from .journal import Journal

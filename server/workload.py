@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .config import ROUTES
-from .documents import as_integer, check_keys, shown
+from .config.documents import as_integer, check_keys, shown
+from .config.settings import ROUTES
 from .errors import BadParameter
 from .params import DEFAULT_PER_PAGE, MOST_PER_PAGE, NUMBER, ZIP_PATTERN
 from .zipsets import ZIP_SETS

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 
 from server import admin
 from server.app import create_app, guard
-from server.config import ServerConfig
+from server.config.settings import ServerConfig
 from server.zipsets import MEMPY_2015
 
 ZIP = "90011"

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
-from server.config import ServerConfig
+from server.config.settings import ServerConfig
 from server.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
 from tests.helpers import LiveServer
 

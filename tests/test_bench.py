@@ -55,7 +55,7 @@ from bench.figures import (
 from bench.report import cell, outcome_table
 from bench.results import Column, Outcome, check, missing_keys
 from clients.zipsets import MEMPY_2015
-from server.config import parse_config
+from server.config.parser import parse_config
 from server.models import latency
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.config import (
-    Capacity,
-    Override,
-    RateLimit,
-    ServerConfig,
-    config_from_scenario,
-    parse_config,
-)
+from server.config.parser import config_from_scenario, parse_config
+from server.config.settings import Capacity, Override, RateLimit, ServerConfig
 from server.errors import ScenarioError
 from server.models.faults import NO_FAULTS, FaultRates
 from server.models.latency import ZERO, Fixed, LogNormal, Mixture, Normal, Percentiles, Uniform

@@ -19,8 +19,8 @@ from aiohttp.test_utils import TestClient
 
 from server import cli
 from server.app import create_app
-from server.config import parse_config
-from server.plan import NOTHING, Planner, plan_request
+from server.config.parser import parse_config
+from server.config.plan import NOTHING, Planner, plan_request
 from server.state import MAX_ATTEMPT_KEYS, AttemptCounter, State
 from tests.helpers import LiveServer
 

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, make_mocked_request
 
 from server.app import JsonRouter, create_app, get_journal, guard
-from server.config import parse_config
+from server.config.parser import parse_config
 from server.errors import BadParameter
 from server.journal import Journal, JournalQuery, parse_query, to_dict
 from server.state import STATE

@@ -16,7 +16,7 @@ import requests
 from aiohttp.test_utils import TestClient
 
 from server import __version__
-from server.config import BYTE_RATE, RATE, SPEED, parse_config
+from server.config.parser import BYTE_RATE, RATE, SPEED, parse_config
 from server.errors import BadParameter
 from server.openapi import lenient_integer, openapi_document
 from server.openapi_scenario import scenario_example

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.config import ServerConfig, parse_config
+from server.config.parser import parse_config
+from server.config.plan import Plan, plan_request
+from server.config.settings import ServerConfig
 from server.models.faults import NO_FAULTS, Fault, FaultRates, choose_fault
 from server.models.latency import Fixed
 from server.models.rng import keyed_uniform
-from server.plan import Plan, plan_request
 
 zips = st.from_regex(r"[0-9]{5}", fullmatch=True)
 routes = st.sampled_from(["jobs", "search"])

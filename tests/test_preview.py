@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server import envelopes
-from server.config import ServerConfig, parse_config
+from server.config.parser import parse_config
+from server.config.plan import Plan
+from server.config.settings import ServerConfig
 from server.models.faults import Fault
 from server.models.rng import keyed_uniform
-from server.plan import Plan
 from server.preview import duration, effective_slots, makespan, preview, rate_floor
 from server.zipsets import MEMPY_2015_TOTAL, ZIP_SETS
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from server import envelopes, preview
-from server.plan import Plan
+from server.config.plan import Plan
 from server.workload import MAX_CONCURRENCIES, MAX_ZIPS
 
 Count = list[int]
@@ -76,7 +76,7 @@ async def test_health_answers_while_a_big_preview_computes(
 
 
 def test_a_sliced_preview_equals_the_whole_one() -> None:
-    from server.config import parse_config
+    from server.config.parser import parse_config
 
     config = parse_config(
         {"server": {"latency": {"model": "uniform", "low": 0, "high": 1}, "faults": {"hang": 0.1}}}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from .config import ROUTES, ServerConfig
-from .models.faults import Fault, FaultRates, choose_fault
-from .models.latency import Fixed, LatencyModel, Mixture, draw_latency
-from .models.rng import keyed_uniform
+from ..models.faults import Fault, FaultRates, choose_fault
+from ..models.latency import Fixed, LatencyModel, Mixture, draw_latency
+from ..models.rng import keyed_uniform
+from .settings import ROUTES, ServerConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
-"""The server's configuration: one frozen dataclass, validated in one place.
+"""The configuration parser: a document in, a `ServerConfig` out, validated in one place.
 
 A configuration document mirrors a scenario file's top level: `seed`, `speed` and the
 `[server]` table. Every error names the dotted key (`server.latency.p99`) and, for a typo,
-the valid keys.
+the valid keys. The keys and bounds below are the ones `server.openapi.scenario` declares.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-from .documents import MAX_DEPTH, as_integer, check_keys, shown, too_deep, unknown_key
-from .errors import ScenarioError
-from .models.faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
-from .models.latency import (
+from ..errors import ScenarioError
+from ..models.faults import FAULT_KEYS, NO_FAULTS, RATE_NAMES, FaultRates
+from ..models.latency import (
     ZERO,
     Fixed,
     LatencyModel,
@@ -27,10 +25,10 @@ from .models.latency import (
     Normal,
     Percentiles,
     Uniform,
-    scaled,
 )
+from .documents import MAX_DEPTH, as_integer, check_keys, shown, too_deep, unknown_key
+from .settings import ROUTES, Capacity, Override, RateLimit, ServerConfig
 
-ROUTES: Final = ("jobs", "search")
 TOP_KEYS: Final = ("seed", "speed", "server")
 SERVER_KEYS: Final = (
     "latency", "faults", "rate_limit", "capacity", "routes", "zips", "require_key",
@@ -55,64 +53,6 @@ BYTE_RATE: Final = (1.0, 1e9)  # bytes a second of a slow body
 WEIGHT: Final = (1e-6, 1e6)  # a mixture component's relative weight
 MIN_SCALE: Final = 1e-6  # seconds: the least lognormal median and the least hang_cap
 HEADER_KEY: Final = r"header:[A-Za-z0-9_-]+"  # a rate-limit key read from a request header
-
-
-@dataclass(frozen=True, slots=True)
-class Override:
-    """A route's or a zip's own latency and faults; None falls through to the level above."""
-
-    latency: LatencyModel | None = None
-    faults: FaultRates | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """A token bucket per client: `rate` tokens a second, up to `burst` saved."""
-
-    rate: float
-    burst: int
-    key: str = "peer"  # "peer" (the client's address) or "header:NAME"
-
-
-@dataclass(frozen=True, slots=True)
-class Capacity:
-    """At most `workers` requests in service at once, `queue` more waiting; beyond that, 503."""
-
-    workers: int
-    queue: int
-
-
-@dataclass(frozen=True, slots=True)
-class ServerConfig:
-    """Everything that decides what the server does to a request."""
-
-    seed: int = 0
-    speed: float = 1.0
-    latency: LatencyModel = ZERO
-    faults: FaultRates = NO_FAULTS
-    rate_limit: RateLimit | None = None
-    capacity: Capacity | None = None
-    routes: Mapping[str, Override] = field(default_factory=lambda: MappingProxyType({}))
-    zips: Mapping[str, Override] = field(default_factory=lambda: MappingProxyType({}))
-    require_key: bool = False
-    document: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    def latency_for(self, route: str, zip_code: str) -> LatencyModel:
-        """The latency model for one request, with the speed factor applied."""
-        model = _pick(self, route, zip_code, "latency") or self.latency
-        return scaled(model, 1.0 / self.speed)
-
-    def faults_for(self, route: str, zip_code: str) -> FaultRates:
-        """The fault rates for one request."""
-        rates = _pick(self, route, zip_code, "faults")
-        return rates if isinstance(rates, FaultRates) else self.faults
-
-
-def _pick(config: ServerConfig, route: str, zip_code: str, name: str) -> Any:
-    for override in (config.zips.get(zip_code), config.routes.get(route)):
-        if override is not None and getattr(override, name) is not None:
-            return getattr(override, name)
-    return None
 
 
 def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerConfig:
