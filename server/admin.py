@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from . import envelopes
+from .accounting.metrics import render_metrics
 from .config.documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, size_message, too_deep
 from .config.parser import parse_config
 from .errors import BadParameter, BodyTooLarge, ScenarioError
@@ -26,7 +27,6 @@ from .lease import DEFAULT_TTL, HEADER, LeaseConflict, Leases, parse_holder, par
 from .preview import Steps, preview_steps
 from .responses import json_error
 from .state import STATE
-from .stats import render_metrics
 from .workload import from_query, parse_workload
 
 LEASES = web.AppKey("leases", Leases)

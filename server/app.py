@@ -21,11 +21,11 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
 from . import __version__, admin, journal
+from .accounting.journal import DEFAULT_SIZE
 from .config.parser import parse_config
 from .config.settings import ServerConfig
 from .errors import BadParameter
 from .injection import API_ROUTES, Handler, api_handler
-from .journal import DEFAULT_SIZE
 from .openapi import openapi_document
 from .responses import json_error
 from .state import STATE, State

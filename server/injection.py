@@ -21,6 +21,7 @@ from typing import Final
 from aiohttp import web
 
 from . import envelopes
+from .api.timing import ZERO_TIMING, timing_header
 from .config.plan import NOTHING, Plan
 from .config.settings import RateLimit
 from .errors import BadParameter
@@ -29,7 +30,6 @@ from .models.faults import Fault
 from .params import PageQuery, parse_jobs_query, parse_search_query
 from .responses import json_error
 from .state import State
-from .stats import ZERO_TIMING, timing_header
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,8 @@ class ClientGone(Exception):
 def api_handler(state: State, route: str, require_key: bool) -> Handler:
     """The handler of one API route (`jobs` or `search`), with everything it needs bound."""
     parse, render = PARSERS[route], RENDERERS[route]
-    clock, gauges, journal = state.clock, state.stats.gauges, state.journal
-    attempts = state.attempts  # cleared in place on a reset, so these stay the live ones
-    counts = attempts.routes[route]
+    clock, gauges = state.clock, state.stats.gauges
+    counters = state.attempts.routes  # changed in place on a reset: these stay the live ones
     pages: dict[str, Page] = {}  # a client asks the same few URLs again and again
     wants_key = route == "search"
 
@@ -83,10 +82,7 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
                 page = _page(pages, request, parse, render, state.config.seed)
             query, _, body = page
             zip_code = query.zip_code
-            attempt = counts.pop(zip_code, 0)  # AttemptCounter.next, inlined: it is hot
-            counts[zip_code] = attempt + 1
-            if not attempt and len(counts) > attempts.limit:
-                attempts.forget(counts)
+            attempt = next(counters[route](zip_code))  # two C calls: see accounting.attempts
             planner = state.planner
             plan = planner.constant[route] or planner.plan(route, zip_code, attempt)
             gate = state.gate
@@ -95,28 +91,27 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
             ):
                 served = True
                 return await _serve(request, state, route, page, attempt, plan, arrival)
+            status: int | str | None = None  # what the client got; None: the handler answers
             try:  # the common path — nothing to wait for, nothing to break — kept short
                 actual = clock() - arrival
                 timing = f"{ZERO_TIMING}{1000 * actual:.3f}"
                 response = web.Response(  # headers given whole: cheaper than set one by one
                     body=body, headers={"Content-Type": JSON, "Server-Timing": timing}
                 )
-                state.stats.served(route, actual)
+                stats = state.stats  # the run it arrived in counts it, even past a reset
                 await response.prepare(request)
                 await response.write_eof()
+                status = 200
             except (ConnectionError, asyncio.CancelledError):
-                _note(state, request, route, arrival, arrival, zip_code, attempt, 0.0, 0.0,
-                      "gone", None, 0)  # fmt: skip
+                status = "gone"
                 raise
             finally:
                 if gate is not None:
                     gate.release()
-            if journal.size:  # Journal.add, inlined: it is hot
-                journal.entries.append((
-                    arrival, arrival, clock(), route, zip_code, attempt, 0.0, 0.0, 200, None,
-                    len(body), request.protocol.peername, request.headers.get("X-Client"),
-                ))  # fmt: skip
-                journal.total += 1
+                if status is not None:  # counted and journaled in one call: the path's one
+                    stats.finished(arrival, arrival, route, zip_code, attempt, 0.0, 0.0, status,
+                                   None, len(body) if status == 200 else 0, request,
+                                   served=actual)  # fmt: skip
             return response
         except BadParameter as error:
             state.stats.record(route, "400")
@@ -243,13 +238,10 @@ def _note(
     fault: str | None = None,
     size: int = 0,
 ) -> None:
-    """Journal one finished request (every path but the common one, which inlines this)."""
-    journal = state.journal
-    if journal.size:
-        journal.add((
-            arrival, start, state.clock(), route, zip_code, attempt, intended, queue, status,
-            fault, size, request.protocol.peername, request.headers.get("X-Client"),
-        ))  # fmt: skip
+    """Journal one finished request that counted itself (every path but the common one)."""
+    state.stats.finished(
+        arrival, start, route, zip_code, attempt, intended, queue, status, fault, size, request
+    )
 
 
 async def _serve(

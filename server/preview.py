@@ -16,11 +16,11 @@ from collections.abc import Generator, Sequence
 from typing import Any, Final, TypeVar
 
 from . import data, envelopes
+from .accounting.stats import percentile
 from .config.plan import Plan, plan_request
 from .config.settings import ServerConfig
 from .models.faults import Fault
 from .params import DEFAULT_PER_PAGE
-from .stats import percentile
 
 SLICE: Final = 500  # steps of pure arithmetic between two yields (under a millisecond)
 T = TypeVar("T")

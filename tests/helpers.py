@@ -10,6 +10,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import requests
@@ -103,3 +104,14 @@ class LiveServer:
         response = requests.put(self.url + "/__admin/scenario", json=document, timeout=10)
         assert response.status_code == 200, response.text
         return response.json()
+
+
+# --- server ---------------------------------------------------------------------------------
+# What the server's tests share.
+
+
+def asker(peer: Any = None, client: str | None = None) -> Any:
+    """A stand-in for a request as the journal reads it (`Stats.finished`): its peer, and the
+    client its `X-Client` header names."""
+    headers = {} if client is None else {"X-Client": client}
+    return SimpleNamespace(protocol=SimpleNamespace(peername=peer), headers=headers)

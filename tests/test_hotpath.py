@@ -18,10 +18,11 @@ import requests
 from aiohttp.test_utils import TestClient
 
 from server import cli
+from server.accounting.attempts import MAX_ATTEMPT_KEYS, AttemptCounter
 from server.app import create_app
 from server.config.parser import parse_config
 from server.config.plan import NOTHING, Planner, plan_request
-from server.state import MAX_ATTEMPT_KEYS, AttemptCounter, State
+from server.state import State
 from tests.helpers import LiveServer
 
 ZIP = "90011"

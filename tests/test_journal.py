@@ -16,11 +16,14 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, make_mocked_request
 
+from server.accounting.journal import Journal, to_dict
+from server.accounting.stats import Stats
 from server.app import JsonRouter, create_app, get_journal, guard
 from server.config.parser import parse_config
 from server.errors import BadParameter
-from server.journal import Journal, JournalQuery, parse_query, to_dict
+from server.journal import JournalQuery, parse_query
 from server.state import STATE
+from tests.helpers import asker
 
 ZIP, OTHER = "90011", "60629"
 JOBS = f"/api/jobs?LocationId={ZIP}&NumberOfJobs=2"
@@ -216,11 +219,11 @@ async def test_ndjson_streams_one_entry_a_line(
 
 async def test_a_large_journal_streams_whole(aiohttp_client: AioClient) -> None:
     client = await make_journal_client(aiohttp_client, 10_000)
-    journal = client.app[STATE].journal
-    clock = journal.clock
+    stats = client.app[STATE].stats
+    clock = client.app[STATE].clock
     for index in range(5_000):  # recorded directly: thousands of requests would only be slow
         now = clock()
-        journal.add((now, now, now, "jobs", f"{index:05d}", 0, 0.0, 0.0, 200, None, 10, None, None))
+        stats.finished(now, now, "jobs", f"{index:05d}", 0, 0.0, 0.0, 200, None, 10, asker())
     document = await journal_of(client)
     assert [e["zip"] for e in document["entries"]] == [f"{i:05d}" for i in range(5_000)]
     async with client.get("/__admin/journal?format=ndjson&route=jobs&limit=4500") as response:
@@ -379,11 +382,13 @@ class FakeClock:
 def test_journal_numbers_entries_and_times_them_from_the_reset() -> None:
     clock = FakeClock()
     journal = Journal(2, clock)
+    stats = Stats(journal)
     peer = ("127.0.0.1", 5000)
     for index in range(3):
-        clock.now += 1.0
-        journal.add((clock.now, clock.now, clock.now + 0.5, "jobs", str(index), index, 0.0, 0.0,
-                     200, None, 10, peer, None))  # fmt: skip
+        arrival = 101.0 + index
+        clock.now = arrival + 0.5  # it ends half a second after it arrived
+        stats.finished(arrival, arrival, "jobs", str(index), index, 0.0, 0.0, 200, None, 10,
+                       asker(peer))  # fmt: skip
     assert [seq for seq, _ in journal.since(0)] == [2, 3]
     assert [seq for seq, _ in journal.since(2)] == [3]
     assert journal.dropped == 1 and journal.figures()["connections"] == 1

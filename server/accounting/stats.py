@@ -1,4 +1,8 @@
-"""Honest accounting: what the server meant to do, what it did, and what that cost it."""
+"""The server's stats: per-route counts, gauges, timing series and the server's CPU time.
+
+`Stats` is what `/__admin/stats` shows (and `/metrics`, through `metrics`); it reads the
+journal's and the attempt counter's figures, and `Stats.finished` writes the journal.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,25 @@ import random
 import resource
 from array import array
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Mapping
+from typing import Any, Final, Protocol
 
-from .config.settings import ROUTES
+from ..config.settings import ROUTES
+from .attempts import AttemptCounter
+from .journal import Journal
 
-if TYPE_CHECKING:
-    from .journal import Journal
-    from .state import AttemptCounter
+
+class Asker(Protocol):
+    """What the journal reads of a request (an aiohttp `web.Request`): its peer and client."""
+
+    @property
+    def protocol(self) -> Any:
+        """The connection, whose `peername` is the peer's (address, port)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The request headers (`X-Client` names the client)."""
+
 
 QUANTILES: Final = (0.5, 0.9, 0.95, 0.99, 0.999)
 MAX_SAMPLES: Final = 200_000  # past this a series keeps a uniform reservoir, not every value
@@ -54,20 +70,9 @@ class TimingLog:
         self._actual = array("d")
         self._reservoir = random.Random(0)  # a private stream: sampling, not a request draw
 
-    def add_served(self, actual: float) -> None:
-        """Record a request served at once (no delay, no queue): the common case, kept short."""
-        self.count += 1
-        if len(self._actual) < MAX_SAMPLES:
-            self._intended.append(0.0)
-            self._queue.append(0.0)
-            self._actual.append(actual)
-        else:
-            self.add(0.0, 0.0, actual, counted=True)
-
-    def add(self, intended: float, queue: float, actual: float, *, counted: bool = False) -> None:
+    def add(self, intended: float, queue: float, actual: float) -> None:
         """Record one request's timings."""
-        if not counted:
-            self.count += 1
+        self.count += 1
         if len(self._actual) < MAX_SAMPLES:
             self._intended.append(intended)
             self._queue.append(queue)
@@ -87,20 +92,6 @@ class TimingLog:
             "overshoot": summarize_ms(overshoot, self.count),
             "queue_wait": summarize_ms(list(self._queue), self.count),
         }
-
-
-ZERO_TIMING: Final = "intended;dur=0.000, queue;dur=0.000, overshoot;dur="
-
-
-def timing_header(intended: float, queue: float, actual: float) -> str:
-    """The `Server-Timing` value (durations in milliseconds, as the spec says); overshoot is
-    how much later than intended the answer went out (actual − intended)."""
-    if intended == 0.0 and queue == 0.0:
-        return f"{ZERO_TIMING}{1000 * actual:.3f}"  # the common case: one number to format
-    return (
-        f"intended;dur={1000 * intended:.3f}, queue;dur={1000 * queue:.3f}, "
-        f"overshoot;dur={1000 * (actual - intended):.3f}"
-    )
 
 
 class Gauges:
@@ -148,17 +139,48 @@ class Stats:
         """API requests waiting for a capacity worker now."""
         return self.gauges.queued
 
-    def served(self, route: str, actual: float) -> None:
-        """Count a 200 served at once, with no delay, queue or fault (the common path)."""
-        self.ok[route] += 1
-        timings = self.timings
-        if len(timings._actual) < MAX_SAMPLES:  # TimingLog.add_served, inlined: it is hot
-            timings.count += 1
-            timings._intended.append(0.0)
-            timings._queue.append(0.0)
-            timings._actual.append(actual)
-        else:
-            timings.add_served(actual)
+    def finished(
+        self,
+        arrival: float,
+        start: float,
+        route: str,
+        zip_code: str | None,
+        attempt: int | None,
+        intended: float,
+        queue: float,
+        status: int | str,
+        fault: str | None,
+        size: int,
+        request: Asker,
+        *,
+        served: float | None = None,
+    ) -> None:
+        """Journal one request that ended now and, when it is a 200 served at once (`served`:
+        its actual delay), count it too.
+
+        The parameters are `journal.FIELDS` in order, but the end (the journal's clock, now)
+        and the peer and client (read from `request`), which are read only when the journal
+        is on. The common path's one call, as it is hot: the entry's one constructor, its
+        count and its timing, with `TimingLog.add` inlined. Every other path counts itself
+        with `record` when it answers, and calls this when it ends.
+        """
+        if served is not None:
+            self.ok[route] += 1
+            timings = self.timings
+            if len(timings._actual) < MAX_SAMPLES:
+                timings.count += 1
+                timings._intended.append(0.0)
+                timings._queue.append(0.0)
+                timings._actual.append(served)
+            else:
+                timings.add(0.0, 0.0, served)
+        journal = self.journal
+        if journal is not None and journal.size:
+            journal.entries.append((
+                arrival, start, journal.clock(), route, zip_code, attempt, intended, queue,
+                status, fault, size, request.protocol.peername, request.headers.get("X-Client"),
+            ))  # fmt: skip
+            journal.total += 1
 
     def record(
         self,
@@ -225,37 +247,3 @@ class Stats:
 def _cpu_times() -> tuple[float, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)  # µs resolution, unlike os.times()
     return usage.ru_utime, usage.ru_stime
-
-
-def render_metrics(snapshot: dict[str, Any]) -> str:
-    """The snapshot in Prometheus text exposition format (version 0.0.4)."""
-    lines = [
-        "# HELP asynchronicity_requests_total API requests served, by route and status.",
-        "# TYPE asynchronicity_requests_total counter",
-    ]
-    for route, info in snapshot["routes"].items():
-        for status, count in sorted(info["statuses"].items()):
-            lines.append(
-                f'asynchronicity_requests_total{{route="{route}",status="{status}"}} {count}'
-            )
-    for gauge in ("in_flight", "queued"):
-        lines += [
-            f"# HELP asynchronicity_{gauge} Requests {gauge.replace('_', ' ')} now.",
-            f"# TYPE asynchronicity_{gauge} gauge",
-            f"asynchronicity_{gauge} {snapshot[gauge]}",
-        ]
-    for series in ("intended", "actual", "overshoot", "queue_wait"):
-        summary = snapshot[series]
-        name = f"asynchronicity_{series}_seconds"
-        lines += [f"# HELP {name} Per-request {series} delay.", f"# TYPE {name} summary"]
-        for q in QUANTILES:
-            value = summary[f"p{q * 100:g}_ms"] / 1000
-            lines.append(f'{name}{{quantile="{q:g}"}} {value:.6f}')
-        count = int(summary["count"])
-        lines += [f"{name}_sum {summary['mean_ms'] * count / 1000:.6f}", f"{name}_count {count}"]
-    lines += [
-        "# HELP process_cpu_seconds_total Server process CPU time since the stats were reset.",
-        "# TYPE process_cpu_seconds_total counter",
-        f"process_cpu_seconds_total {snapshot['cpu']['total_s']:.6f}",
-    ]
-    return "\n".join(lines) + "\n"
