@@ -20,8 +20,8 @@ from typing import Final, TypeAlias
 from ..config.settings import ROUTES
 
 # 125,000 keys a route hold every zip code on both routes; only a flood of distinct place
-# names on /api/search reaches it. A key costs about 270 bytes (the name, the cache's link,
-# its counter): about 70 MB for both routes full (tracemalloc, 5-character keys).
+# names on /api/search reaches it. A key costs about 200 bytes with its 5-character name (the
+# cache's link and the counter are 110 of them; tracemalloc): about 50 MB for both routes full.
 MAX_ATTEMPT_KEYS: Final = 125_000
 
 # zip -> its attempt counter (the attempt is `next()` of it); a name for annotations only
