@@ -14,10 +14,10 @@ import tracemalloc
 from types import SimpleNamespace
 from typing import Final
 
-from server import envelopes
 from server.accounting.journal import Journal
 from server.accounting.stats import Stats
-from server.zipsets import MEMPY_2015
+from server.api import envelopes
+from server.api.zipsets import MEMPY_2015
 
 ENTRIES: Final = 100_000
 CONNECTIONS: Final = 64  # one peer tuple each, shared by its requests (as aiohttp caches it)

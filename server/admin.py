@@ -17,15 +17,15 @@ from typing import Any, TypeVar
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import envelopes
 from .accounting.metrics import render_metrics
+from .api import envelopes
+from .api.responses import json_error
 from .config.documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, size_message, too_deep
 from .config.parser import parse_config
 from .errors import BadParameter, BodyTooLarge, ScenarioError
 from .journal import read_tag
 from .lease import DEFAULT_TTL, HEADER, LeaseConflict, Leases, parse_holder, parse_ttl
 from .preview import Steps, preview_steps
-from .responses import json_error
 from .state import STATE
 from .workload import from_query, parse_workload
 

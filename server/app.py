@@ -1,7 +1,7 @@
 """The aiohttp application factory: routes, each wrapped once, and JSON for every error.
 
 There is no middleware: a middleware runs on every request, so the API routes get one
-handler each that does the whole job (`server.injection.api_handler`), every other route is
+handler each that does the whole job (`server.api.handler.api_handler`), every other route is
 wrapped once at build time (`guarded`), and the router itself answers an unknown path or
 method in JSON (`JsonRouter`).
 """
@@ -22,14 +22,14 @@ from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
 from . import __version__, admin, journal
 from .accounting.journal import DEFAULT_SIZE
+from .api.handler import API_ROUTES, Handler, api_handler
+from .api.responses import json_error
+from .api.zipsets import ZIP_SETS
 from .config.parser import parse_config
 from .config.settings import ServerConfig
 from .errors import BadParameter
-from .injection import API_ROUTES, Handler, api_handler
 from .openapi import openapi_document
-from .responses import json_error
 from .state import STATE, State
-from .zipsets import ZIP_SETS
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .api.zipsets import ZIP_SETS
 from .lease import HEADER, MAX_HOLDER_KEYS, MAX_HOLDER_TEXT, MAX_TTL, MIN_TTL
 from .oas import (
     Schema,
@@ -21,7 +22,6 @@ from .oas import (
 )
 from .openapi_scenario import scenario_example, scenario_schemas
 from .workload import MAX_CONCURRENCIES, MAX_CONCURRENCY, MAX_PER_PAGE, MAX_TIMEOUT, MAX_ZIPS
-from .zipsets import ZIP_SETS
 
 ANY_OBJECT = {"type": "object"}
 ZIP_LIST = {"type": "array", "items": ref("Zip"), "minItems": 1, "maxItems": MAX_ZIPS}

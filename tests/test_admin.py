@@ -10,9 +10,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
 from server import admin
+from server.api.zipsets import MEMPY_2015
 from server.app import create_app, guard
 from server.config.settings import ServerConfig
-from server.zipsets import MEMPY_2015
 
 ZIP = "90011"
 RICH = {

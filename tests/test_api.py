@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from server.api.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
 from server.app import create_app
 from server.config.settings import ServerConfig
-from server.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
 from tests.helpers import LiveServer
 
 JOB_FIELDS = (

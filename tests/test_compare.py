@@ -24,7 +24,7 @@ from clients.report.console import show_compare as render
 from clients.report.document import SCHEMA, SCHEMA_VERSION
 from clients.scenario import Scenario, load
 from clients.zipsets import MEMPY_2015
-from server.data import job_count
+from server.api.data import job_count
 from tests.helpers import free_port
 
 ZIPS = list(MEMPY_2015[:10])

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server import data
-from server.data import (
+from server.api import data
+from server.api.data import (
     MAX_HASHED_COUNT,
     job_count,
     job_record,
@@ -21,7 +21,7 @@ from server.data import (
     page_records,
     place_for,
 )
-from server.zipsets import MEMPY_2015, MEMPY_2015_TOTAL, ZIP_SETS
+from server.api.zipsets import MEMPY_2015, MEMPY_2015_TOTAL, ZIP_SETS
 
 non_mempy_zips = st.from_regex(r"[0-9]{5}", fullmatch=True).filter(lambda z: z not in MEMPY_2015)
 seeds = st.integers(-(2**31), 2**31)

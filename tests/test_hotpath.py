@@ -184,7 +184,7 @@ def test_nothing_to_draw_is_one_constant_plan() -> None:
 
 
 async def test_the_api_answers_what_the_envelopes_render(client: TestClient) -> None:
-    from server import envelopes
+    from server.api import envelopes
 
     for path, body in (
         (JOBS, envelopes.render_jobs(0, ZIP, 2, 1)),

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.errors import BadParameter
-from server.params import (
+from server.api.params import (
     MAX_PAGE,
     PageQuery,
     fold_names,
@@ -17,6 +16,7 @@ from server.params import (
     parse_search_query,
     route_zip,
 )
+from server.errors import BadParameter
 
 Parser = Callable[[Mapping[str, str]], PageQuery]
 

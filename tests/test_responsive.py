@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server import envelopes, preview
+from server import preview
+from server.api import envelopes
 from server.config.plan import Plan
 from server.workload import MAX_CONCURRENCIES, MAX_ZIPS
 

@@ -9,7 +9,7 @@ import pytest
 
 from clients import cli
 from clients.harness.sampler import vm_peak
-from server.data import job_count
+from server.api.data import job_count
 from tests.helpers import free_port
 
 BLOCK = [

@@ -23,7 +23,7 @@ from clients.records import ClientSettings, RunResult, RunState
 from clients.report.console import show_compare
 from clients.scenario import Scenario, load, parse
 from clients.zipsets import MEMPY_2015
-from server.data import job_count
+from server.api.data import job_count
 from tests.helpers import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent

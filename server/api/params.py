@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from .config.documents import shown
-from .errors import BadParameter
+from ..config.documents import shown
+from ..errors import BadParameter
 
 ZIP_PATTERN: Final = re.compile(r"[0-9]{5}")  # ASCII digits only: `\d` admits "９００１１"
 INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # stricter than int(), which takes "1_0" and "２"

@@ -87,7 +87,7 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class JobRecord:
-    """One job, in neither API's shape; `server.envelopes` formats it."""
+    """One job, in neither API's shape; `envelopes` formats it."""
 
     document_id: str
     announcement_number: str

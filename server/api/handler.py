@@ -3,9 +3,9 @@
 `api_handler` builds one handler per route, once, that does what a middleware chain would —
 refuse, parse, plan, wait, answer, count — because every middleware layer costs every
 request a coroutine. The decisions are pure code (`Planner`, `TokenBuckets`, `CapacityGate`);
-this module sleeps, aborts and writes. Every delay is slept to an absolute deadline on the
-event loop, so ten thousand delayed requests cost timers, not threads. Each request ends in
-the journal and the stats exactly once, whichever way it ends.
+the waits and the faults on the wire are `delivery`'s. Each request ends in the journal and
+the stats exactly once, whichever way it ends; the common path — nothing to wait for,
+nothing to break — makes one call for both (`Stats.finished`).
 """
 
 from __future__ import annotations
@@ -13,40 +13,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import socket
-import struct
 from collections.abc import Awaitable, Callable
 from typing import Final
 
 from aiohttp import web
 
+from ..config.plan import NOTHING, Plan
+from ..config.settings import RateLimit
+from ..errors import BadParameter
+from ..models.capacity import QueueFull
+from ..models.faults import Fault
+from ..state import State
 from . import envelopes
-from .api.timing import ZERO_TIMING, timing_header
-from .config.plan import NOTHING, Plan
-from .config.settings import RateLimit
-from .errors import BadParameter
-from .models.capacity import QueueFull
-from .models.faults import Fault
+from .delivery import JSON, ClientGone, body_length, deliver, send, wait_until
 from .params import PageQuery, parse_jobs_query, parse_search_query
 from .responses import json_error
-from .state import State
+from .timing import ZERO_TIMING, timing_header
 
 log = logging.getLogger(__name__)
 
 API_ROUTES: Final = {"/api/jobs": "jobs", "/api/search": "search", "/api/Search": "search"}
 PARSERS: Final = {"jobs": parse_jobs_query, "search": parse_search_query}
 RENDERERS: Final = {"jobs": envelopes.render_jobs, "search": envelopes.render_search}
-JSON: Final = "application/json"
-GONE_POLL: Final = 1.0  # a long delay checks this often whether its client is still there
-HANG_POLL: Final = 0.05  # how often a hanging request checks whether its client gave up
-SLOW_TICK: Final = 0.05  # a slow body is written in slices this far apart
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Page = tuple[PageQuery, int, bytes]  # a parsed query, the seed it was rendered with, the body
-
-
-class ClientGone(Exception):
-    """The peer closed the connection before its answer was complete."""
 
 
 def api_handler(state: State, route: str, require_key: bool) -> Handler:
@@ -201,27 +192,12 @@ async def _refuse(
         state.stats.record(route, str(response.status))
     status: int | str = "gone"
     try:
-        if await _send(request, response):
+        if await send(request, response):
             status = response.status
     finally:  # cancelled (the client left) or not, the request ends in the journal
         _note(state, request, route, arrival, arrival, zip_code, None, 0.0, 0.0, status, None,
-              _length(response) if status != "gone" else 0)  # fmt: skip
+              body_length(response) if status != "gone" else 0)  # fmt: skip
     return response
-
-
-async def _send(request: web.Request, response: web.StreamResponse) -> bool:
-    """Write the whole answer now, so its end can be journaled; False if the client left."""
-    try:
-        await response.prepare(request)
-        await response.write_eof()
-    except ConnectionError:
-        return False
-    return True
-
-
-def _length(response: web.StreamResponse) -> int:
-    body = response.body if isinstance(response, web.Response) else None
-    return len(body) if isinstance(body, bytes) else 0
 
 
 def _note(
@@ -272,10 +248,10 @@ async def _serve(
     start = arrival + queue
     outcome: tuple[int | str, int] = ("gone", 0)  # what the client got, unless it left first
     try:
-        await _wait_until(request, clock, start + plan.delay)
+        await wait_until(request, clock, start + plan.delay)
         timing = (plan.delay, queue, clock() - start)
         header = timing_header(*timing)
-        answer, outcome = await _deliver(request, state, route, page[2], plan, header, timing)
+        answer, outcome = await deliver(request, state, route, page[2], plan, header, timing)
         return answer
     except (ClientGone, ConnectionError, asyncio.CancelledError) as error:
         state.stats.record(route, "hang" if plan.fault is Fault.HANG else "gone", fault_name)
@@ -291,127 +267,3 @@ async def _serve(
         status, size = outcome
         _note(state, request, route, arrival, start, query.zip_code, attempt, plan.delay, queue,
               status, fault_name, size)  # fmt: skip
-
-
-async def _deliver(
-    request: web.Request,
-    state: State,
-    route: str,
-    body: bytes,
-    plan: Plan,
-    header: str,
-    timing: tuple[float, float, float],
-) -> tuple[web.StreamResponse, tuple[int | str, int]]:
-    """The planned fault, or the answer; with what the client got (status, body bytes)."""
-    fault = plan.fault
-    fault_name = fault.value if fault else None
-    if fault is Fault.RESET:
-        _reset(request)
-        state.stats.record(route, "reset", fault_name, timing)
-        return web.Response(status=499), ("reset", 0)  # never sent: the connection is gone
-    if fault is Fault.HANG:
-        await _hang(request, state, plan.hang_cap)  # raises ClientGone if the client leaves
-        state.stats.record(route, "hang", fault_name, timing)
-        return web.Response(status=499), ("reset", 0)
-    if fault in (Fault.ERROR_500, Fault.ERROR_503):
-        status = 500 if fault is Fault.ERROR_500 else 503
-        response = json_error(status, f"injected fault: {fault_name}")
-    else:
-        response = web.Response(body=body, content_type=JSON)
-    response.headers["Server-Timing"] = header
-    state.stats.record(route, str(response.status), fault_name, timing)
-    if fault in (Fault.TRUNCATE, Fault.MALFORMED, Fault.SLOW_BODY) and response.status == 200:
-        return await _broken_body(request, state, response, fault, plan.slow_bps)
-    if not await _send(request, response):
-        raise ClientGone
-    return response, (response.status, _length(response))
-
-
-async def _wait_until(request: web.Request, clock: Callable[[], float], deadline: float) -> None:
-    """Sleep on the event loop until `clock` reads `deadline`; a long wait checks every
-    GONE_POLL seconds that its client is still there (raises ClientGone if not)."""
-    while True:
-        remaining = deadline - clock()
-        if remaining <= 0:
-            return
-        if _gone(request):
-            raise ClientGone
-        if remaining <= GONE_POLL:
-            await asyncio.sleep(remaining)  # the common case: one timer, no polling
-            return
-        await asyncio.sleep(GONE_POLL)
-
-
-def _gone(request: web.Request) -> bool:
-    transport = request.transport
-    return transport is None or transport.is_closing()
-
-
-def _reset(request: web.Request) -> None:
-    """Abort the connection with a TCP RST (SO_LINGER 0), so the client sees a reset."""
-    transport = request.transport
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-
-
-async def _hang(request: web.Request, state: State, cap: float) -> None:
-    """Never answer: wait until the client gives up (ClientGone) or `cap` seconds pass, then
-    drop the connection."""
-    deadline = state.clock() + cap
-    while state.clock() < deadline:
-        if _gone(request):
-            raise ClientGone
-        await asyncio.sleep(min(HANG_POLL, max(0.0, deadline - state.clock())))
-    _reset(request)
-
-
-async def _broken_body(
-    request: web.Request, state: State, response: web.Response, fault: Fault, rate: float
-) -> tuple[web.StreamResponse, tuple[int | str, int]]:
-    body = response.body
-    assert isinstance(body, bytes)
-    timing = response.headers["Server-Timing"]
-    if fault is Fault.MALFORMED:  # complete as HTTP, broken as JSON
-        half = web.Response(body=body[: max(1, len(body) // 2)], status=200,
-                            content_type=JSON, headers={"Server-Timing": timing})  # fmt: skip
-        if not await _send(request, half):
-            raise ClientGone
-        return half, (200, _length(half))
-    stream = web.StreamResponse(status=200, headers={"Server-Timing": timing})
-    stream.content_type = JSON
-    stream.content_length = len(body)
-    await stream.prepare(request)
-    if fault is Fault.TRUNCATE:  # promise the whole body, send half, hang up
-        await stream.write(body[: len(body) // 2])
-        _reset(request)
-        return stream, ("reset", len(body) // 2)
-    sent = await _slow_write(request, state, stream, body, rate)
-    return stream, (200 if sent == len(body) else "gone", sent)
-
-
-async def _slow_write(
-    request: web.Request, state: State, stream: web.StreamResponse, body: bytes, rate: float
-) -> int:
-    """Write `body` at `rate` bytes a second; stop as soon as the client leaves. Returns the
-    bytes written."""
-    chunk = max(1, int(rate * SLOW_TICK))
-    start, sent = state.clock(), 0
-    try:
-        for offset in range(0, len(body), chunk):
-            await _wait_until(request, state.clock, start + _seconds(offset, rate))
-            await stream.write(body[offset : offset + chunk])
-            sent = min(len(body), offset + chunk)
-        await stream.write_eof()
-    except (ClientGone, ConnectionError):
-        pass  # the client gave up on a slow body (its timeout): that is the point, not an error
-    return sent
-
-
-def _seconds(size: int, rate: float) -> float:
-    """How long `size` bytes take at `rate` bytes a second — finite even for absurd rates."""
-    seconds = size / rate
-    return seconds if math.isfinite(seconds) else 1e9
