@@ -19,7 +19,7 @@ from aiohttp import web
 
 from . import logs
 from .accounting.journal import DEFAULT_SIZE, MAX_SIZE
-from .admin import is_loopback
+from .admin.plumbing import is_loopback
 from .app import create_app
 from .config.documents import MAX_DOCUMENT_BYTES, size_message
 from .config.parser import config_from_scenario

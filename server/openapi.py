@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from .admin.journal import openapi_paths as journal_paths
 from .api.params import DEFAULT_PER_PAGE, MAX_LOCATION, MAX_PAGE, MOST_PER_PAGE
-from .journal import openapi_paths as journal_paths
 from .oas import errors, header, integer, json_response, query, ref
 from .openapi_admin import admin_paths, admin_schemas
 

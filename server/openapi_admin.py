@@ -1,13 +1,14 @@
 """The OpenAPI paths and schemas of the admin routes: scenario, reset, stats, preview, warm
-and the lease. Every bound is the one `server.workload`, `server.lease` and `server.config`
-enforce, read from their constants."""
+and the lease. Every bound is the one `server.admin.workload`, `server.admin.lease` and
+`server.config.parser` enforce, read from their constants."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .admin.lease import HEADER, MAX_HOLDER_KEYS, MAX_HOLDER_TEXT, MAX_TTL, MIN_TTL
+from .admin.workload import MAX_CONCURRENCIES, MAX_CONCURRENCY, MAX_PER_PAGE, MAX_TIMEOUT, MAX_ZIPS
 from .api.zipsets import ZIP_SETS
-from .lease import HEADER, MAX_HOLDER_KEYS, MAX_HOLDER_TEXT, MAX_TTL, MIN_TTL
 from .oas import (
     Schema,
     closed,
@@ -21,7 +22,6 @@ from .oas import (
     ref,
 )
 from .openapi_scenario import scenario_example, scenario_schemas
-from .workload import MAX_CONCURRENCIES, MAX_CONCURRENCY, MAX_PER_PAGE, MAX_TIMEOUT, MAX_ZIPS
 
 ANY_OBJECT = {"type": "object"}
 ZIP_LIST = {"type": "array", "items": ref("Zip"), "minItems": 1, "maxItems": MAX_ZIPS}

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
-from server import admin
+from server.admin import plumbing
 from server.api.zipsets import MEMPY_2015
 from server.app import create_app, guard
 from server.config.settings import ServerConfig
@@ -435,11 +435,11 @@ async def test_scalar_preview_concurrency_is_a_list_of_one(client: TestClient) -
     ],
 )
 def test_is_loopback(remote: str | None, expected: bool) -> None:
-    assert admin.is_loopback(remote) is expected
+    assert plumbing.is_loopback(remote) is expected
 
 
 def test_ipv4_mapped_loopback_is_loopback() -> None:
-    assert admin.is_loopback("::ffff:127.0.0.1")
+    assert plumbing.is_loopback("::ffff:127.0.0.1")
 
 
 async def test_admin_refuses_a_non_loopback_peer() -> None:

@@ -20,12 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server import cli, logs
+from server.admin.preview import preview
 from server.config.documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, check_keys, too_deep
 from server.config.parser import BYTE_RATE, MIN_SCALE, RATE, SPEED, WEIGHT, parse_config
 from server.config.plan import plan_request
 from server.errors import BadParameter, ScenarioError
 from server.models.ratelimit import TokenBuckets
-from server.preview import preview
 
 ZIP = "90011"
 

@@ -18,10 +18,10 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 
 from server.accounting.journal import Journal, to_dict
 from server.accounting.stats import Stats
+from server.admin.journal import JournalQuery, parse_query
 from server.app import JsonRouter, create_app, get_journal, guard
 from server.config.parser import parse_config
 from server.errors import BadParameter
-from server.journal import JournalQuery, parse_query
 from server.state import STATE
 from tests.helpers import asker
 

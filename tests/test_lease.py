@@ -12,9 +12,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
+from server.admin.lease import parse_holder, parse_ttl
 from server.app import create_app, guard
 from server.errors import BadParameter
-from server.lease import LeaseConflict, Leases, parse_holder, parse_ttl
+from server.models.lease import LeaseConflict, Leases
 
 HOLDER = {"scenario": "quick", "pid": 4242}
 OTHER = {"scenario": "sweep-b", "pid": 777, "host": "box", "started": 1.5}

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from server.admin.preview import duration, effective_slots, makespan, preview, rate_floor
 from server.api import envelopes
 from server.api.zipsets import MEMPY_2015_TOTAL, ZIP_SETS
 from server.config.parser import parse_config
@@ -16,7 +17,6 @@ from server.config.plan import Plan
 from server.config.settings import ServerConfig
 from server.models.faults import Fault
 from server.models.rng import keyed_uniform
-from server.preview import duration, effective_slots, makespan, preview, rate_floor
 
 MEMPY = ZIP_SETS["mempy-2015"]
 KW = {"hang_cap": 30.0, "slow_bps": 1000.0}

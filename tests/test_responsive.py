@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server import preview
+from server.admin import preview
+from server.admin.workload import MAX_CONCURRENCIES, MAX_ZIPS
 from server.api import envelopes
 from server.config.plan import Plan
-from server.workload import MAX_CONCURRENCIES, MAX_ZIPS
 
 Count = list[int]
 

@@ -3,7 +3,7 @@
 A run (a compare, a sweep, a test fixture) takes the lease before it resets or reconfigures
 the server, renews it while it runs and releases it at the end. A lease that is not renewed
 within its ttl expires, so a killed run cannot lock the server forever. Pure bookkeeping on
-an injected clock; the routes that speak HTTP are in `admin`.
+an injected clock; the routes that speak HTTP, and what they accept, are `server.admin.lease`.
 """
 
 from __future__ import annotations
@@ -14,18 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
-
-from .config.documents import as_integer, shown
-from .errors import BadParameter
-
-DEFAULT_TTL: Final = 15.0
-MIN_TTL: Final = 1.0
-MAX_TTL: Final = 3600.0
-MAX_HOLDER_KEYS: Final = 16
-MAX_HOLDER_TEXT: Final = 200
-BLANK: Final = " \t\n\r\x0b\x0c"  # what a blank scenario name is made of (ASCII, as declared)
-HEADER: Final = "X-Lease"
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,47 +138,3 @@ class Leases:
         if lease is None and token is None:
             return None
         raise LeaseConflict(lease, self._clock())
-
-
-def parse_holder(value: Any) -> dict[str, Any]:
-    """A holder description: `scenario` (text) and `pid` (integer), and a few small extras."""
-    if not isinstance(value, Mapping):
-        raise BadParameter("holder", 'must be an object such as {"scenario": ..., "pid": ...}')
-    if len(value) > MAX_HOLDER_KEYS:
-        raise BadParameter("holder", f"at most {MAX_HOLDER_KEYS} keys, got {len(value)}")
-    for required in ("scenario", "pid"):
-        if required not in value:
-            raise BadParameter(f"holder.{required}", "is required")
-    scenario, pid = value["scenario"], as_integer(value["pid"])
-    if not isinstance(scenario, str) or not scenario.strip(BLANK):
-        raise BadParameter("holder.scenario", f"must be a non-blank string, got {shown(scenario)}")
-    if pid is None or not 0 <= pid < 2**31:
-        raise BadParameter(
-            "holder.pid", f"must be an integer 0 to {2**31 - 1}, got {shown(value['pid'])}"
-        )
-    for key, item in value.items():
-        _check_extra(key, item)
-    return {**value, "pid": pid}
-
-
-def _check_extra(key: str, item: Any) -> None:
-    name = f"holder.{key}"
-    if isinstance(item, str):
-        if len(item) > MAX_HOLDER_TEXT:
-            raise BadParameter(name, f"must be at most {MAX_HOLDER_TEXT} characters")
-    elif isinstance(item, float):
-        if not math.isfinite(item):  # Python's JSON reads NaN and Infinity; JSON has neither
-            raise BadParameter(name, f"must be a finite number, got {item!r}")
-    elif not isinstance(item, int):  # bool is an int
-        raise BadParameter(name, f"must be a string, a number or true/false, got {shown(item)}")
-
-
-def parse_ttl(value: Any) -> float | None:
-    """A lease's time to live in seconds, MIN_TTL to MAX_TTL; None when absent."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadParameter("ttl", f"must be a number of seconds, got {shown(value)}")
-    if not MIN_TTL <= value <= MAX_TTL:  # NaN fails both comparisons
-        raise BadParameter("ttl", f"must be {MIN_TTL:g} to {MAX_TTL:g} seconds, got {shown(value)}")
-    return float(value)

@@ -15,12 +15,12 @@ from collections import Counter
 from collections.abc import Generator, Sequence
 from typing import Any, Final, TypeVar
 
-from .accounting.stats import percentile
-from .api import data, envelopes
-from .api.params import DEFAULT_PER_PAGE
-from .config.plan import Plan, plan_request
-from .config.settings import ServerConfig
-from .models.faults import Fault
+from ..accounting.stats import percentile
+from ..api import data, envelopes
+from ..api.params import DEFAULT_PER_PAGE
+from ..config.plan import Plan, plan_request
+from ..config.settings import ServerConfig
+from ..models.faults import Fault
 
 SLICE: Final = 500  # steps of pure arithmetic between two yields (under a millisecond)
 T = TypeVar("T")

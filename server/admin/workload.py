@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .api.params import DEFAULT_PER_PAGE, MOST_PER_PAGE, NUMBER, ZIP_PATTERN
-from .api.zipsets import ZIP_SETS
-from .config.documents import as_integer, check_keys, shown
-from .config.settings import ROUTES
-from .errors import BadParameter
+from ..api.params import DEFAULT_PER_PAGE, MOST_PER_PAGE, NUMBER, ZIP_PATTERN
+from ..api.zipsets import ZIP_SETS
+from ..config.documents import as_integer, check_keys, shown
+from ..config.settings import ROUTES
+from ..errors import BadParameter
 
 KEYS: Final = ("zips", "concurrency", "timeout", "route", "per_page")
 MAX_ZIPS: Final = 100_000  # every 5-digit zip there is, about

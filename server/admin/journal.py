@@ -15,9 +15,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .accounting.journal import FAULT, ROUTE, STATUS, ZIP, Entry, Journal, to_dict
-from .api.responses import json_error
-from .errors import BadParameter
+from ..accounting.journal import FAULT, ROUTE, STATUS, ZIP, Entry, Journal, to_dict
+from ..api.responses import json_error
+from ..errors import BadParameter
 
 MAX_TAG: Final = 200
 CHUNK: Final = 2_000  # entries encoded per write, so a large journal never blocks the loop
