@@ -30,7 +30,7 @@ from .api.zipsets import ZIP_SETS
 from .config.parser import parse_config
 from .config.settings import ServerConfig
 from .errors import BadParameter
-from .openapi import openapi_document
+from .openapi.document import openapi_document
 from .state import STATE, State
 
 log = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from server.admin.workload import MAX_CONCURRENCIES, MAX_PER_PAGE, MAX_TIMEOUT, 
 from server.api.params import MAX_LOCATION, MAX_PAGE, parse_jobs_query, parse_search_query
 from server.config.parser import BYTE_RATE, RATE, SPEED, parse_config
 from server.errors import BadParameter
-from server.openapi import lenient_integer, openapi_document
-from server.openapi_scenario import scenario_example
+from server.openapi.document import lenient_integer, openapi_document
+from server.openapi.scenario import scenario_example
 
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENT = openapi_document(__version__)

@@ -3,7 +3,7 @@
 The same names arrive as a GET query (`zips=90011,60629&concurrency=1,0`) or a POST JSON body
 (`{"zips": [...], "concurrency": [...]}`). The query's text is turned into JSON values first
 (strictly: digits are digits), then both are checked by the same code, every bound in its
-message. `server.openapi_admin` declares exactly these rules.
+message. `server.openapi.admin` declares exactly these rules.
 """
 
 from __future__ import annotations

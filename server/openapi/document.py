@@ -1,17 +1,17 @@
 """The OpenAPI 3.1 document for every route the server answers, exact enough that a fuzzer
 (schemathesis, every check, positive and negative) finds the server and the document agree.
 
-The API's bounds come from `server.api.params`; the admin routes' from `server.openapi_admin`.
+The API's bounds come from `server.api.params`; the admin routes' from `admin`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from .admin.journal import openapi_paths as journal_paths
-from .api.params import DEFAULT_PER_PAGE, MAX_LOCATION, MAX_PAGE, MOST_PER_PAGE
-from .oas import errors, header, integer, json_response, query, ref
-from .openapi_admin import admin_paths, admin_schemas
+from ..api.params import DEFAULT_PER_PAGE, MAX_LOCATION, MAX_PAGE, MOST_PER_PAGE
+from .admin import admin_paths, admin_schemas
+from .builders import errors, header, integer, json_response, query, ref
+from .journal import journal_paths
 
 TIMING = {
     "Server-Timing": {

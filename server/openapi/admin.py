@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .admin.lease import HEADER, MAX_HOLDER_KEYS, MAX_HOLDER_TEXT, MAX_TTL, MIN_TTL
-from .admin.workload import MAX_CONCURRENCIES, MAX_CONCURRENCY, MAX_PER_PAGE, MAX_TIMEOUT, MAX_ZIPS
-from .api.zipsets import ZIP_SETS
-from .oas import (
+from ..admin.journal import MAX_TAG
+from ..admin.lease import HEADER, MAX_HOLDER_KEYS, MAX_HOLDER_TEXT, MAX_TTL, MIN_TTL
+from ..admin.workload import MAX_CONCURRENCIES, MAX_CONCURRENCY, MAX_PER_PAGE, MAX_TIMEOUT, MAX_ZIPS
+from ..api.zipsets import ZIP_SETS
+from .builders import (
     Schema,
     closed,
     errors,
@@ -21,7 +22,7 @@ from .oas import (
     query,
     ref,
 )
-from .openapi_scenario import scenario_example, scenario_schemas
+from .scenario import scenario_example, scenario_schemas
 
 ANY_OBJECT = {"type": "object"}
 ZIP_LIST = {"type": "array", "items": ref("Zip"), "minItems": 1, "maxItems": MAX_ZIPS}
@@ -111,7 +112,7 @@ def _workload_body() -> Schema:
 
 def _reset() -> Schema:
     """`POST /__admin/reset`, with its optional `{"tag": ...}` naming the next run."""
-    tag = {"type": "string", "minLength": 1, "maxLength": 200}
+    tag = {"type": "string", "minLength": 1, "maxLength": MAX_TAG}
     body: Schema = {"type": "object", "additionalProperties": False, "properties": {"tag": tag}}
     operation = _changes("Clear stats, journal, attempt counters, token buckets", None, 400)
     operation["requestBody"] = json_body(body, required=False)

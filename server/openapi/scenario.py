@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .config.parser import (
+from ..config.parser import (
     BYTE_RATE,
     HEADER_KEY,
     MAX_DELAY,
@@ -21,9 +21,9 @@ from .config.parser import (
     SPEED,
     WEIGHT,
 )
-from .config.settings import ROUTES
-from .models.faults import RATE_NAMES
-from .oas import Schema, closed, integer, number, ref
+from ..config.settings import ROUTES
+from ..models.faults import RATE_NAMES
+from .builders import Schema, closed, integer, number, ref
 
 PERCENTILE: Final = r"^p(0*[1-9][0-9]?(\.[0-9]+)?|0+\.0*[1-9][0-9]*)$"  # p<N>, 0 < N < 100
 CROSS_FIELD: Final = {
