@@ -13,6 +13,7 @@ from server.admin import plumbing
 from server.api.zipsets import MEMPY_2015
 from server.app import create_app, guard
 from server.config.settings import ServerConfig
+from tests.helpers import get_json, server
 
 ZIP = "90011"
 RICH = {
@@ -29,12 +30,6 @@ RICH = {
     },
 }
 ACTIVE = {"seed": 5, "speed": 1.0, "server": {"latency": {"model": "fixed", "value": 0.0}}}
-
-
-async def get_json(client: TestClient, path: str) -> Any:
-    async with client.get(path) as response:
-        assert response.status == 200, await response.text()
-        return await response.json()
 
 
 # --- /__admin/scenario -----------------------------------------------------------------------
@@ -74,10 +69,6 @@ async def test_scenario_round_trip(client: TestClient, put_scenario: Any) -> Non
     # A PUT that leaves out the seed (or the speed) keeps the running one.
     assert (await put_scenario(client, {"speed": 3})) == {"seed": 11, "speed": 3.0, "server": {}}
     assert await get_json(client, "/__admin/scenario") == {"seed": 11, "speed": 3.0, "server": {}}
-
-
-def server(**section: Any) -> dict[str, Any]:
-    return {"server": section}
 
 
 @pytest.mark.parametrize(

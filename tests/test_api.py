@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from server.api.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
 from server.app import create_app
 from server.config.settings import ServerConfig
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, get_json
 
 JOB_FIELDS = (
     "DocumentID", "JobTitle", "OrganizationName", "AgencySubElement", "SalaryMin", "SalaryMax",
@@ -28,14 +28,6 @@ ZIP = "90011"  # a mempy-2015 zip with 28 jobs: more than one default page of 25
 ZIP_JOBS = MEMPY_2015[ZIP]
 OTHER_ZIPS = ("12345", "54321", "20500", "02134", "73301")  # not in mempy-2015: hashed counts
 SEARCH_PATHS = ("/api/search", "/api/Search")
-
-
-async def get_json(client: TestClient, path: str, **kwargs: Any) -> Any:
-    """GET `path`, assert 200 and a JSON content type, return the decoded body."""
-    async with client.get(path, **kwargs) as response:
-        assert response.status == 200, await response.text()
-        assert response.content_type == "application/json"
-        return await response.json()
 
 
 async def get_bytes(client: TestClient, path: str) -> bytes:

@@ -26,12 +26,9 @@ from server.config.parser import BYTE_RATE, MIN_SCALE, RATE, SPEED, WEIGHT, pars
 from server.config.plan import plan_request
 from server.errors import BadParameter, ScenarioError
 from server.models.ratelimit import TokenBuckets
+from tests.helpers import server
 
 ZIP = "90011"
-
-
-def server(**section: Any) -> dict[str, Any]:
-    return {"server": section}
 
 
 # --- every rate, speed and byte rate is bounded, with the bound in the message ---------------

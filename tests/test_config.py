@@ -14,12 +14,7 @@ from server.config.settings import Capacity, Override, RateLimit, ServerConfig
 from server.errors import ScenarioError
 from server.models.faults import NO_FAULTS, FaultRates
 from server.models.latency import ZERO, Fixed, LogNormal, Mixture, Normal, Percentiles, Uniform
-
-
-def server(**section: Any) -> dict[str, Any]:
-    """A document whose `[server]` table is `section`."""
-    return {"server": section}
-
+from tests.helpers import server
 
 # --- valid documents -----------------------------------------------------------------------
 

@@ -23,22 +23,10 @@ from server.app import create_app
 from server.config.parser import parse_config
 from server.config.plan import NOTHING, Planner, plan_request
 from server.state import State
-from tests.helpers import LiveServer
+from tests.helpers import POLL_DEADLINE, LiveServer, poll_stats
 
 ZIP = "90011"
 JOBS = f"/api/jobs?LocationId={ZIP}&NumberOfJobs=2"
-POLL_DEADLINE = 15.0  # a bounded wait for the server to reach a state; never asserted on
-
-
-def poll(server: LiveServer, ready: Any) -> dict[str, Any]:
-    """Poll /__admin/stats until `ready(stats)` holds (bounded; fails the test past it)."""
-    deadline = time.monotonic() + POLL_DEADLINE
-    while True:
-        stats: dict[str, Any] = server.get("/__admin/stats").json()
-        if ready(stats):
-            return stats
-        assert time.monotonic() < deadline, f"server never reached the state; last: {stats}"
-        time.sleep(0.02)
 
 
 # --- a request whose client has gone ends ---------------------------------------------------
@@ -62,7 +50,7 @@ def test_a_request_ends_when_its_client_gives_up(
     live_server.put_scenario({"server": server})
     with pytest.raises((requests.Timeout, requests.ConnectionError)):  # a slow body: the latter
         live_server.get(JOBS, timeout=0.3)
-    stats = poll(live_server, lambda s: s["in_flight"] == 0 and s["requests"] == 1)
+    stats = poll_stats(live_server, lambda s: s["in_flight"] == 0 and s["requests"] == 1)
     assert stats["max_in_flight"] == 1
     entries = live_server.get("/__admin/journal").json()["entries"]
     assert [(e["status"], e["fault"]) for e in entries] == [("gone", fault)]

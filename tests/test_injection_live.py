@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 import aiohttp
@@ -16,11 +15,12 @@ import pytest
 import requests
 from aiohttp.test_utils import TestClient
 
+from tests.helpers import poll_stats, wait_for_stats
+
 ZIP = "90011"
 OTHER = "60629"
 JOBS = f"/api/jobs?LocationId={ZIP}&NumberOfJobs=2"
 FEW_SECONDS = aiohttp.ClientTimeout(total=5)
-POLL_DEADLINE = 5.0  # a bounded wait for the server to reach a state; never asserted on
 
 
 def fixed(seconds: float) -> dict[str, Any]:
@@ -46,30 +46,6 @@ async def timing_of(client: TestClient, path: str) -> dict[str, str]:
         assert response.status == 200, await response.text()
         await response.json()
         return server_timing(response.headers["Server-Timing"])
-
-
-async def wait_for_stats(client: TestClient, ready: Any) -> dict[str, Any]:
-    """Poll /__admin/stats until `ready(stats)` holds (bounded; fails the test past it)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + POLL_DEADLINE
-    while True:
-        async with client.get("/__admin/stats") as response:
-            stats: dict[str, Any] = await response.json()
-        if ready(stats):
-            return stats
-        assert loop.time() < deadline, f"server never reached the state; last stats: {stats}"
-        await asyncio.sleep(0.005)
-
-
-def poll_stats(server: Any, ready: Any) -> dict[str, Any]:
-    """`wait_for_stats` for a blocking `LiveServer`."""
-    deadline = time.monotonic() + POLL_DEADLINE
-    while True:
-        stats: dict[str, Any] = server.get("/__admin/stats").json()
-        if ready(stats):
-            return stats
-        assert time.monotonic() < deadline, f"server never reached the state; last: {stats}"
-        time.sleep(0.005)
 
 
 async def correct_body(client: TestClient, path: str, put_scenario: Any) -> bytes:

@@ -23,13 +23,12 @@ from server.app import JsonRouter, create_app, get_journal, guard
 from server.config.parser import parse_config
 from server.errors import BadParameter
 from server.state import STATE
-from tests.helpers import asker
+from tests.helpers import POLL_DEADLINE, asker, stats_of, wait_for_stats
 
 ZIP, OTHER = "90011", "60629"
 JOBS = f"/api/jobs?LocationId={ZIP}&NumberOfJobs=2"
 SEARCH = f"/api/search?LocationName={OTHER}&ResultsPerPage=1"
 FEW_SECONDS = aiohttp.ClientTimeout(total=5)
-POLL_DEADLINE = 10.0  # a bounded wait for the server to reach a state; never asserted on
 AioClient = Callable[..., Awaitable[TestClient]]
 
 
@@ -300,12 +299,6 @@ async def test_a_bad_reset_body_is_a_400_naming_the_key(
 # --- figures in /__admin/stats ----------------------------------------------------------------
 
 
-async def stats_of(client: TestClient) -> dict[str, Any]:
-    async with client.get("/__admin/stats") as response:
-        stats: dict[str, Any] = await response.json()
-    return stats
-
-
 async def test_stats_show_connections_and_the_most_in_flight(
     client: TestClient, put_scenario: Any
 ) -> None:
@@ -326,14 +319,6 @@ async def test_stats_show_connections_and_the_most_in_flight(
     stats = await stats_of(client)
     assert stats["max_in_flight"] == 5
     assert stats["connections"] == 6 and stats["requests_per_connection"] == pytest.approx(1.5)
-
-
-async def wait_for_stats(client: TestClient, ready: Callable[[dict[str, Any]], bool]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + POLL_DEADLINE
-    while not ready(stats := await stats_of(client)):
-        assert loop.time() < deadline, f"server never reached the state; last stats: {stats}"
-        await asyncio.sleep(0.01)
 
 
 async def wait_for_entries(client: TestClient, count: int) -> list[dict[str, Any]]:
