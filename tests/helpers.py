@@ -116,6 +116,20 @@ POLL_DEADLINE = 15.0  # seconds a poll waits for the server to reach a state: a 
 POLL_INTERVAL = 0.01  # seconds between two looks
 
 
+HOLDER = {"scenario": "quick", "pid": 4242}  # who takes the lease in the lease's tests
+OTHER_HOLDER = {"scenario": "sweep-b", "pid": 777, "host": "box", "started": 1.5}
+
+
+class FakeClock:
+    """A clock that only moves when the test says so (`clock.now = ...`)."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def server(**section: Any) -> dict[str, Any]:
     """A configuration document of this `[server]` section alone."""
     return {"server": section}

@@ -1,20 +1,20 @@
-"""Keyed uniforms, fault choice and request plans: pure, deterministic, order independent."""
+"""Request plans: pure, deterministic, order independent; and the per-scenario planner draws
+what `plan_request` draws."""
 
 from __future__ import annotations
 
 from collections import Counter
-from statistics import fmean, pvariance
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from server.config.parser import parse_config
-from server.config.plan import Plan, plan_request
+from server.config.plan import NOTHING, Plan, Planner, plan_request
 from server.config.settings import ServerConfig
-from server.models.faults import NO_FAULTS, Fault, FaultRates, choose_fault
+from server.models.faults import NO_FAULTS, Fault
 from server.models.latency import Fixed
-from server.models.rng import keyed_uniform
 
 zips = st.from_regex(r"[0-9]{5}", fullmatch=True)
 routes = st.sampled_from(["jobs", "search"])
@@ -36,95 +36,6 @@ CONFIG = parse_config(
         },
     }
 )
-
-
-# --- keyed_uniform -------------------------------------------------------------------------
-
-
-@given(
-    seed=st.integers(-(2**63), 2**63),
-    route=st.text(max_size=10),
-    zip_code=st.text(max_size=10),
-    attempt=st.integers(0, 10**6),
-    purpose=st.text(max_size=10),
-)
-def test_keyed_uniform_is_in_the_unit_interval_and_repeatable(
-    seed: int, route: str, zip_code: str, attempt: int, purpose: str
-) -> None:
-    u = keyed_uniform(seed, route, zip_code, attempt, purpose)
-    assert 0.0 <= u < 1.0
-    assert keyed_uniform(seed, route, zip_code, attempt, purpose) == u
-
-
-@pytest.mark.parametrize(
-    "changed",
-    [
-        pytest.param((1, "jobs", "90011", 0, "latency"), id="seed"),
-        pytest.param((0, "search", "90011", 0, "latency"), id="route"),
-        pytest.param((0, "jobs", "90012", 0, "latency"), id="zip"),
-        pytest.param((0, "jobs", "90011", 1, "latency"), id="attempt"),
-        pytest.param((0, "jobs", "90011", 0, "fault"), id="purpose"),
-    ],
-)
-def test_keyed_uniform_depends_on_every_part_of_the_key(
-    changed: tuple[int, str, str, int, str],
-) -> None:
-    assert keyed_uniform(*changed) != keyed_uniform(0, "jobs", "90011", 0, "latency")
-
-
-def test_keyed_uniforms_look_uniform() -> None:
-    values = [keyed_uniform(0, "jobs", f"{i:05d}", 0, "latency") for i in range(20_000)]
-    assert fmean(values) == pytest.approx(0.5, abs=0.01)
-    assert pvariance(values) == pytest.approx(1 / 12, rel=0.03)
-    deciles = Counter(int(u * 10) for u in values)
-    assert set(deciles) == set(range(10))
-    assert all(count == pytest.approx(2_000, rel=0.08) for count in deciles.values())
-
-
-def test_keyed_uniforms_for_different_purposes_are_uncorrelated() -> None:
-    pairs = [
-        (
-            keyed_uniform(0, "jobs", f"{i:05d}", 0, "latency"),
-            keyed_uniform(0, "jobs", f"{i:05d}", 0, "fault"),
-        )
-        for i in range(20_000)
-    ]
-    mean_x = fmean(x for x, _ in pairs)
-    mean_y = fmean(y for _, y in pairs)
-    covariance = fmean((x - mean_x) * (y - mean_y) for x, y in pairs)
-    assert abs(covariance / (1 / 12)) < 0.03  # the correlation coefficient
-
-
-# --- choose_fault --------------------------------------------------------------------------
-
-RATES = FaultRates(error_500=0.1, error_503=0.2, reset=0.05, slow_body=0.15)
-
-
-@pytest.mark.parametrize(
-    ("u", "expected"),
-    [
-        pytest.param(0.0, Fault.ERROR_500, id="first-slice-start"),
-        pytest.param(0.099, Fault.ERROR_500, id="first-slice-end"),
-        pytest.param(0.1, Fault.ERROR_503, id="second-slice-start"),
-        pytest.param(0.29, Fault.ERROR_503, id="second-slice-end"),
-        pytest.param(0.32, Fault.RESET, id="third-slice"),
-        pytest.param(0.4, Fault.SLOW_BODY, id="after-zero-width-slices"),
-        pytest.param(0.5, None, id="past-all-slices"),
-        pytest.param(0.999, None, id="top"),
-    ],
-)
-def test_choose_fault_uses_consecutive_slices(u: float, expected: Fault | None) -> None:
-    assert choose_fault(RATES, u) is expected
-
-
-@given(u=st.floats(0.0, 1.0, exclude_max=True))
-def test_no_rates_means_no_fault(u: float) -> None:
-    assert choose_fault(NO_FAULTS, u) is None
-
-
-@given(u=st.floats(0.0, 1.0, exclude_max=True))
-def test_rates_summing_to_one_always_pick_a_fault(u: float) -> None:
-    assert choose_fault(FaultRates(hang=0.5, truncate=0.25, malformed=0.25), u) is not None
 
 
 # --- plan_request --------------------------------------------------------------------------
@@ -225,3 +136,55 @@ def test_faults_and_latency_are_drawn_independently() -> None:
             plan_request(fixed, "jobs", zip_code, 0).fault
             is plan_request(faulty, "jobs", zip_code, 0).fault
         )
+
+
+# --- the per-scenario planner draws what plan_request draws ---------------------------------
+
+
+PLANNED = {
+    "seed": 3,
+    "speed": 2.0,
+    "server": {
+        "latency": {"model": "lognormal", "median": 0.05, "p99": 0.4},
+        "faults": {"error_500": 0.2, "hang": 0.1, "slow_body": 0.1, "hang_cap": 9.0},
+        "routes": {"search": {"latency": {"model": "fixed", "value": 0.2}}},
+        "zips": {
+            "60629": {"faults": {"reset": 0.5}},
+            "90011": {
+                "latency": {
+                    "model": "mixture",
+                    "components": [
+                        {"weight": 0.9, "model": "fixed", "value": 0.01},
+                        {"weight": 0.1, "model": "uniform", "low": 0.5, "high": 1.0},
+                    ],
+                }
+            },
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param({}, id="default"),
+        pytest.param(PLANNED, id="every-feature"),
+        pytest.param(
+            {"speed": 4.0, "server": {"latency": {"model": "fixed", "value": 1.0}}}, id="fixed-fast"
+        ),
+    ],
+)
+def test_the_planner_matches_plan_request(document: dict[str, Any]) -> None:
+    config = parse_config(document)
+    planner = Planner(config)
+    for route in ("jobs", "search"):
+        for zip_code in ("90011", "60629", "12345", "Washington, DC"):
+            for attempt in range(20):
+                expected = plan_request(config, route, zip_code, attempt)
+                assert planner.plan(route, zip_code, attempt) == expected
+
+
+def test_nothing_to_draw_is_one_constant_plan() -> None:
+    planner = Planner(parse_config({}))
+    assert planner.plan("jobs", "90011", 0) is NOTHING
+    assert planner.routes["jobs"].constant is NOTHING

@@ -23,7 +23,7 @@ from server.errors import BadParameter
 from server.openapi.document import lenient_integer, openapi_document
 from server.openapi.scenario import scenario_example
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = openapi_document(__version__)
 SCHEMAS = DOCUMENT["components"]["schemas"]
 HARD_LIMIT = 600.0  # seconds: the schemathesis run is killed past this (it takes about 80 s)

@@ -180,31 +180,6 @@ async def test_same_seed_same_pages_other_seed_other_pages(aiohttp_client: Any) 
     assert differing == paths
 
 
-# --- /health and /openapi.json ----------------------------------------------------------
-
-
-async def test_health(make_client: Any) -> None:
-    client = await make_client({"seed": 42})
-    body = await get_json(client, "/health")
-    assert body["status"] == "ok"
-    assert body["seed"] == 42
-    assert isinstance(body["version"], str) and body["version"]
-
-
-async def test_openapi_lists_every_registered_route(client: TestClient) -> None:
-    document = await get_json(client, "/openapi.json")
-    assert str(document["openapi"]).startswith("3.")
-    assert document["info"]["title"]
-    registered = {resource.canonical for resource in client.app.router.resources()}
-    assert registered >= {"/api/jobs", "/api/search", "/api/Search", "/health", "/openapi.json"}
-    assert registered <= set(document["paths"]), registered - set(document["paths"])
-    for route in client.app.router.routes():
-        if route.method == "HEAD":
-            continue
-        operations = document["paths"][route.resource.canonical]
-        assert route.method.lower() in operations, (route.method, route.resource.canonical)
-
-
 # --- the Authorization-Key check ---------------------------------------------------------
 
 
@@ -296,12 +271,6 @@ async def test_bad_input_is_a_json_error_naming_the_problem(
     if status == 400:
         assert body["parameter"] == names
         assert body["message"].startswith(f"{names}:")
-
-
-async def test_405_names_allowed_methods_in_allow_header(client: TestClient) -> None:
-    async with client.post("/api/jobs") as response:
-        assert response.status == 405
-        assert "GET" in response.headers.get("Allow", "")
 
 
 def test_bad_input_through_requests(live_server: Any) -> None:

@@ -15,21 +15,9 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 from server.admin.lease import parse_holder, parse_ttl
 from server.app import create_app, guard
 from server.errors import BadParameter
-from server.models.lease import LeaseConflict, Leases
+from tests.helpers import HOLDER, OTHER_HOLDER, FakeClock
 
-HOLDER = {"scenario": "quick", "pid": 4242}
-OTHER = {"scenario": "sweep-b", "pid": 777, "host": "box", "started": 1.5}
 ZIP = "90011"
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 Client = TestClient[web.Request, web.Application]
@@ -39,7 +27,7 @@ Client = TestClient[web.Request, web.Application]
 async def clocked(
     aiohttp_client: Callable[[web.Application], Awaitable[Client]],
 ) -> tuple[Client, FakeClock]:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     return await aiohttp_client(create_app(clock=clock)), clock
 
 
@@ -56,64 +44,6 @@ async def take(client: Client, holder: dict[str, Any] = HOLDER, **body: Any) -> 
     assert status == 200, granted
     token: str = granted["token"]
     return token
-
-
-# --- the bookkeeping, on a fake clock ---------------------------------------------------------
-
-
-def test_a_lease_is_exclusive_until_released() -> None:
-    clock = FakeClock()
-    leases = Leases(clock, wall=lambda: 1_700_000_000.0)
-    lease = leases.acquire(HOLDER, 15.0)
-    assert leases.current() == lease
-    with pytest.raises(LeaseConflict) as conflict:
-        leases.acquire(OTHER, 15.0)
-    assert conflict.value.lease == lease
-    assert leases.release(lease.token) == lease
-    assert leases.current() is None
-    assert leases.acquire(OTHER, 15.0).holder == OTHER
-
-
-def test_an_unrenewed_lease_expires_and_a_renewed_one_does_not() -> None:
-    clock = FakeClock()
-    leases = Leases(clock)
-    lease = leases.acquire(HOLDER, 10.0)
-    clock.now += 9.0
-    leases.renew(lease.token)  # its own ttl again, from now
-    clock.now += 9.0
-    assert leases.current() is not None
-    assert leases.check(lease.token) is not None
-    clock.now += 1.0
-    assert leases.current() is None
-    with pytest.raises(LeaseConflict):
-        leases.renew(lease.token)  # lost: the holder must hear it
-    with pytest.raises(LeaseConflict):
-        leases.check(lease.token)
-    assert leases.check(None) is None  # nobody holds it: the server is free again
-
-
-def test_the_holder_re_taking_its_lease_renews_it() -> None:
-    clock = FakeClock()
-    leases = Leases(clock)
-    lease = leases.acquire(HOLDER, 10.0)
-    clock.now += 5.0
-    again = leases.acquire(HOLDER, 20.0, token=lease.token)
-    assert again.token == lease.token
-    assert again.expires_in(clock()) == 20.0
-
-
-def test_conflict_message_names_scenario_pid_since_and_expiry() -> None:
-    clock = FakeClock()
-    leases = Leases(clock, wall=lambda: 1_700_000_000.0)
-    leases.acquire(HOLDER, 15.0)
-    clock.now += 2.5
-    with pytest.raises(LeaseConflict) as conflict:
-        leases.check(None)
-    message = str(conflict.value)
-    assert message.startswith("held by quick (pid 4242) since 20")
-    assert message.endswith("; expires in 13 s")
-    assert conflict.value.body()["expires_in"] == 12.5
-    assert conflict.value.body()["since"] == 1_700_000_000.0
 
 
 @pytest.mark.parametrize(
@@ -189,7 +119,7 @@ async def test_a_second_run_is_refused_naming_the_first(clocked: tuple[Client, F
     client, clock = clocked
     await take(client, ttl=15)
     clock.now += 5
-    status, body = await call(client, "POST", "/__admin/lease", json={"holder": OTHER})
+    status, body = await call(client, "POST", "/__admin/lease", json={"holder": OTHER_HOLDER})
     assert status == 409
     assert body["message"].startswith("held by quick (pid 4242) since ")
     assert body["message"].endswith("expires in 10 s")
@@ -205,11 +135,11 @@ async def test_an_unrenewed_lease_expires_for_the_next_run(
     first = await take(client, ttl=15)
     clock.now += 15.001
     assert (await call(client, "GET", "/__admin/lease"))[1]["held"] is False
-    second = await take(client, OTHER)
+    second = await take(client, OTHER_HOLDER)
     assert second != first
     status, body = await call(client, "PUT", "/__admin/lease", token=first)
     assert status == 409
-    assert body["holder"] == OTHER  # the lost holder learns who has the server now
+    assert body["holder"] == OTHER_HOLDER  # the lost holder learns who has the server now
     status, body = await call(client, "PUT", "/__admin/lease", token="no-such-token")
     assert status == 409
 

@@ -7,16 +7,7 @@ import asyncio
 import pytest
 
 from server.models.capacity import CapacityGate, QueueFull
-
-
-class FakeClock:
-    """A clock that only moves when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import FakeClock
 
 
 async def settle() -> None:
