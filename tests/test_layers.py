@@ -7,6 +7,7 @@ it exists.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,3 +169,129 @@ def test_a_package_imports_itself_relatively(package: str) -> None:
                                                  for a in node.names))
     ]  # fmt: skip
     assert absolute == []
+
+
+# --- the server's rooms (appended: the rules of server/, TYPE_CHECKING imports included) -----
+#
+# Lowest first; a room may import the rooms below it and itself, never one above:
+#   server.models, server.errors, server.logs, server (__version__): nothing else of the server
+#   server.config      models, errors
+#   server.accounting  config, models, errors
+#   server.state       accounting, config, models
+#   server.api         state and below            (never admin, openapi, app, cli)
+#   server.admin       api and below              (never openapi, app, cli)
+#   server.openapi     admin, api, config, models (the document reads constants: never the
+#                                                  running server, state or accounting)
+#   server.app         everything above it but the CLI
+#   server.cli, server.__main__
+SERVER_LAYERS = (
+    ("server", "server.models", "server.errors", "server.logs"),
+    ("server.config",),
+    ("server.accounting",),
+    ("server.state",),
+    ("server.api",),
+    ("server.admin",),
+    ("server.openapi",),
+    ("server.app",),
+    ("server.cli", "server.__main__"),
+)
+SERVER_ROOMS = {room: level for level, rooms in enumerate(SERVER_LAYERS) for room in rooms}
+
+
+def every_import(name: str, path: Path) -> set[str]:
+    """What `name` imports, `TYPE_CHECKING` imports and imports inside functions included
+    (relative imports resolved): an edge even when it never runs, as a cycle is one either way."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+SERVER_GRAPH = {name: every_import(name, path) for name, path in modules("server")}
+
+
+def server_room(target: str) -> str | None:
+    """The room a server module (or a name in one) belongs to; None outside the server."""
+    rooms = [room for room in SERVER_ROOMS if target == room or target.startswith(room + ".")]
+    return max(rooms, key=len) if rooms else None  # `server` itself only for what none holds
+
+
+def test_every_server_module_is_in_a_room() -> None:
+    # A new module or folder of server/ has to be given its place in SERVER_LAYERS.
+    assert [name for name in SERVER_GRAPH if server_room(name) in (None, "server")] == ["server"]
+
+
+def test_the_import_reader_counts_type_checking_imports(tmp_path: Path) -> None:
+    source = tmp_path / "probe.py"
+    source.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import C\n")
+    assert "pkg.b.C" in every_import("pkg.probe", source)
+    assert "pkg.b" not in imports("pkg.probe", source)  # which the layers above leave out
+
+
+def test_the_server_models_import_only_the_standard_library() -> None:
+    found = {
+        name: sorted(t for t in targets if t.split(".")[0] not in sys.stdlib_module_names)
+        for name, targets in SERVER_GRAPH.items()
+        if server_room(name) == "server.models"
+    }
+    assert found and all(targets == [] for targets in found.values()), found
+
+
+@pytest.mark.parametrize("room", [pytest.param(room, id=room) for room in SERVER_ROOMS])
+def test_a_server_room_imports_only_the_rooms_below_it(room: str) -> None:
+    upward = sorted(
+        f"{name} → {target}"
+        for name, targets in SERVER_GRAPH.items()
+        if server_room(name) == room
+        for target in targets
+        if (other := server_room(target)) is not None and SERVER_ROOMS[other] > SERVER_ROOMS[room]
+    )
+    assert upward == []
+
+
+@pytest.mark.parametrize(
+    ("room", "forbidden"),
+    [
+        pytest.param("server.openapi", "server.state", id="the-document-reads-no-state"),
+        pytest.param("server.openapi", "server.accounting", id="the-document-counts-nothing"),
+    ],
+)
+def test_a_server_room_does_not_import(room: str, forbidden: str) -> None:
+    users = sorted(
+        name
+        for name, targets in SERVER_GRAPH.items()
+        if server_room(name) == room and any(server_room(t) == forbidden for t in targets)
+    )
+    assert users == []
+
+
+def test_no_import_cycles_in_the_server_type_checking_included() -> None:
+    names = set(SERVER_GRAPH)
+    edges = {
+        name: {t for t in targets if t in names and t != name and not name.startswith(t + ".")}
+        for name, targets in SERVER_GRAPH.items()
+    }
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> None:
+        if node in done:
+            return
+        assert node not in visiting, " → ".join([*visiting[visiting.index(node) :], node])
+        visiting.append(node)
+        for target in sorted(edges[node]):
+            visit(target)
+        visiting.pop()
+        done.add(node)
+
+    for name in sorted(names):
+        visit(name)
