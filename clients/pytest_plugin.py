@@ -23,11 +23,10 @@ import pytest
 
 from . import scenario as scenarios
 from . import zipsets
-from .errors import ClientsError, NotOffered, ScenarioRejected, ServerUnavailable
+from .errors import ClientsError, NotOffered, ScenarioRejected, ServerHeld, ServerUnavailable
 from .harness import journal as journals
 from .harness import lease
 from .harness.embedded import EmbeddedServer
-from .harness.lease import ServerHeld
 from .harness.server_control import ServerControl
 
 MARKER: Final = "usajobs"

@@ -22,7 +22,7 @@ from aiohttp import web
 from rich.console import Console
 
 from clients import cli
-from clients.errors import ScenarioFileError
+from clients.errors import ScenarioFileError, ServerHeld
 from clients.harness import lease
 from clients.harness.compare import Quiet, compare
 from clients.harness.server_control import ServerControl
@@ -128,7 +128,7 @@ def test_without_waiting_the_error_names_the_holder(live_server: LiveServer) -> 
     first = lease.take(live_server.url, OTHER)
     assert first is not None
     try:
-        with pytest.raises(lease.ServerHeld) as caught:
+        with pytest.raises(ServerHeld) as caught:
             lease.take(live_server.url, lease.holder("second"), wait=False)
     finally:
         first.release()

@@ -145,7 +145,7 @@ def test_a_missing_node_skips_the_row(
 def test_a_node_path_that_is_not_there_is_a_failure_not_a_skip() -> None:
     from clients.kinds.javascript import node_binary
 
-    with pytest.raises(RuntimeError, match="node /no/such/node not found"):
+    with pytest.raises(WorkerFailed, match="node /no/such/node not found"):
         node_binary(ClientSettings(kind="javascript", node="/no/such/node"))
 
 

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from requests.structures import CaseInsensitiveDict
 
+from clients.errors import Malformed
 from clients.protocol import (
     Answer,
-    Malformed,
     backoff_delay,
     is_retryable,
     parse_count,

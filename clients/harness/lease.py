@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import requests
 
-from ..errors import ClientsError, ServerUnavailable
+from ..errors import ServerHeld, ServerUnavailable
 from .server_control import LEASE_HEADER, ServerControl
 
 PATH: Final = "/__admin/lease"
@@ -60,10 +60,6 @@ class Holder:
             with contextlib.suppress(ValueError, OverflowError, OSError):  # no calendar time
                 text += f" since {dt.datetime.fromtimestamp(self.since):%Y-%m-%d %H:%M:%S}"
         return text
-
-
-class ServerHeld(ClientsError):
-    """Another run holds the server and the caller would not wait (`--no-wait`)."""
 
 
 def holder(scenario: str) -> dict[str, Any]:

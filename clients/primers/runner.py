@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, NoReturn
 
 from .. import PACKAGE
+from ..errors import PrimerError, WorkerFailed
 from ..harness.meter import Meter
 from ..records import Usage
 from .generators import WAYS, expected_sum, walk
@@ -27,14 +28,6 @@ if TYPE_CHECKING:  # rich is imported where it is used, so workers start lean
 
 DEFAULT_SIZE = 10_000  # the talk's N; try --size 10000000 to see a difference today
 MAX_SIZE = 10**9
-
-
-class PrimerError(Exception):
-    """Bad input: one line for stderr, exit code 2."""
-
-
-class WorkerFailed(Exception):
-    """A worker died or printed no result: one line for stderr, exit code 1."""
 
 
 @dataclass(frozen=True, slots=True)
