@@ -18,7 +18,7 @@ from typing import Any, Final
 from . import zipsets
 from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
-from .kinds import KINDS
+from .kinds import KINDS, Code
 from .kinds.command import PLACEHOLDERS
 from .records import ClientSettings
 from .validate import MAX_DEPTH, Checker, guess, too_deep
@@ -38,7 +38,7 @@ CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "shared_session",
     "python", "node", "command", "function", "path", "loop",
 )  # fmt: skip
-CODE_KEYS: Final = {"command": ("command",), "python": ("function", "loop")}  # + path for both
+CODE_KEYS: Final = (*(key for code in Code for key in code.keys), "path")  # the user's code
 FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 LOOPS: Final = ("asyncio", "uvloop")
 APIS: Final = ("jobs", "search")
@@ -222,11 +222,13 @@ def _code(
     check: Checker, where: str, kind: str, table: Mapping[str, Any], base: Path
 ) -> dict[str, Any]:
     """The command or function a `command` or `python` client runs, and where its code lives."""
-    own = CODE_KEYS.get(kind, ())
+    code = KINDS[kind].code
+    own = code.keys
     allowed = (*own, "path") if own else ()
-    for key in ("command", "function", "loop", "path"):
+    for key in CODE_KEYS:
         if key in table and key not in allowed:
-            owner = " or ".join(k for k, keys in CODE_KEYS.items() if key in (*keys, "path"))
+            owner = " or ".join(k.name for k in KINDS.values() if k.code.keys
+                                and key in (*k.code.keys, "path"))  # fmt: skip
             raise check.fail(f"{where}.{key}", f"only a {owner} client takes {key} "
                              f"(kind = {kind!r} does not)")  # fmt: skip
     if not own:
@@ -236,7 +238,7 @@ def _code(
         folder = (base / check.string(table["path"], f"{where}.path")).resolve()
         if not folder.is_dir():
             raise check.fail(f"{where}.path", f"no such folder: {folder}")
-    if kind == "command":
+    if code is Code.COMMAND:
         return {"command": _command(check, where, table), "path": str(folder)}
     function = check.string(
         check.required(table, where, "function", 'name it as "package.module:callable"'),

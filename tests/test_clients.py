@@ -1,7 +1,7 @@
 """Every client kind against the real fake server, with faults set through the admin API.
 
 The server runs in a background thread (`live_server` from conftest); each client runs in
-this process through `kinds.load(kind)`, exactly as a worker would run it. Latencies are a
+this process through `loader.load(kind)`, exactly as a worker would run it. Latencies are a
 few milliseconds and workloads a few zips, so the whole file takes seconds.
 """
 
@@ -19,10 +19,10 @@ import requests
 
 import clients.kinds._sync
 import clients.kinds.asyncio
-from clients import kinds
 from clients.errors import WorkerFailed
 from clients.harness import worker
 from clients.harness.launcher import run_worker
+from clients.kinds import loader
 from clients.progress import Progress
 from clients.protocol import backoff_delay, total_jobs
 from clients.records import Attempt, ClientSettings, RunResult
@@ -72,7 +72,7 @@ def run(settings: ClientSettings, zips: Sequence[str], url: str, **changes: Any)
     """One client run in this process; every zip must be ticked off exactly once."""
     settings = replace(settings, **changes)
     progress = Progress()
-    attempts = kinds.load(settings.kind)(list(zips), url, settings, progress)
+    attempts = loader.load(settings.kind)(list(zips), url, settings, progress)
     assert progress.done == len(zips)
     return attempts
 
@@ -385,7 +385,7 @@ def test_worker_peak_threads_include_the_clients_count(monkeypatch: pytest.Monke
         progress.done = len(zips)
         return [Attempt(z, 0, 0.0, 0.01, status=200, jobs=1) for z in zips]
 
-    monkeypatch.setattr(kinds, "load", lambda kind: run_with_many_threads)
+    monkeypatch.setattr(loader, "load", lambda kind: run_with_many_threads)
     settings = ClientSettings(kind="threaded")
     result = worker.execute({"settings": settings.to_dict(), "zips": ZIPS_10, "url": "http://x"})
     assert result.total == 10

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from clients import kinds
 from clients.errors import ClientUnavailable, WorkerFailed
 from clients.harness import worker
 from clients.harness.launcher import run_worker
+from clients.kinds import loader
 from clients.progress import Progress
 from clients.protocol import pack_lanes, total_jobs
 from clients.records import Attempt, ClientSettings
@@ -38,7 +38,7 @@ def expected(server: LiveServer, zips: list[str]) -> int:
 def run_kind(server: LiveServer, kind: str, zips: list[str], **settings: Any) -> list[Attempt]:
     """Run one client kind in this process against `server`."""
     server.put_scenario(FAST)
-    run = kinds.load(kind)
+    run = loader.load(kind)
     return run(zips, server.url, ClientSettings(kind=kind, **settings), Progress())
 
 
@@ -90,7 +90,7 @@ def test_the_talks_total_through_the_process_pool(live_server: LiveServer) -> No
 @pytest.mark.slow
 def test_failures_are_recorded_and_retried(live_server: LiveServer, kind: str) -> None:
     live_server.put_scenario({"seed": 1, "server": {"faults": {"error_500": 1.0}}})
-    run = kinds.load(kind)
+    run = loader.load(kind)
     settings = ClientSettings(kind=kind, retries=1, backoff=0.0, concurrency=2)
     attempts = run(ZIPS[:4], live_server.url, settings, Progress())
     assert len(attempts) == 8
@@ -101,7 +101,7 @@ def test_failures_are_recorded_and_retried(live_server: LiveServer, kind: str) -
 
 def test_httpx_reports_a_reset_as_a_connection_error(live_server: LiveServer) -> None:
     live_server.put_scenario({"seed": 1, "server": {"faults": {"reset": 1.0}}})
-    run = kinds.load("httpx")
+    run = loader.load("httpx")
     attempts = run(ZIPS[:2], live_server.url, ClientSettings(kind="httpx"), Progress())
     assert {a.error for a in attempts} == {"connection"}
 
@@ -246,7 +246,7 @@ def test_the_timeout_bounds_the_whole_request(live_server: LiveServer, kind: str
     live_server.put_scenario(
         {"seed": 1, "server": {"faults": {"slow_body": 1.0, "slow_body_bps": 2000.0}}}
     )
-    run = kinds.load(kind)
+    run = loader.load(kind)
     settings = ClientSettings(kind=kind, timeout=0.3)
     attempts = run(ZIPS[:1], live_server.url, settings, Progress())
     assert [a.error for a in attempts] == ["timeout"]
