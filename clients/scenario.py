@@ -62,6 +62,10 @@ class Sweep:
     setting: str
     values: tuple[float, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as a sweep's result saves it."""
+        return {"setting": self.setting, "values": list(self.values)}
+
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
@@ -83,6 +87,17 @@ class Scenario:
     def server_document(self) -> dict[str, Any]:
         """What compare sends to `PUT /__admin/scenario`."""
         return {"seed": self.seed, "speed": self.speed, "server": dict(self.server)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as a result saves it: what was asked for, and the document as read."""
+        workload = self.workload
+        return {
+            "path": self.path, "name": self.name, "description": self.description,
+            "seed": self.seed, "speed": self.speed, "repeat": self.repeat,
+            "workload": {"source": workload.source, "api": workload.api,
+                         "per_page": workload.per_page, "zips": list(workload.zips)},
+            "document": json.loads(json.dumps(self.raw, default=str)),  # TOML dates as text
+        }  # fmt: skip
 
 
 def load(path: str | Path) -> Scenario:

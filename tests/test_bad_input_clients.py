@@ -13,8 +13,8 @@ import pytest
 from clients import cli
 from clients.errors import ScenarioFileError
 from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.report.document import document
 from clients.scenario import load
+from tests.builders import document
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:

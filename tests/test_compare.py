@@ -15,13 +15,13 @@ from rich.console import Console
 
 import clients.harness.compare
 from clients import cli
+from clients.console import run_compare as compare
+from clients.console import show_compare as render
 from clients.errors import ScenarioFileError
 from clients.harness.compare import Outcome, result_path, save
 from clients.harness.server_control import ServerControl
 from clients.records import Attempt, ClientSettings, RunResult, Usage, parse_state
-from clients.report.console import run_compare as compare
-from clients.report.console import show_compare as render
-from clients.report.document import SCHEMA, SCHEMA_VERSION
+from clients.results.document import SCHEMA, SCHEMA_VERSION
 from clients.scenario import Scenario, load
 from clients.zipsets import MEMPY_2015
 from server.data import job_count

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clients import zipsets as client_zipsets
-from clients.report.summary import percentile as client_percentile
+from clients.results.summary import percentile as client_percentile
 from server import zipsets as server_zipsets
 from server.stats import percentile as server_percentile
 

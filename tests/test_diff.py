@@ -13,9 +13,10 @@ import pytest
 from rich.console import Console
 
 from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
-from clients.report import diff
-from clients.report import document as resultfile
-from clients.report.diff import UNCLEAR, Change
+from clients.report.diff import diff_table
+from clients.results import diff
+from clients.results.diff import UNCLEAR, Change
+from tests import builders
 
 
 def run(
@@ -41,7 +42,7 @@ def run(
 
 def result(*runs: RunResult) -> dict[str, Any]:
     """A saved result holding `runs`."""
-    return resultfile.document(runs, expected=10)
+    return builders.document(runs, expected=10)
 
 
 REPEATS = 4
@@ -137,7 +138,7 @@ def test_a_skipped_client_is_not_compared() -> None:
 def test_the_table_shows_values_changes_and_coloured_verdicts() -> None:
     before = repeated(run("asyncio", 2.0, mem=2 * 1024**2), run("old", 1.0))
     after = repeated(run("asyncio", 1.0, mem=2 * 1024**2, failed=1), run("new", 1.0))
-    table = diff.diff_table(diff.diff(before, after), "A → B")
+    table = diff_table(diff.diff(before, after), "A → B")
     console = Console(record=True, width=100, file=io.StringIO(), color_system="truecolor")
     console.print(table)
     text = console.export_text(clear=False)

@@ -11,9 +11,9 @@ import pytest
 
 from clients import cli
 from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.report import diff
-from clients.report import document as resultfile
-from clients.report.diff import UNCLEAR, UNTOLD
+from clients.results import diff
+from clients.results.diff import UNCLEAR, UNTOLD
+from tests import builders
 
 
 def run(client: str, wall: float) -> RunResult:
@@ -24,7 +24,7 @@ def run(client: str, wall: float) -> RunResult:
 
 def result(walls: dict[str, list[float]], **scenario: Any) -> dict[str, Any]:
     runs = [run(client, wall) for client, values in walls.items() for wall in values]
-    doc = resultfile.document(runs, expected=4)
+    doc = builders.document(runs, expected=4)
     doc["scenario"].update(scenario)
     return doc
 

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
+from clients import console
 from clients.errors import ClientsError
 from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
-from clients.report import document as resultfile
 from clients.report import exports
-from clients.report.summary import Summary
+from clients.results import document as resultfile
+from clients.results.summary import Summary
+from tests import builders
 
 ENVIRONMENT = {
     "python": "3.11.7",
@@ -49,14 +51,14 @@ def doc() -> dict[str, Any]:
         run("asyncio", "asyncio", 1.0, 1.0, 3, 3),
         run("pipe|name", "asyncio", 1.2, 1.0, 3, 2),
     ]
-    return resultfile.document(
+    return builders.document(
         runs, name="exports", expected=3, makespans={"0": 1.0, "1": 3.0}, environment=ENVIRONMENT
     )
 
 
 def test_csv_parses_back_to_the_same_numbers(doc: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "result.csv"
-    exports.export(doc, path)
+    console.export(doc, path)
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     summaries = resultfile.summaries_of(doc)
@@ -86,7 +88,7 @@ def assert_same_figures(row: dict[str, str], s: Summary) -> None:
 def test_csv_leaves_missing_values_empty() -> None:
     settings = ClientSettings(kind="javascript")
     skipped = RunResult.without_figures(settings, RunState.SKIPPED, "node not found")
-    rows = list(csv.DictReader(io.StringIO(exports.render_csv(resultfile.document([skipped])))))
+    rows = list(csv.DictReader(io.StringIO(exports.render_csv(builders.document([skipped])))))
     assert rows[0]["speedup"] == "" and rows[0]["overhead_s"] == "" and rows[0]["expected"] == ""
     assert rows[0]["skipped"] == "skipped: node not found"
 
@@ -95,7 +97,7 @@ def test_markdown_has_a_row_per_client_and_the_terminal_figures(
     doc: dict[str, Any], tmp_path: Path
 ) -> None:
     path = tmp_path / "result.md"
-    exports.export(doc, path)
+    console.export(doc, path)
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == "# exports"
@@ -127,7 +129,7 @@ def test_markdown_lists_scenario_and_environment(doc: dict[str, Any]) -> None:
 
 def test_svg_is_a_picture_of_the_table(doc: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "result.svg"
-    exports.export(doc, path)
+    console.export(doc, path)
     svg = path.read_text(encoding="utf-8")
     assert svg.startswith("<svg")
     assert svg.rstrip().endswith("</svg>")
@@ -136,7 +138,7 @@ def test_svg_is_a_picture_of_the_table(doc: dict[str, Any], tmp_path: Path) -> N
 
 def test_html_is_a_page_with_every_client(doc: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "result.html"
-    exports.export(doc, path)
+    console.export(doc, path)
     html = path.read_text(encoding="utf-8")
     assert "<html" in html and "</html>" in html
     for client in ("blocking", "asyncio", "pipe|name", "scenario exports"):
@@ -148,25 +150,25 @@ def test_html_is_a_page_with_every_client(doc: dict[str, Any], tmp_path: Path) -
 
 def test_suffix_case_does_not_matter(doc: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "RESULT.CSV"
-    exports.export(doc, path)
+    console.export(doc, path)
     assert path.read_text(encoding="utf-8") == exports.render_csv(doc)
 
 
 def test_an_unknown_suffix_names_it_and_the_valid_ones(doc: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(ClientsError) as caught:
-        exports.export(doc, tmp_path / "result.pdf")
+        console.export(doc, tmp_path / "result.pdf")
     assert str(caught.value) == (
         f"{tmp_path / 'result.pdf'}: unknown export format '.pdf'; "
         "formats: .md, .csv, .svg, .html, .txt"
     )
     with pytest.raises(ClientsError, match="unknown export format no suffix"):
-        exports.export(doc, tmp_path / "result")
+        console.export(doc, tmp_path / "result")
     assert not (tmp_path / "result.pdf").exists()
 
 
 def test_an_unwritable_path_is_one_line(doc: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(ClientsError, match="cannot write"):
-        exports.export(doc, tmp_path / "missing" / "result.md")
+        console.export(doc, tmp_path / "missing" / "result.md")
 
 
 def test_exports_of_a_saved_file_round_trip(doc: dict[str, Any], tmp_path: Path) -> None:

@@ -124,12 +124,11 @@ def test_cheap_paths_never_load_rich(name: str) -> None:
 
 
 def test_the_console_does_load_rich() -> None:  # the check above can see rich when it is there
-    assert any(t.startswith("rich") for t in AT_LOAD["clients.report.console"])
+    assert any(t.startswith("rich") for t in AT_LOAD["clients.console"])
 
 
-def test_only_the_report_console_uses_the_harness_from_report() -> None:
-    users = importers("clients.report", "clients.harness")
-    assert users == ["clients.report.console"]
+def test_the_report_never_uses_the_harness() -> None:
+    assert importers("clients.report", "clients.harness") == []
 
 
 def test_no_import_cycles_in_clients() -> None:

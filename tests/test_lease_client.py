@@ -22,11 +22,11 @@ from aiohttp import web
 from rich.console import Console
 
 from clients import cli
+from clients.console import ProgressDisplay
 from clients.errors import ScenarioFileError, ServerHeld
 from clients.harness import lease
 from clients.harness.compare import Quiet, compare
 from clients.harness.server_control import ServerControl
-from clients.report.console import ProgressDisplay
 from clients.scenario import Scenario, load
 from server.app import create_app
 from tests.helpers import LiveServer

@@ -9,10 +9,11 @@ import pytest
 from rich.console import Console
 
 from clients.report import table as report
-from clients.report.document import summaries_from
-from clients.report.summary import speedups
-from clients.report.sweepplot import Point, positions, sweep_plot, sweep_renderable
-from tests import reportdocs
+from clients.report.sweepplot import positions, sweep_plot, sweep_renderable
+from clients.results.document import summaries_from
+from clients.results.points import Point
+from clients.results.summary import speedups
+from tests import builders
 
 EIGHT = ("blocking", "threaded", "processes", "asyncio", "uvloop", "httpx", "javascript",
          "asyncio-limit-500")  # fmt: skip
@@ -26,7 +27,7 @@ def printed(width: int, *renderables: object) -> list[str]:
 
 
 def test_eight_clients_fit_80_columns_without_cutting_a_cell() -> None:
-    base = [reportdocs.blocking(), reportdocs.threaded(), reportdocs.asyncio_run()]
+    base = [builders.blocking(), builders.threaded(), builders.asyncio_run()]
     runs = [replace(base[i % 3], client=name) for i, name in enumerate(EIGHT)]
     found = summaries_from(runs, 6, {"makespans": {"1": 1.2, "0": 0.2}})
     console = Console(width=80, record=True)
@@ -42,7 +43,7 @@ def test_eight_clients_fit_80_columns_without_cutting_a_cell() -> None:
 
 
 def test_a_wide_console_keeps_one_table() -> None:
-    found = summaries_from([reportdocs.blocking()], 6, {})
+    found = summaries_from([builders.blocking()], 6, {})
     console = Console(width=250)
     assert len(report.fitted_tables(console, found, speedups(found), 6, "one", "c")) == 1
 

@@ -17,11 +17,11 @@ import pytest
 from rich.console import Console
 
 from clients import scenario as scenarios
+from clients.console import show_compare, show_sweep
 from clients.harness.compare import Outcome, Quiet, compare
 from clients.harness.embedded import EmbeddedServer
 from clients.harness.store import Store, temporary_path, write_atomic
 from clients.harness.sweep import QuietSweep, sweep
-from clients.report.console import show_compare, show_sweep
 from tests.helpers import LiveServer
 
 SCENARIO = """

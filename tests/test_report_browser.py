@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from clients.console import write_report
 from clients.errors import ClientUnavailable
 from clients.kinds.browser import CHROMIUM_FLAGS, chromium_path
 from clients.records import ClientSettings, RunResult, RunState
-from clients.report.html import write_report
-from tests import reportdocs
+from tests import builders
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def inked(canvas: Any) -> int:
 
 
 def test_every_panel_draws_offline_without_errors(open_report: Callable[..., Opened]) -> None:
-    opened = open_report(reportdocs.compare_doc("mempy-2015"))
+    opened = open_report(builders.compare_doc("mempy-2015"))
     page = opened.page
     assert opened.problems == [] and page.evaluate("window.asyncReport.errors") == []
     assert all(url.startswith("file:") for url in opened.requests), opened.requests
@@ -113,7 +113,7 @@ def test_every_panel_draws_offline_without_errors(open_report: Callable[..., Ope
 
 
 def test_hovering_a_request_shows_it(open_report: Callable[..., Opened]) -> None:
-    opened = open_report(reportdocs.compare_doc())
+    opened = open_report(builders.compare_doc())
     page = opened.page
     opened.canvas("timeline", "asyncio")
     tooltip = page.locator("#tooltip")
@@ -135,7 +135,7 @@ def test_hovering_a_request_shows_it(open_report: Callable[..., Opened]) -> None
 
 
 def test_zoom_and_pan_change_the_visible_time(open_report: Callable[..., Opened]) -> None:
-    opened = open_report(reportdocs.compare_doc())
+    opened = open_report(builders.compare_doc())
     page = opened.page
     assert opened.range_of("timeline", "blocking") == (0.0, pytest.approx(1.2))
     box = opened.canvas("timeline", "blocking").bounding_box()
@@ -159,7 +159,7 @@ def test_zoom_and_pan_change_the_visible_time(open_report: Callable[..., Opened]
 
 
 def test_the_switch_puts_every_client_on_one_axis(open_report: Callable[..., Opened]) -> None:
-    opened = open_report(reportdocs.compare_doc())
+    opened = open_report(builders.compare_doc())
     assert opened.range_of("timeline", "asyncio") == (0.0, pytest.approx(0.3))
     opened.page.locator("#shared-axis").check()
     for client in CLIENTS:
@@ -169,7 +169,7 @@ def test_the_switch_puts_every_client_on_one_axis(open_report: Callable[..., Ope
 
 
 def test_the_sweep_points_lead_to_their_tables(open_report: Callable[..., Opened]) -> None:
-    opened = open_report(reportdocs.sweep_doc())
+    opened = open_report(builders.sweep_doc())
     page = opened.page
     assert opened.problems == [] and page.evaluate("window.asyncReport.errors") == []
     assert page.locator('[data-panel="sweep"] svg').count() == 3
@@ -187,9 +187,9 @@ def test_the_sweep_points_lead_to_their_tables(open_report: Callable[..., Opened
 def test_an_older_file_and_a_skipped_client_draw_without_errors(
     open_report: Callable[..., Opened],
 ) -> None:
-    old = replace(reportdocs.blocking(), samples=None)
+    old = replace(builders.blocking(), samples=None)
     skipped = RunResult.without_figures(ClientSettings("javascript"), RunState.SKIPPED, "no node")
-    opened = open_report(reportdocs.compare_doc(runs=[old, skipped]))
+    opened = open_report(builders.compare_doc(runs=[old, skipped]))
     assert opened.problems == [] and opened.page.evaluate("window.asyncReport.errors") == []
     assert inked(opened.canvas("timeline", "blocking")) > 500
     assert (

@@ -17,7 +17,8 @@ from clients.harness import sampler
 from clients.records import ClientSettings, RunResult, RunState
 from clients.report import exports, html, payload
 from clients.report.panels import Compared
-from tests import reportdocs
+from clients.results import document
+from tests import builders
 
 PANELS = ("table", "notes", "train", "timeline", "inflight", "latency")
 
@@ -38,7 +39,7 @@ def embedded(page: str) -> dict[str, Any]:
 
 
 def test_every_panel_and_a_frame_per_client() -> None:
-    page = body(html.render_report(reportdocs.compare_doc()))
+    page = body(html.render_report(builders.compare_doc()))
     for name in PANELS:
         assert page.count(f'data-panel="{name}"') == 1, name
     for client in ("blocking", "threaded", "asyncio"):
@@ -49,7 +50,7 @@ def test_every_panel_and_a_frame_per_client() -> None:
 
 
 def test_the_table_panel_has_the_figures_the_verdicts_and_the_environment() -> None:
-    page = body(html.render_report(reportdocs.compare_doc()))
+    page = body(html.render_report(builders.compare_doc()))
     table = page[page.index('data-panel="table"') : page.index('data-panel="notes"')]
     assert '<tr data-client="blocking">' in table and "1.20 s" in table
     assert "96.0 MiB" in table  # threaded's peak virtual memory growth
@@ -59,14 +60,14 @@ def test_the_table_panel_has_the_figures_the_verdicts_and_the_environment() -> N
 
 
 def test_the_train_panel_gives_the_share_of_empty_cars() -> None:
-    page = html.render_report(reportdocs.compare_doc())
+    page = html.render_report(builders.compare_doc())
     assert 'data-client="blocking" data-empty="95.0%"' in page
     assert 'data-client="asyncio" data-empty="10.0%"' in page
     assert "looked every 10 ms" in page and "is not counted" in page
 
 
 def test_the_talk_panel_for_mempy_2015() -> None:
-    page = body(html.render_report(reportdocs.compare_doc("mempy-2015")))
+    page = body(html.render_report(builders.compare_doc("mempy-2015")))
     talk = page[page.index('data-panel="talk"') :]
     assert "block.py" in talk and "41.31 s" in talk and "threaded.py" in talk
     assert "this run's intended delays add up to 1.20 s" in talk
@@ -74,7 +75,7 @@ def test_the_talk_panel_for_mempy_2015() -> None:
 
 
 def test_the_page_is_self_contained() -> None:
-    page = html.render_report(reportdocs.compare_doc())
+    page = html.render_report(builders.compare_doc())
     assert "<link" not in page and " src=" not in page and "@import" not in page
     assert not re.search(r"url\(", page)
     assert not re.search(r'href="(?!#)', page)  # links stay in the page
@@ -82,15 +83,15 @@ def test_the_page_is_self_contained() -> None:
 
 def test_the_data_is_embedded_once_and_cannot_end_its_script() -> None:
     hostile = "</script><script>alert(1)</script>"
-    runs = [replace(reportdocs.blocking(), client=hostile)]
-    page = html.render_report(reportdocs.compare_doc(runs=runs))
+    runs = [replace(builders.blocking(), client=hostile)]
+    page = html.render_report(builders.compare_doc(runs=runs))
     assert page.count("</script>") == 2  # the data's and the script's own
     assert embedded(page)["clients"][0]["name"] == hostile
     assert "alert(1)</script>" not in page
 
 
 def test_the_packed_attempts_unpack_to_the_run() -> None:
-    doc = reportdocs.compare_doc()
+    doc = builders.compare_doc()
     result = Compared.of(doc)
     data = embedded(html.render_report(doc))
     assert data == json.loads(json.dumps(payload.compare_payload(doc, result.shown)))
@@ -119,7 +120,7 @@ def _sums(values: list[int]) -> list[int]:
 
 
 def test_the_sweep_page_has_charts_and_each_values_table() -> None:
-    page = html.render_report(reportdocs.sweep_doc())
+    page = html.render_report(builders.sweep_doc())
     assert page.count('data-panel="sweep"') == 1
     for index, label in enumerate(("1", "10", "∞")):
         assert f'id="value-{index}" data-panel="table" data-value="{label}"' in page
@@ -127,27 +128,27 @@ def test_the_sweep_page_has_charts_and_each_values_table() -> None:
     data = embedded(page)
     assert data["axis"] == "log" and data["values"] == [1.0, 10.0, 0.0]
     assert (
-        embedded(html.render_report(reportdocs.sweep_doc("error_rate", (0.0, 0.1))))["axis"]
+        embedded(html.render_report(builders.sweep_doc("error_rate", (0.0, 0.1))))["axis"]
         == "linear"
     )
 
 
 def test_load_any_reads_a_sweep_and_names_a_broken_variant(tmp_path: Path) -> None:
-    doc = reportdocs.sweep_doc()
+    doc = builders.sweep_doc()
     path = tmp_path / "sweep.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    assert html.load_any(path)["kind"] == "sweep"
+    assert document.load_any(path)["kind"] == "sweep"
     del doc["variants"][1]["result"]["runs"]
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ClientsError, match=r"variants\[1\]\.result: missing key 'runs'"):
-        html.load_any(path)
+        document.load_any(path)
 
 
 def test_the_report_command_writes_the_page(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = tmp_path / "result.json"
-    result.write_text(json.dumps(reportdocs.compare_doc()), encoding="utf-8")
+    result.write_text(json.dumps(builders.compare_doc()), encoding="utf-8")
     assert cli.main(["report", str(result)]) == 0
     assert capsys.readouterr().out == f"wrote {result.with_suffix('.html')}\n"
     assert 'data-panel="train"' in result.with_suffix(".html").read_text(encoding="utf-8")
@@ -177,13 +178,13 @@ def test_the_report_command_refuses_bad_files_in_one_line(
 
 
 def test_the_html_export_is_the_report() -> None:
-    doc = reportdocs.compare_doc()
+    doc = builders.compare_doc()
     assert exports.render(doc, ".html") == html.render_report(doc)
 
 
 @pytest.mark.parametrize("suffix", [".md", ".txt"])
 def test_exports_include_the_verdicts(suffix: str) -> None:
-    text = exports.render(reportdocs.compare_doc(), suffix)
+    text = exports.render(builders.compare_doc(), suffix)
     assert "asyncio at least 3× faster than blocking" in text
     assert "asyncio p99 ≤ 100 ms" in text and "measured 200 ms" in text
     assert "1/2 passed" in text
@@ -224,10 +225,10 @@ def test_compare_report_writes_the_page_next_to_the_json(
 
 
 def test_an_older_file_and_a_skipped_client_still_make_a_page() -> None:
-    old = replace(reportdocs.blocking(), samples=None)
+    old = replace(builders.blocking(), samples=None)
     skipped = RunResult.without_figures(ClientSettings("javascript"), RunState.SKIPPED, "no node")
-    page = body(html.render_report(reportdocs.compare_doc(runs=[old, skipped])))
+    page = body(html.render_report(builders.compare_doc(runs=[old, skipped])))
     train = page[page.index('data-panel="train"') :]
     assert "no CPU samples in this result" in train
     assert "skipped: no node" in train
-    assert embedded(html.render_report(reportdocs.compare_doc(runs=[])))["clients"] == []
+    assert embedded(html.render_report(builders.compare_doc(runs=[])))["clients"] == []

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from clients import cli, scenario
-from clients.report.console import run_compare as compare
+from clients.console import run_compare as compare
 from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.slow  # every test here runs compare: worker processes

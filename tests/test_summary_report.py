@@ -9,7 +9,8 @@ import pytest
 from rich.console import Console
 
 from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.report.summary import (
+from clients.report.table import COLUMNS, caption_text, natural_width, report_table
+from clients.results.summary import (
     Counts,
     Summary,
     as_dict,
@@ -21,8 +22,7 @@ from clients.report.summary import (
     speedups,
     summarize,
 )
-from clients.report.table import COLUMNS, caption_text, natural_width, report_table
-from clients.report.units import percent, ratio, seconds, size
+from clients.results.units import percent, ratio, seconds, size
 from tests.helpers import state_of
 
 

@@ -10,10 +10,11 @@ import pytest
 from rich.console import Console
 
 from clients import scenario as scenarios
+from clients.console import run_compare as compare
 from clients.errors import ScenarioFileError
 from clients.harness.sweep import variants
-from clients.report.console import run_compare as compare
-from clients.report.sweepplot import Point, sweep_plot, sweep_table
+from clients.report.sweepplot import sweep_plot, sweep_table
+from clients.results.points import Point
 from clients.scenario import Sweep
 from tests.helpers import LiveServer
 

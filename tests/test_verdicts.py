@@ -12,9 +12,10 @@ from rich.console import Console
 
 from clients import expectations as verdicts
 from clients.errors import ScenarioFileError
-from clients.expectations import Bound, Faster, Relative, Verdict, check, parse_expectations
-from clients.report.summary import Counts, Summary
+from clients.expectations import Bound, Faster, Relative, check, parse_expectations
 from clients.report.verdicts import verdict_panel
+from clients.results.summary import Counts, Summary
+from clients.results.verdicts import Verdict, verdict_exit_code
 from tests.helpers import state_of
 
 CLIENTS = ("blocking", "threaded", "asyncio")
@@ -286,9 +287,9 @@ def test_the_panel_counts_and_marks_verdicts() -> None:
 
 
 def test_the_exit_code() -> None:
-    assert verdicts.verdict_exit_code([]) == 0
-    assert verdicts.verdict_exit_code([Verdict("a", True, "")]) == 0
-    assert verdicts.verdict_exit_code([Verdict("a", True, ""), Verdict("b", False, "")]) == 1
+    assert verdict_exit_code([]) == 0
+    assert verdict_exit_code([Verdict("a", True, "")]) == 0
+    assert verdict_exit_code([Verdict("a", True, ""), Verdict("b", False, "")]) == 1
 
 
 def test_virtual_memory_is_a_figure() -> None:

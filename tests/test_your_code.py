@@ -19,7 +19,7 @@ from clients.kinds import KINDS
 from clients.kinds.command import PLACEHOLDERS, command_line, placeholder_values, total_from
 from clients.kinds.python import keywords
 from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
-from clients.report.summary import count_outcomes, startup, summarize
+from clients.results.summary import count_outcomes, startup, summarize
 from clients.scenario import parse
 
 # --- reading a program's total ---------------------------------------------------------------

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from clients.console import show_compare
 from clients.harness import worker
 from clients.harness.compare import compare
 from clients.harness.sweep import sweep
 from clients.records import ClientSettings, RunResult, RunState
-from clients.report.console import show_compare
 from clients.scenario import Scenario, load, parse
 from clients.zipsets import MEMPY_2015
 from server.data import job_count

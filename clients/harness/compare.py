@@ -1,7 +1,7 @@
 """`compare`: one scenario, every client, each run in a fresh process — as an `Outcome`.
 
 Nothing here prints: progress goes to an `Observer` (the console supplies one), and the
-caller shows the outcome. The result is saved as JSON (`report.document`) after the preview
+caller shows the outcome. The result is saved as JSON (`results.document`) after the preview
 and after every run (`harness.store`), while the server is held (`harness.lease`).
 """
 
@@ -24,11 +24,12 @@ from ..errors import (
     ServerUnavailable,
     WorkerFailed,
 )
-from ..expectations import Verdict, check, verdict_exit_code
+from ..expectations import check
 from ..kinds import KINDS
 from ..records import ClientSettings, RunResult, RunState
-from ..report.document import compare_document, summaries_from
-from ..report.summary import Summary, exit_code, speedups
+from ..results.document import compare_document, expected_total, summaries_from
+from ..results.summary import Summary, exit_code, speedups
+from ..results.verdicts import Verdict, verdict_exit_code
 from ..scenario import Scenario
 from . import journal, lease
 from .embedded import EmbeddedServer
@@ -95,8 +96,7 @@ class Outcome:
     @property
     def expected(self) -> int | None:
         """The total every client should sum, from the server's preview."""
-        value = self.preview.get("expected_total")
-        return int(value) if value is not None else None
+        return expected_total(self.preview)
 
     def summaries(self) -> list[Summary]:
         """One summary per client, in scenario order, for the clients that have runs."""
@@ -125,9 +125,9 @@ class Outcome:
     def document(self, *, partial: bool = False) -> dict[str, Any]:
         """The saved form; `partial` while runs are still to come (a kill leaves it so)."""
         return compare_document(
-            self.scenario, self.runs, self.preview,
+            self.scenario.to_dict(), self.runs, self.preview,
             {"url": self.server_url, "embedded": self.embedded},
-            partial or self.interrupted or self.lost is not None,
+            partial or self.interrupted or self.lost is not None, self.verdicts(),
         )  # fmt: skip
 
 

@@ -12,11 +12,11 @@ from typing import Any, Protocol
 
 from .. import zipsets
 from ..errors import ServerUnavailable
-from ..expectations import Verdict
 from ..kinds import KINDS
 from ..records import ClientSettings
-from ..report.document import sweep_document
-from ..report.sweepplot import Point, points
+from ..results.document import sweep_document
+from ..results.points import Point, points
+from ..results.verdicts import Verdict
 from ..scenario import Scenario, Sweep, Workload
 from .compare import Observer, Outcome, Quiet, execute, held_server, validate, writable
 from .store import Store
@@ -67,7 +67,8 @@ class SweepOutcome:
         """The saved form; `partial` while values are still to come."""
         assert self.scenario.sweep is not None
         return sweep_document(
-            self.scenario,
+            self.scenario.to_dict(),
+            self.scenario.sweep.to_dict(),
             [asdict(p) for p in self.points()],
             [(value, outcome.document()) for value, outcome in self.outcomes],
             partial or self.interrupted,

@@ -83,8 +83,8 @@ def primer_table(rows: list[WayResult], size: int, python: str | None = None) ->
     from rich import box
     from rich.table import Table
 
-    from ..report.units import seconds
-    from ..report.units import size as human_size
+    from ..results.units import seconds
+    from ..results.units import size as human_size
 
     table = Table(
         title="three ways to walk 0..N-1", header_style="bold", box=box.SIMPLE_HEAD,

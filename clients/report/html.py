@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from importlib import resources
-from pathlib import Path
 from typing import Any, Final
 
-from ..errors import ClientsError
+from ..results.document import title_of
 from . import panels, payload, talkfigures
-from .document import SCHEMA, VERSIONS, check_document, load_result, title_of
 from .panels import Compared, esc, panel
 from .sweepplot import axis_kind
 
@@ -148,33 +146,3 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
 def render_report(doc: Mapping[str, Any]) -> str:
     """The report page of a compare or a sweep result."""
     return render_sweep(doc) if doc.get("kind") == "sweep" else render_compare(doc)
-
-
-def load_any(path: str | Path) -> dict[str, Any]:
-    """A saved compare or sweep result, checked; a one-line `ClientsError` naming the file."""
-    name = str(path)
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return load_result(path)  # says what is wrong, in its words
-    if not isinstance(doc, dict) or doc.get("kind") != "sweep":
-        return load_result(path)
-    if doc.get("schema") != SCHEMA or doc.get("version") not in VERSIONS:
-        return load_result(path)
-    variants = doc.get("variants")
-    if not isinstance(variants, list):
-        raise ClientsError(f"{name}: variants: must be a list")
-    for index, variant in enumerate(variants):
-        if not isinstance(variant, dict) or "result" not in variant or "value" not in variant:
-            raise ClientsError(f"{name}: variants[{index}]: want value and result")
-        check_document(variant["result"], f"{name}: variants[{index}].result")
-    return doc
-
-
-def write_report(doc: Mapping[str, Any], path: Path) -> Path:
-    """Write the report page of `doc` at `path`."""
-    try:
-        path.write_text(render_report(doc), encoding="utf-8")
-    except OSError as error:
-        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None
-    return path

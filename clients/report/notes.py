@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from ..kinds import KINDS, Model
 from ..records import RunResult, RunState
-from .summary import Summary, median_run
+from ..results.summary import Summary, median_run
+from ..results.units import percent, seconds, size
 from .talkfigures import ASYNC, THREADED
 from .trains import busiest
-from .units import percent, seconds, size
 
 SLOW_FACTOR = 2.0  # a median latency this many times the intended one deserves a note
 SLOW_MARGIN = 0.02  # ... and at least this much above it, seconds

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from rich import box
@@ -21,38 +20,14 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from ..records import RunState
-from .summary import Summary
-from .units import seconds
+from ..results.points import Point
+from ..results.units import seconds
 
 MARKERS: Final = "●▲■◆✚✖★◉"
 COLOURS: Final = ("cyan", "magenta", "green", "yellow", "blue", "red", "white", "bright_cyan")
 LOG_SETTINGS: Final = ("concurrency", "zips")  # counts: a log axis; rates and scales: linear
 AXIS_WIDTH: Final = 10  # the wall-time labels left of the plot, and its rule
 INFINITY_GAP: Final = 0.15  # where ∞ sits past the largest value, as a share of the axis
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One client's figures at one value of the swept setting."""
-
-    client: str
-    value: float
-    wall: float
-    throughput: float  # zips per second
-    p99: float
-    correct: bool
-    note: str = ""  # why there are no figures: the run failed or was skipped
-
-
-def points(value: float, summaries: Sequence[Summary], requests: int) -> list[Point]:
-    """The sweep's figures for every client that ran at `value`."""
-    return [
-        Point(s.client, value, s.wall, requests / s.wall if s.wall > 0 else 0.0, s.p99, s.correct)
-        if s.state is RunState.OK
-        else Point(s.client, value, 0.0, 0.0, 0.0, s.state is RunState.SKIPPED, s.skipped or "")
-        for s in summaries
-    ]
 
 
 def axis_kind(setting: str) -> str:

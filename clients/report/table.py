@@ -13,8 +13,8 @@ from rich.text import Text
 
 from ..kinds import KINDS
 from ..records import RunState
-from .summary import Summary
-from .units import percent, ratio, seconds, size
+from ..results.summary import Summary
+from ..results.units import percent, ratio, seconds, size
 
 COLUMNS = (
     ("client", "left"), ("jobs", "right"), ("ok/fail\n/retry", "right"),

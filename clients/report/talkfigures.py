@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .summary import Summary
-from .units import ratio, seconds, size
+from ..results.summary import Summary
+from ..results.units import ratio, seconds, size
 
 SCENARIO: Final = "mempy-2015"
 

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from ..kinds import KINDS, Model
 from ..records import RunResult, Samples, Track
-from .units import percent, seconds
+from ..results.units import percent, seconds
 
 
 @dataclass(frozen=True, slots=True)

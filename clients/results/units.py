@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Final
+
 
 def seconds(value: float | None) -> str:
     """`3.91 s`, `412 ms` or `85 µs`, whichever reads best."""
@@ -33,3 +36,23 @@ def ratio(value: float | None, digits: int = 1) -> str:
 def percent(value: float | None) -> str:
     """`87%`, or a dash."""
     return "–" if value is None else f"{value:.0%}"
+
+
+def count(value: float) -> str:
+    """`12`, or `2.5` for a count that is not whole (a median of two)."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+FORMATS: Final[dict[str, Callable[[float], str]]] = {
+    "s": seconds,
+    "bytes": lambda value: size(int(value)),
+    "count": count,
+    "share": percent,
+    "times": ratio,
+}
+
+
+def figure(value: float | None, unit: str) -> str:
+    """`value` in `unit` (a key of FORMATS: "s", "bytes", ...) as a table shows it; a dash
+    for none."""
+    return "–" if value is None else FORMATS[unit](value)

@@ -1,15 +1,18 @@
 """The one writer: everything the tool shows a person goes through this module's Console.
 
-The harness returns outcomes and the rest of `report` returns renderables and strings; the
-functions here print them, draw the live progress, and say where files went.
+Above both the harness and the report: the harness returns outcomes, `results` turns them
+into data and `report` into renderables and strings; the functions here run a compare or a
+sweep, print what comes back, draw the live progress, and say where files went.
 """
 
 from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
@@ -22,18 +25,20 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from .. import environment
-from ..harness.compare import Outcome, compare
-from ..harness.lease import Holder
-from ..harness.store import write_atomic
-from ..harness.sweep import SweepOutcome, sweep
-from ..scenario import Scenario
-from . import table as tables
-from .html import load_any, write_report
-from .summary import speedups
-from .sweepplot import sweep_renderable
-from .timeline import representative_runs, timeline_renderable
-from .verdicts import verdict_panel
+from .errors import ClientsError
+from .harness.compare import Outcome, compare
+from .harness.lease import Holder
+from .harness.store import write_atomic
+from .harness.sweep import SweepOutcome, sweep
+from .report import exports
+from .report import table as tables
+from .report.html import render_report
+from .report.sweepplot import sweep_renderable
+from .report.timeline import representative_runs, timeline_renderable
+from .report.verdicts import verdict_panel
+from .results.document import context_of, expected_total, load_any, title_of
+from .results.summary import speedups
+from .scenario import Scenario
 
 
 class ProgressDisplay:
@@ -95,22 +100,9 @@ class ProgressDisplay:
 def compare_table(outcome: Outcome, console: Console) -> RenderableType:
     """The comparison table, in parts of a few columns when the terminal is too narrow."""
     summaries = outcome.summaries()
-    scenario = outcome.scenario
-    context = {
-        "scenario": scenario.name,
-        "seed": scenario.seed,
-        "speed": scenario.speed,
-        "requests": len(scenario.workload.zips),
-        "api": scenario.workload.api,
-        "expected": outcome.expected,
-        "environment": environment.describe(),
-        "loops": {run.client: run.environment.get("loop") for run in outcome.runs},
-    }
-    title = f"{scenario.name}: {scenario.description}" if scenario.description else scenario.name
-    if outcome.interrupted or outcome.lost:
-        title += " (interrupted: partial results)"
-    parts = tables.fitted_tables(console, summaries, speedups(summaries), outcome.expected,
-                                 title, tables.caption_text(context))  # fmt: skip
+    doc = outcome.document()  # the table of the result as it is saved: one title, one caption
+    parts = tables.fitted_tables(console, summaries, speedups(summaries), expected_total(doc),
+                                 title_of(doc), tables.caption_text(context_of(doc)))  # fmt: skip
     return Group(*parts)
 
 
@@ -192,6 +184,29 @@ def run_compare(
     if report and saved is not None:
         console.print(f"report {write_report(load_any(saved), saved.with_suffix('.html'))}")
     return code
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a page, an export or a picture at `path`; a one-line `ClientsError` if it cannot."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None
+    return path
+
+
+def write_report(doc: Mapping[str, Any], path: Path) -> Path:
+    """Write the HTML report page of `doc` (a compare or a sweep result) at `path`."""
+    return write_text(path, render_report(doc))
+
+
+def export(doc: Mapping[str, Any], path: Path) -> Path:
+    """Write `doc` at `path` in the format its suffix names; `ClientsError` for another."""
+    try:
+        text = exports.render(doc, path.suffix)
+    except ClientsError as error:
+        raise ClientsError(f"{path}: {error}") from None
+    return write_text(path, text)
 
 
 def terminal() -> Console:

@@ -1,18 +1,54 @@
-"""Hand-made result documents for the report's tests: three clients with attempts and trains,
-and a sweep around them. Every figure is chosen, so tests can say what the page must show."""
+"""Result documents built by hand for the tests: `document` wraps any runs in a minimal valid
+result; `compare_doc` and `sweep_doc` are three clients with attempts and trains, and a sweep
+around them. Every figure is chosen, so tests can say what the page must show."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from clients.records import Attempt, ClientSettings, RunResult, Samples, Track, Usage
-from clients.report import document as resultfile
+from clients.results.document import SCHEMA, VERSIONS, summaries_of
+from clients.results.summary import as_dict, speedups
 
 ENVIRONMENT = {"python": "3.11.7", "implementation": "CPython", "platform": "Linux-test",
                "cpus": 2, "gil_enabled": True, "libraries": {"aiohttp": "3.9.0"}}  # fmt: skip
 ZIPS = ("79936", "90011", "00926", "10001", "60629", "77084")
 DELAY = 0.2  # every request's intended delay, seconds
 LOOK = 0.01  # the sampler's interval here
+
+
+def document(
+    runs: Sequence[RunResult],
+    *,
+    name: str = "test",
+    expected: int | None = None,
+    makespans: Mapping[str, float] | None = None,
+    environment: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A minimal valid result around `runs` (not a real compare: no server, no preview)."""
+    zips = sorted({a.zip for run in runs for a in run.attempts})
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "version": VERSIONS[-1],
+        "kind": "compare",
+        "created": "1970-01-01T00:00:00+00:00",
+        "scenario": {"path": f"{name}.toml", "name": name, "description": "", "seed": 0,
+                     "speed": 1.0, "repeat": 1,
+                     "workload": {"source": "list", "api": "jobs", "per_page": None, "zips": zips},
+                     "document": {}},
+        "environment": dict(environment or {}),
+        "server": {"url": "", "embedded": True},
+        "interrupted": False,
+        "expected_total": expected,
+        "preview": {"makespans": dict(makespans or {})},
+        "summaries": [],
+        "runs": [run.to_dict() for run in runs],
+    }  # fmt: skip
+    summaries = summaries_of(doc)
+    ups = speedups(summaries)
+    doc["summaries"] = [as_dict(s, ups.get(s.client)) for s in summaries]
+    return doc
 
 
 def samples(tracks: list[Track], end: float) -> Samples:
@@ -70,7 +106,7 @@ def asyncio_run() -> RunResult:
 def compare_doc(name: str = "reported", runs: list[RunResult] | None = None) -> dict[str, Any]:
     """A compare result of blocking, threaded and asyncio, with a preview and verdicts."""
     chosen = runs if runs is not None else [blocking(), threaded(), asyncio_run()]
-    doc = resultfile.document(chosen, name=name, expected=6, environment=ENVIRONMENT,
+    doc = document(chosen, name=name, expected=6, environment=ENVIRONMENT,
                               makespans={"1": 1.2, "0": DELAY})  # fmt: skip
     doc["preview"]["zips"] = [{"zip": z, "delay": DELAY, "fault": None, "wait": DELAY}
                               for z in ZIPS]  # fmt: skip
@@ -94,7 +130,7 @@ def sweep_doc(
         for c, w in (("blocking", 1.2), ("threaded", 0.3 + v / 100), ("asyncio", 0.25))
     ]  # fmt: skip
     return {
-        "schema": resultfile.SCHEMA, "version": 1, "kind": "sweep",
+        "schema": SCHEMA, "version": 1, "kind": "sweep",
         "created": "1970-01-01T00:00:00+00:00", "scenario": {"path": "s.toml", "name": "swept"},
         "environment": ENVIRONMENT, "interrupted": False,
         "sweep": {"setting": setting, "values": list(values)},

@@ -1,8 +1,8 @@
 """The result document, in one place: its schema, how a compare or a sweep becomes one, and
 how a saved one is read back, checked, and turned into runs and summaries again.
 
-Documented in docs/result-schema.md. Everything but `load_result` is pure: it takes or
-returns the document as a dict, so tests can build one in memory with `document`.
+Documented in docs/result-schema.md. Everything but `load_result` and `load_any` is pure: it
+takes or returns the document as a dict.
 """
 
 from __future__ import annotations
@@ -11,17 +11,14 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from .. import environment
 from ..errors import ClientsError
-from ..expectations import check
 from ..records import RunResult
 from ..validate import too_deep
 from .summary import Summary, as_dict, speedups, summarize
-
-if TYPE_CHECKING:
-    from ..scenario import Scenario
+from .verdicts import Verdict
 
 SCHEMA: Final = "asynchronicity.result"
 SCHEMA_VERSION: Final = 1  # the version this module writes
@@ -34,20 +31,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
 def compare_document(
-    scenario: Scenario,
+    scenario: Mapping[str, Any],
     runs: Sequence[RunResult],
     preview: Mapping[str, Any],
     server: Mapping[str, Any],
     interrupted: bool,
+    verdicts: Sequence[Verdict],
 ) -> dict[str, Any]:
-    """A compare's saved result: scenario, environment, preview, every run with every attempt."""
-    expected = preview.get("expected_total")
-    expected = int(expected) if expected is not None else None
+    """A compare's saved result: scenario (`Scenario.to_dict`), environment, preview, every run
+    with every attempt, and the verdicts of the scenario's expectations."""
+    expected = expected_total(preview)
     summaries = summaries_from(runs, expected, preview)
     ups = speedups(summaries)
     return {
@@ -55,66 +49,62 @@ def compare_document(
         "version": SCHEMA_VERSION,
         "kind": "compare",
         "created": _now(),
-        "scenario": {
-            "path": scenario.path,
-            "name": scenario.name,
-            "description": scenario.description,
-            "seed": scenario.seed,
-            "speed": scenario.speed,
-            "repeat": scenario.repeat,
-            "workload": {
-                "source": scenario.workload.source,
-                "api": scenario.workload.api,
-                "per_page": scenario.workload.per_page,
-                "zips": list(scenario.workload.zips),
-            },
-            "document": _jsonable(scenario.raw),
-        },
+        "scenario": dict(scenario),
         "environment": environment.describe(),
         "server": dict(server),
         "interrupted": interrupted,
         "expected_total": expected,
         "preview": dict(preview),
         "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
-        "verdicts": [
-            {"text": v.text, "passed": v.passed, "detail": v.detail}
-            for v in check(scenario.expect, summaries, ups)
-        ],
+        "verdicts": [v.to_dict() for v in verdicts],
         "runs": [run.to_dict() for run in runs],
     }
 
 
 def sweep_document(
-    scenario: Scenario,
+    scenario: Mapping[str, Any],
+    sweep: Mapping[str, Any],
     points: Sequence[Mapping[str, Any]],
     variants: Sequence[tuple[float, dict[str, Any]]],
     interrupted: bool,
 ) -> dict[str, Any]:
-    """A sweep's saved result: its setting, the points, and each value's compare document."""
-    assert scenario.sweep is not None
+    """A sweep's saved result: its scenario's path and name, its setting and values
+    (`Sweep.to_dict`), the points, and each value's compare document."""
     return {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
         "kind": "sweep",
         "created": _now(),
-        "scenario": {"path": scenario.path, "name": scenario.name},
+        "scenario": {"path": scenario["path"], "name": scenario["name"]},
         "environment": environment.describe(),
         "interrupted": interrupted,
-        "sweep": {"setting": scenario.sweep.setting, "values": list(scenario.sweep.values)},
+        "sweep": dict(sweep),
         "points": [dict(p) for p in points],
         "variants": [{"value": value, "result": result} for value, result in variants],
     }
+
+
+def expected_total(found: Mapping[str, Any]) -> int | None:
+    """The total every client should sum, as a preview or a saved result states it (None when
+    the preview could not say)."""
+    value = found.get("expected_total")
+    return int(value) if value is not None else None
+
+
+def makespans(preview: Mapping[str, Any]) -> dict[str, float]:
+    """The preview's ideal makespans, keyed by concurrency as a string ("0", "1", "20")."""
+    return {str(k): float(v) for k, v in (preview.get("makespans") or {}).items()}
 
 
 def summaries_from(
     runs: Sequence[RunResult], expected: int | None, preview: Mapping[str, Any]
 ) -> list[Summary]:
     """One summary per client, in the order they first ran."""
-    makespans = {str(k): float(v) for k, v in (preview.get("makespans") or {}).items()}
+    ideal = makespans(preview)
     grouped: dict[str, list[RunResult]] = {}
     for run in runs:
         grouped.setdefault(run.client, []).append(run)
-    return [summarize(group, expected, makespans) for group in grouped.values()]
+    return [summarize(group, expected, ideal) for group in grouped.values()]
 
 
 def load_result(path: str | Path) -> dict[str, Any]:
@@ -166,6 +156,27 @@ def check_document(doc: Any, name: str = "<result>") -> dict[str, Any]:
     return doc
 
 
+def load_any(path: str | Path) -> dict[str, Any]:
+    """A saved compare or sweep result, checked; a one-line `ClientsError` naming the file."""
+    name = str(path)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return load_result(path)  # says what is wrong, in its words
+    if not isinstance(doc, dict) or doc.get("kind") != "sweep":
+        return load_result(path)
+    if doc.get("schema") != SCHEMA or doc.get("version") not in VERSIONS:
+        return load_result(path)
+    variants = doc.get("variants")
+    if not isinstance(variants, list):
+        raise ClientsError(f"{name}: variants: must be a list")
+    for index, variant in enumerate(variants):
+        if not isinstance(variant, dict) or "result" not in variant or "value" not in variant:
+            raise ClientsError(f"{name}: variants[{index}]: want value and result")
+        check_document(variant["result"], f"{name}: variants[{index}].result")
+    return doc
+
+
 def _runs(doc: Mapping[str, Any], name: str) -> list[RunResult]:
     runs = []
     for index, raw in enumerate(doc["runs"]):
@@ -191,21 +202,9 @@ def grouped_runs(doc: Mapping[str, Any]) -> dict[str, list[RunResult]]:
     return grouped
 
 
-def expected_of(doc: Mapping[str, Any]) -> int | None:
-    """The total every client should have summed (None when the preview failed)."""
-    value = doc.get("expected_total")
-    return int(value) if value is not None else None
-
-
-def makespans_of(doc: Mapping[str, Any]) -> dict[str, float]:
-    """The preview's ideal makespans, keyed by concurrency as a string ("0", "1", "20")."""
-    preview = doc.get("preview") or {}
-    return {str(k): float(v) for k, v in (preview.get("makespans") or {}).items()}
-
-
 def summaries_of(doc: Mapping[str, Any]) -> list[Summary]:
     """One `Summary` per client, recomputed from the runs as compare computed them."""
-    return summaries_from(runs_of(doc), expected_of(doc), doc.get("preview") or {})
+    return summaries_from(runs_of(doc), expected_total(doc), doc.get("preview") or {})
 
 
 def title_of(doc: Mapping[str, Any]) -> str:
@@ -226,7 +225,7 @@ def context_of(doc: Mapping[str, Any]) -> dict[str, Any]:
         "speed": float(scenario.get("speed", 1.0)),
         "requests": len(workload.get("zips") or ()),
         "api": workload.get("api", "jobs"),
-        "expected": expected_of(doc),
+        "expected": expected_total(doc),
         "environment": doc.get("environment") or {},
         "loops": {
             run.get("client"): (run.get("environment") or {}).get("loop")
@@ -235,35 +234,3 @@ def context_of(doc: Mapping[str, Any]) -> dict[str, Any]:
         },
     }
 
-
-def document(
-    runs: Sequence[RunResult],
-    *,
-    name: str = "test",
-    expected: int | None = None,
-    makespans: Mapping[str, float] | None = None,
-    environment: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A minimal valid result around `runs` (for tests and tools, not a real compare)."""
-    zips = sorted({a.zip for run in runs for a in run.attempts})
-    doc: dict[str, Any] = {
-        "schema": SCHEMA,
-        "version": VERSIONS[-1],
-        "kind": "compare",
-        "created": "1970-01-01T00:00:00+00:00",
-        "scenario": {"path": f"{name}.toml", "name": name, "description": "", "seed": 0,
-                     "speed": 1.0, "repeat": 1,
-                     "workload": {"source": "list", "api": "jobs", "per_page": None, "zips": zips},
-                     "document": {}},
-        "environment": dict(environment or {}),
-        "server": {"url": "", "embedded": True},
-        "interrupted": False,
-        "expected_total": expected,
-        "preview": {"makespans": dict(makespans or {})},
-        "summaries": [],
-        "runs": [run.to_dict() for run in runs],
-    }  # fmt: skip
-    summaries = summaries_of(doc)
-    ups = speedups(summaries)
-    doc["summaries"] = [as_dict(s, ups.get(s.client)) for s in summaries]
-    return doc
