@@ -148,6 +148,7 @@ def command_run(args: argparse.Namespace) -> int:
     from .harness.launcher import run_worker
     from .harness.server_control import ServerControl
     from .records import ClientSettings
+    from .sweeps import SWEEP_SETTINGS
 
     built_in = sorted(name for name, kind in KINDS.items() if not kind.journal)
     if args.name not in built_in:  # command and python rows need a command or a function
@@ -157,8 +158,10 @@ def command_run(args: argparse.Namespace) -> int:
     for name in ("concurrency", "retries"):
         if getattr(args, name) < 0:
             raise ClientsError(f"--{name}: must be >= 0, got {getattr(args, name)}")
-    if not 0 < args.timeout <= 3600:  # also refuses nan and inf
-        raise ClientsError(f"--timeout: must be > 0 and <= 3600 seconds, got {args.timeout}")
+    timeout = SWEEP_SETTINGS["timeout"]  # the range a timeout may take, wherever it is given
+    if not timeout.low < args.timeout <= timeout.high:  # also refuses nan and inf
+        raise ClientsError(f"--timeout: must be > {timeout.low:g} and <= {timeout.high:g} "
+                           f"seconds, got {args.timeout}")  # fmt: skip
     control = ServerControl(args.url)
     healthy = control.healthy()
     control.close()

@@ -14,9 +14,9 @@ from importlib import resources
 from typing import Any, Final
 
 from ..results.document import title_of
+from ..sweeps import axis_of, label_of
 from . import panels, payload, talkfigures
 from .panels import Compared, esc, panel
-from .sweepplot import axis_kind
 
 ASSETS: Final = resources.files(__package__) / "assets"
 
@@ -114,13 +114,13 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
         f"Against {setting}",
         '<div class="charts" data-draw="sweep"></div>',
         f"Each client's wall time, throughput and p99 latency against {setting} "
-        f"({axis_kind(setting)} axis). Click a point for that value's table.",
+        f"({axis_of(setting).value} axis). Click a point for that value's table.",
     )
     sections = []
     for index, variant in enumerate(doc.get("variants") or []):
         result, value = variant["result"], float(variant["value"])
         compared = Compared.of(result)
-        label = "∞" if setting == "concurrency" and value == 0 else f"{value:g}"
+        label = label_of(setting, value)
         table = (
             panels.table_panel(compared)
             .replace('data-panel="table"', f'data-panel="table" data-value="{esc(label)}"', 1)
