@@ -82,7 +82,7 @@ class Scenario:
 
     def server_document(self) -> dict[str, Any]:
         """What compare sends to `PUT /__admin/scenario`."""
-        return {"seed": self.seed, "speed": self.speed, "server": dict(self.server)}
+        return server_document(self.seed, self.speed, self.server)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, as a result saves it: what was asked for, and the document as read."""
@@ -94,6 +94,12 @@ class Scenario:
                          "per_page": workload.per_page, "zips": list(workload.zips)},
             "document": json.loads(json.dumps(self.raw, default=str)),  # TOML dates as text
         }  # fmt: skip
+
+
+def server_document(seed: int, speed: float, server: Mapping[str, Any]) -> dict[str, Any]:
+    """What `PUT /__admin/scenario` takes: a seed, a speed and a server section (the pytest
+    plugin's marker gives these three alone)."""
+    return {"seed": seed, "speed": speed, "server": dict(server)}
 
 
 def load(path: str | Path) -> Scenario:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-import clients.harness.compare
+import clients.harness.servers
 from clients import cli
 from clients.console import run_compare as compare
 from clients.console import show_compare as render
@@ -120,7 +120,7 @@ def test_compare_every_client(live_server: Any, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_compare_starts_an_embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Nobody answers at the "default" URL, so compare must start its own server.
-    monkeypatch.setattr(clients.harness.compare, "DEFAULT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setattr(clients.harness.servers, "DEFAULT_URL", f"http://127.0.0.1:{free_port()}")
     path = write_scenario(tmp_path, "[clients.blocking]\n[clients.uvloop]\n")
     console = Console(record=True, width=200)
 
@@ -134,7 +134,7 @@ def test_compare_starts_an_embedded_server(tmp_path: Path, monkeypatch: pytest.M
     document = saved_document(tmp_path / "results")
     assert document["server"]["embedded"] is True
     url = document["server"]["url"]
-    assert url.startswith("http://127.0.0.1:") and url != clients.harness.compare.DEFAULT_URL
+    assert url.startswith("http://127.0.0.1:") and url != clients.harness.servers.DEFAULT_URL
     assert [run["total"] for run in document["runs"]] == [EXPECTED, EXPECTED]
     control = ServerControl(url)
     try:

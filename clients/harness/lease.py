@@ -163,12 +163,13 @@ def held(
     *,
     wait: bool = True,
     on_wait: Callable[[str, Holder], None] = lambda url, holder: None,
+    ttl: float = TTL,
 ) -> Iterator[Lease | None]:
     """Hold `control`'s server for the body of the `with`; its admin calls carry the token.
 
     Released however the body ends: normally, on an error, on Ctrl-C.
     """
-    lease = take(control.url, described, wait=wait, on_wait=on_wait)
+    lease = take(control.url, described, wait=wait, on_wait=on_wait, ttl=ttl)
     if lease is None:
         yield None
         return

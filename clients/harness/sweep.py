@@ -20,7 +20,8 @@ from ..results.points import Point, points
 from ..results.verdicts import Verdict
 from ..scenario import Scenario, Sweep, Workload
 from ..sweeps import SWEEP_SETTINGS, SweepSetting, Target
-from .compare import Observer, Outcome, Quiet, execute, held_server, validate, writable
+from .compare import Observer, Outcome, Quiet, execute, validate, writable
+from .servers import held_server
 from .store import Store
 
 
@@ -158,7 +159,8 @@ def sweep(
     swept = SweepOutcome(scenario)
     store = Store(results_dir, scenario.name)
     try:
-        with held_server(url, scenario.name, watcher, wait) as (control, embedded):
+        with held_server(url, scenario.name, wait=wait, on_wait=watcher.server_held,
+                         on_chosen=watcher.server_chosen) as (control, embedded):  # fmt: skip
             planned = variants(scenario, scenario.sweep)
             validate(control, [variant for _, variant in planned])  # every value, up front
             for value, variant in planned:
