@@ -1,9 +1,10 @@
 """`python -m clients report RESULT.json -o report.html`: one self-contained HTML page.
 
-No network, no CDN: the CSS and the script (`assets/`) are inlined, the data is embedded once
-as compact JSON (`payload`), and the page draws it with plain JavaScript on canvas and SVG. A
-compare gets the table, trains, timeline, requests in flight, latency, the talk's figures
-(mempy-2015) and notes; a sweep gets charts on a numeric axis and each value's table.
+No network, no CDN: the CSS and the scripts (`assets/`: `units.js`, then `report.js`) are
+inlined, the data is embedded once as compact JSON (`payload`), and the page draws it with
+plain JavaScript on canvas and SVG. A compare gets the table, trains, timeline, requests in
+flight, latency, the talk's figures (mempy-2015) and notes; a sweep gets charts on a numeric
+axis and each value's table.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _page(title: str, body: str, data: Mapping[str, Any]) -> str:
         .replace("{{css}}", _asset("report.css"))
         .replace("{{body}}", body)
         .replace("{{data}}", _json(data))
-        .replace("{{js}}", _asset("report.js"))
+        .replace("{{js}}", _asset("units.js") + _asset("report.js"))
     )
 
 

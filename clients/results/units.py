@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Final
 
 
 def seconds(value: float | None) -> str:
-    """`3.91 s`, `412 ms` or `85 µs`, whichever reads best."""
-    if value is None:
+    """`3.91 s`, `412 ms`, `8.5 ms` or `85 µs`, whichever reads best; a dash for none (or for
+    nan and infinities). The report's page writes them by the same rule (`assets/units.js`)."""
+    if value is None or not math.isfinite(value):
         return "–"
     magnitude = abs(value)
     if magnitude >= 1:

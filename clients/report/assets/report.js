@@ -21,15 +21,7 @@
   const tooltip = document.getElementById("tooltip");
 
   // ---------- small helpers
-  function seconds(v) {
-    if (v === null || v === undefined || !isFinite(v)) return "–";
-    if (v === 0) return "0";
-    const m = Math.abs(v);
-    if (m >= 1) return v.toFixed(2) + " s";
-    if (m >= 0.01) return (v * 1000).toFixed(0) + " ms";
-    if (m >= 0.001) return (v * 1000).toFixed(1) + " ms";
-    return (v * 1e6).toFixed(0) + " µs";
-  }
+  const seconds = asyncUnits.seconds; // units.js: the terminal's rule, to the character
   function niceStep(span, pixels, spacing) {
     const target = (span * spacing) / Math.max(1, pixels);
     const exp = Math.floor(Math.log10(target || 1));
