@@ -22,7 +22,7 @@ import clients.kinds.asyncio
 from clients.errors import WorkerFailed
 from clients.harness import worker
 from clients.harness.launcher import run_worker
-from clients.kinds import loader
+from clients.kinds import in_flight, loader
 from clients.progress import Progress
 from clients.protocol import backoff_delay, total_jobs
 from clients.records import Attempt, ClientSettings, RunResult
@@ -145,7 +145,7 @@ def test_lanes_never_exceed_the_concurrency(live_server: Any, settings: ClientSe
     configure(live_server, latency=0.005)
     attempts = run(settings, ZIPS_10, live_server.url)
     assert total_jobs(attempts) == expected_total(ZIPS_10)
-    assert {a.lane for a in attempts} <= set(range(settings.effective_concurrency))
+    assert {a.lane for a in attempts} <= set(range(in_flight(settings)))
 
 
 def test_server_timing_is_recorded(live_server: Any) -> None:

@@ -13,7 +13,7 @@ import pytest
 from clients.errors import ClientUnavailable, WorkerFailed
 from clients.harness import worker
 from clients.harness.launcher import run_worker
-from clients.kinds import loader
+from clients.kinds import in_flight, loader
 from clients.progress import Progress
 from clients.protocol import pack_lanes, total_jobs
 from clients.records import Attempt, ClientSettings
@@ -237,7 +237,7 @@ def test_the_browser_client_row(live_server: LiveServer) -> None:
 def test_settings_round_trip_with_the_new_fields() -> None:
     settings = ClientSettings(kind="javascript", node="/usr/bin/node", python=None)
     assert ClientSettings.from_dict(settings.to_dict()) == settings
-    assert replace(settings, concurrency=3).effective_concurrency == 3
+    assert in_flight(replace(settings, concurrency=3)) == 3
 
 
 @pytest.mark.parametrize("kind", ["blocking", "threaded", "asyncio", "httpx"])

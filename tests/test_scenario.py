@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from clients.errors import ClientsError, ScenarioFileError
-from clients.kinds import KINDS
+from clients.kinds import KINDS, in_flight
 from clients.scenario import CLIENT_KEYS, TOP_KEYS, WORKLOAD_KEYS, load, parse
 from clients.zipsets import MEMPY_2015
 from server.config import parse_config
@@ -83,7 +83,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert scenario.workload.source == "mempy-2015"
     assert scenario.workload.api == "jobs"
     blocking, pool = scenario.clients
-    assert (blocking.kind, blocking.name, blocking.effective_concurrency) == (
+    assert (blocking.kind, blocking.name, in_flight(blocking)) == (
         "blocking",
         "blocking",
         1,

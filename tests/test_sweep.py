@@ -13,6 +13,7 @@ from clients import scenario as scenarios
 from clients.console import run_compare as compare
 from clients.errors import ScenarioFileError
 from clients.harness.sweep import variants
+from clients.kinds import in_flight
 from clients.report.sweepplot import sweep_plot, sweep_table
 from clients.results.points import Point
 from clients.scenario import Sweep
@@ -47,7 +48,7 @@ def test_concurrency_sweeps_every_client_but_blocking(tmp_path: Path) -> None:
     for value, variant in found:
         by_kind = {c.kind: c for c in variant.clients}
         assert by_kind["asyncio"].concurrency == int(value)
-        assert by_kind["blocking"].effective_concurrency == 1
+        assert in_flight(by_kind["blocking"]) == 1
 
 
 def test_zips_sweep_generates_that_many(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from ..errors import (
     WorkerFailed,
 )
 from ..expectations import check
-from ..kinds import KINDS
+from ..kinds import KINDS, in_flight
 from ..records import ClientSettings, RunResult, RunState
 from ..results.document import compare_document, expected_total, summaries_from
 from ..results.summary import Summary, exit_code, speedups
@@ -152,7 +152,7 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
     timeouts = {c.timeout for c in scenario.clients}
     return control.preview(
         workload.zips,
-        [c.effective_concurrency for c in scenario.clients],
+        [in_flight(c) for c in scenario.clients],
         min(timeouts) / scenario.speed if len(timeouts) == 1 else None,
         workload.api,
         workload.per_page,
@@ -162,7 +162,7 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
 def time_limit(settings: ClientSettings, zips: int) -> float:
     """A generous bound on one run, so nothing can hang the compare forever."""
     per_zip = settings.timeout * (settings.retries + 1) + settings.backoff_max * settings.retries
-    concurrency = settings.effective_concurrency
+    concurrency = in_flight(settings)
     lanes = concurrency if concurrency > 0 else zips
     return 120.0 + per_zip / settings.speed * zips / lanes
 

@@ -9,8 +9,9 @@ one module here (with a `run(zips, base_url, settings, progress)` function, and 
 `command` and `python` kinds run the user's own code; their requests come from the server's
 journal.
 
-This module holds the table alone and imports nothing else of the package, so anything may
-ask it; `kinds.loader` imports a kind's module when a worker runs it.
+This module holds the table alone and imports nothing of the package but `records` (which
+imports nothing), so anything may ask it; `kinds.loader` imports a kind's module when a worker
+runs it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import enum
 import os
 from dataclasses import dataclass
 from typing import Final
+
+from ..records import ClientSettings
 
 
 class Concurrency(enum.Enum):
@@ -113,3 +116,8 @@ _ALL: Final = (
          measured="in its worker by the meter; requests from the server's journal"),
 )  # fmt: skip
 KINDS: Final[dict[str, Kind]] = {kind.name: kind for kind in _ALL}
+
+
+def in_flight(settings: ClientSettings) -> int:
+    """How many requests a client could have in flight: 1 for the blocking one, 0 for no limit."""
+    return KINDS[settings.kind].effective_concurrency(settings.concurrency)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from ..kinds import KINDS
+from ..kinds import KINDS, in_flight
 from ..records import Attempt, RunResult, RunState, state_text
 
 T = TypeVar("T")
@@ -137,7 +137,7 @@ def summarize(
     died = [r for r in runs if r.state is RunState.FAILED]
     walls = [r.usage.time for r in done]
     totals = tuple(r.total for r in done)
-    concurrency = first.settings.effective_concurrency
+    concurrency = in_flight(first.settings)
     server = [r.server_cpu for r in done if r.server_cpu is not None]
     return Summary(
         client=first.client,
@@ -191,7 +191,7 @@ def _skipped_summary(run: RunResult) -> Summary:
         counts=Counts(0, 0, 0, 0), wall=0.0, wall_min=0.0, wall_max=0.0, utime=0.0,
         stime=0.0, cpu=0.0, cpu_per_request=0.0, mem=0, peak_threads=0, p50=0.0, p95=0.0,
         p99=0.0, overhead=None, server_cpu=None, ideal=None,
-        concurrency=run.settings.effective_concurrency, state=run.state, reason=run.reason,
+        concurrency=in_flight(run.settings), state=run.state, reason=run.reason,
     )  # fmt: skip
 
 
