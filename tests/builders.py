@@ -1,15 +1,25 @@
-"""Result documents built by hand for the tests: `document` wraps any runs in a minimal valid
-result; `compare_doc` and `sweep_doc` are three clients with attempts and trains, and a sweep
-around them. Every figure is chosen, so tests can say what the page must show."""
+"""What the clients' tests build by hand, in one place: `document` wraps any runs in a minimal
+valid result; `compare_doc` and `sweep_doc` are three clients with attempts and trains, and a
+sweep around them; `ten_zips`, `hand_run` and `outcome_of` a compare's scenario file and
+outcome; `make_run` and `summary_of` runs and rows of three zips; `swept` and `code_sweep`
+scenarios that sweep. Every figure is chosen, so tests can say what must show."""
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from clients.records import Attempt, ClientSettings, RunResult, Samples, Track, Usage
+from clients import scenario as scenarios
+from clients.harness.compare import Outcome
+from clients.records import Attempt, ClientSettings, RunResult, Samples, Track, Usage, parse_state
 from clients.results.document import SCHEMA, VERSIONS, summaries_of
-from clients.results.summary import as_dict, speedups
+from clients.results.summary import Summary, as_dict, speedups, summarize
+from clients.scenario import load
+from clients.zipsets import MEMPY_2015
+from server.data import job_count
+from tests.helpers import FIXED_10MS, jobs_in, state_of, write_scenario
 
 ENVIRONMENT = {"python": "3.11.7", "implementation": "CPython", "platform": "Linux-test",
                "cpus": 2, "gil_enabled": True, "libraries": {"aiohttp": "3.9.0"}}  # fmt: skip
@@ -136,3 +146,136 @@ def sweep_doc(
         "sweep": {"setting": setting, "values": list(values)},
         "points": points, "variants": variants,
     }  # fmt: skip
+
+
+# --- a compare of ten of the talk's zips at seed 3, for the harness's and the console's tests --
+
+TEN = MEMPY_2015[:10]
+TEN_SEED = 3
+TEN_TOTAL = jobs_in(TEN, TEN_SEED)
+
+
+def ten_zips(
+    folder: Path, clients: str, *, server: str = FIXED_10MS, repeat: int = 1, name: str = "tiny"
+) -> Path:
+    """A scenario file of the ten zips at seed 3 (10 ms each unless `server` says otherwise)."""
+    return write_scenario(folder, clients, name=name, zips=TEN, server=server,
+                          description="ten zips", seed=TEN_SEED, repeat=repeat)  # fmt: skip
+
+
+def hand_run(
+    kind: str, wall: float, total: int = TEN_TOTAL, skipped: str | None = None
+) -> RunResult:
+    """A run of the ten zips, each answered in 20 ms (none when `skipped` says why)."""
+    attempts = tuple(
+        Attempt(z, 0, 0.0, 0.02, status=200, jobs=job_count(TEN_SEED, z), intended=0.01, queue=0.0)
+        for z in TEN
+    )
+    state, reason = parse_state(skipped)
+    return RunResult(
+        client=kind,
+        settings=ClientSettings(kind=kind),
+        total=total,
+        usage=Usage(mem=0, utime=0.01, stime=0.0, time=wall),
+        attempts=attempts if skipped is None else (),
+        state=state,
+        reason=reason,
+    )
+
+
+def outcome_of(folder: Path, *runs: RunResult, **kw: Any) -> Outcome:
+    """A blocking-and-asyncio compare of the ten zips holding `runs`, with its preview."""
+    scenario = load(ten_zips(folder, "[clients.blocking]\n[clients.asyncio]\n"))
+    preview = {"expected_total": TEN_TOTAL, "makespans": {"1": 0.1, "0": 0.01}}
+    return Outcome(scenario, preview=preview, runs=list(runs), **kw)
+
+
+# --- runs and summaries of three zips, for the summary's and the table's tests --------------
+
+
+def ok(zip_code: str, start: float = 0.0, end: float = 0.1, number: int = 0, **kw: Any) -> Attempt:
+    """An attempt that got a count (1 job unless `jobs` says otherwise)."""
+    return Attempt(zip_code, number, start, end, status=200, jobs=kw.pop("jobs", 1), **kw)
+
+
+def make_run(
+    client: str = "blocking",
+    *,
+    kind: str | None = None,
+    wall: float = 1.0,
+    total: int = 3,
+    attempts: Sequence[Attempt] = (),
+    utime: float = 0.2,
+    stime: float = 0.1,
+    mem: int = 1024,
+    peak_threads: int = 1,
+    concurrency: int = 0,
+    server_cpu: float | None = None,
+    skipped: str | None = None,
+) -> RunResult:
+    """One run of `client` (its kind unless `kind` says), three zips answered unless `attempts`
+    says otherwise."""
+    settings = ClientSettings(
+        kind=kind or client, label="" if kind in (None, client) else client,
+        concurrency=concurrency,
+    )  # fmt: skip
+    return RunResult(
+        client=settings.name,
+        settings=settings,
+        total=total,
+        usage=Usage(mem=mem, utime=utime, stime=stime, time=wall, peak_threads=peak_threads),
+        attempts=tuple(attempts) or (ok("a"), ok("b"), ok("c")),
+        server_cpu=server_cpu,
+        **state_of(skipped),
+    )
+
+
+def summary_of(client: str, kind: str, wall: float, *, correct: bool = True, **kw: Any) -> Summary:
+    """The summary of one run of three zips, summed right unless `correct` is False."""
+    run = make_run(client, kind=kind, wall=wall, total=3 if correct else 2, **kw)
+    return summarize([run], 3, {})
+
+
+# --- sweeps ------------------------------------------------------------------------------------
+
+SWEPT_BASE = """
+name = "swept"
+seed = 4
+speed = 2.0
+[workload]
+zips = ["90011", "08701", "00926", "79936"]
+[server]
+latency = {{ model = "fixed", value = 0.01 }}
+[clients.blocking]
+[clients.asyncio]
+concurrency = 3
+{sweep}
+"""
+
+
+def swept(tmp_path: Path, sweep: str) -> scenarios.Scenario:
+    """The base scenario with a [sweep] table, written and loaded."""
+    path = tmp_path / "swept.toml"
+    path.write_text(SWEPT_BASE.format(sweep=sweep))
+    return scenarios.load(path)
+
+
+CODE_SWEEP = """
+[workload]
+zips = ["90011"]
+[clients.blocking]
+[clients.asyncio]
+[clients.browser]
+[clients.mine]
+kind = "command"
+command = ["true"]
+[sweep]
+setting = "{setting}"
+values = {values}
+"""
+
+
+def code_sweep(setting: str, values: list[float]) -> dict[str, Any]:
+    """A scenario document of every kind of client, the user's command among them, sweeping
+    `setting` over `values`."""
+    return tomllib.loads(CODE_SWEEP.format(setting=setting, values=values))

@@ -1,0 +1,1 @@
+"""What spans server and clients: layers, the shared contract, packaging, README commands."""
