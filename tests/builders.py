@@ -279,3 +279,40 @@ def code_sweep(setting: str, values: list[float]) -> dict[str, Any]:
     """A scenario document of every kind of client, the user's command among them, sweeping
     `setting` over `values`."""
     return tomllib.loads(CODE_SWEEP.format(setting=setting, values=values))
+
+
+# --- runs of ten zips and results of them, for the diff's tests ------------------------------
+
+
+def ten_zip_run(
+    client: str,
+    wall: float,
+    cpu: float = 0.1,
+    mem: int = 1024,
+    latency: float = 0.1,
+    failed: int = 0,
+    kind: str = "asyncio",
+) -> RunResult:
+    """Ten zips answered in `latency` seconds, the last `failed` of them given up on."""
+    attempts = tuple(
+        Attempt(f"{i:05}", 0, 0.0, latency, status=200, jobs=1, lane=i)
+        if i < 10 - failed
+        else Attempt(f"{i:05}", 0, 0.0, latency, error="timeout", lane=i)
+        for i in range(10)
+    )
+    usage = Usage(mem=mem, utime=cpu, stime=0.0, time=wall)
+    settings = ClientSettings(kind=kind, label="" if client == kind else client)
+    return RunResult(client, settings, 10 - failed, usage, attempts)
+
+
+def result_of(*runs: RunResult) -> dict[str, Any]:
+    """A saved result holding `runs`."""
+    return document(runs, expected=10)
+
+
+REPEATS = 4  # runs a side that can tell a change from noise
+
+
+def repeated(*runs: RunResult) -> dict[str, Any]:
+    """A saved result holding each of `runs` `REPEATS` times (enough to tell a change)."""
+    return result_of(*(run for run in runs for _ in range(REPEATS)))

@@ -16,43 +16,9 @@ from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
 from clients.report.diff import diff_table
 from clients.results import diff
 from clients.results.diff import UNCLEAR, Change
-from tests import builders
+from tests.builders import REPEATS, repeated, result_of, ten_zip_run
 
 
-
-
-def run(
-    client: str,
-    wall: float,
-    cpu: float = 0.1,
-    mem: int = 1024,
-    latency: float = 0.1,
-    failed: int = 0,
-    kind: str = "asyncio",
-) -> RunResult:
-    """Ten zips answered in `latency` seconds, the last `failed` of them given up on."""
-    attempts = tuple(
-        Attempt(f"{i:05}", 0, 0.0, latency, status=200, jobs=1, lane=i)
-        if i < 10 - failed
-        else Attempt(f"{i:05}", 0, 0.0, latency, error="timeout", lane=i)
-        for i in range(10)
-    )
-    usage = Usage(mem=mem, utime=cpu, stime=0.0, time=wall)
-    settings = ClientSettings(kind=kind, label="" if client == kind else client)
-    return RunResult(client, settings, 10 - failed, usage, attempts)
-
-
-def result(*runs: RunResult) -> dict[str, Any]:
-    """A saved result holding `runs`."""
-    return builders.document(runs, expected=10)
-
-
-REPEATS = 4
-
-
-def repeated(*runs: RunResult) -> dict[str, Any]:
-    """A saved result holding each of `runs` `REPEATS` times (enough to tell a change)."""
-    return result(*(run for run in runs for _ in range(REPEATS)))
 
 
 def by_figure(changes: Sequence[Change], client: str) -> dict[str, Change]:
@@ -61,8 +27,8 @@ def by_figure(changes: Sequence[Change], client: str) -> dict[str, Change]:
 
 
 def test_a_clear_improvement() -> None:
-    before = repeated(run("asyncio", wall=2.0, cpu=0.2, mem=4096, latency=0.2, failed=2))
-    after = repeated(run("asyncio", wall=1.0, cpu=0.1, mem=2048, latency=0.1, failed=0))
+    before = repeated(ten_zip_run("asyncio", wall=2.0, cpu=0.2, mem=4096, latency=0.2, failed=2))
+    after = repeated(ten_zip_run("asyncio", wall=1.0, cpu=0.1, mem=2048, latency=0.1, failed=0))
     changes = by_figure(diff.diff(before, after), "asyncio")
     assert list(changes) == ["wall", "cpu", "cpu_per_request", "mem", "p50", "p99", "failed"]
     assert changes["wall"] == Change("asyncio", "wall", 2.0, 1.0, -0.5, "faster", "s")
@@ -75,8 +41,8 @@ def test_a_clear_improvement() -> None:
 
 
 def test_a_clear_regression() -> None:
-    before = repeated(run("threaded", wall=1.0, cpu=0.1, failed=0, kind="threaded"))
-    after = repeated(run("threaded", wall=1.5, cpu=0.3, failed=3, kind="threaded"))
+    before = repeated(ten_zip_run("threaded", wall=1.0, cpu=0.1, failed=0, kind="threaded"))
+    after = repeated(ten_zip_run("threaded", wall=1.5, cpu=0.3, failed=3, kind="threaded"))
     changes = diff.diff(before, after)
     figures = by_figure(changes, "threaded")
     assert figures["wall"].verdict == "slower"
@@ -88,29 +54,29 @@ def test_a_clear_regression() -> None:
 
 
 def test_overlapping_repeats_are_no_clear_difference() -> None:
-    before = result(*(run("asyncio", wall=w) for w in (1.0, 1.5, 2.0)))
-    after = result(*(run("asyncio", wall=w) for w in (1.8, 2.5, 3.0)))
+    before = result_of(*(ten_zip_run("asyncio", wall=w) for w in (1.0, 1.5, 2.0)))
+    after = result_of(*(ten_zip_run("asyncio", wall=w) for w in (1.8, 2.5, 3.0)))
     wall = by_figure(diff.diff(before, after), "asyncio")["wall"]
     assert (wall.a, wall.b) == (1.5, 2.5)  # the medians: 67 % apart, yet the ranges overlap
     assert wall.verdict == UNCLEAR
 
 
 def test_separate_repeats_are_clear_even_when_close() -> None:
-    before = result(*(run("asyncio", wall=w) for w in (1.00, 1.01, 1.02, 1.025)))
-    after = result(*(run("asyncio", wall=w) for w in (1.03, 1.04, 1.05, 1.055)))
+    before = result_of(*(ten_zip_run("asyncio", wall=w) for w in (1.00, 1.01, 1.02, 1.025)))
+    after = result_of(*(ten_zip_run("asyncio", wall=w) for w in (1.03, 1.04, 1.05, 1.055)))
     assert by_figure(diff.diff(before, after), "asyncio")["wall"].verdict == "slower"
 
 
 def test_many_repeats_on_one_side_compare_by_range() -> None:
-    before = result(*(run("asyncio", wall=1.0 + w / 7) for w in range(8)))  # 1.0 to 2.0
-    inside = result(run("asyncio", wall=1.9), run("asyncio", wall=2.05))
-    outside = result(run("asyncio", wall=2.1), run("asyncio", wall=2.2))
+    before = result_of(*(ten_zip_run("asyncio", wall=1.0 + w / 7) for w in range(8)))  # 1.0 to 2.0
+    inside = result_of(ten_zip_run("asyncio", wall=1.9), ten_zip_run("asyncio", wall=2.05))
+    outside = result_of(ten_zip_run("asyncio", wall=2.1), ten_zip_run("asyncio", wall=2.2))
     assert by_figure(diff.diff(before, inside), "asyncio")["wall"].verdict == UNCLEAR
     assert by_figure(diff.diff(before, outside), "asyncio")["wall"].verdict == "slower"
 
 
 def test_zero_to_something_has_no_relative_change() -> None:
-    before, after = repeated(run("asyncio", 1.0, failed=0)), repeated(run("asyncio", 1.0, failed=1))
+    before, after = repeated(ten_zip_run("asyncio", 1.0, failed=0)), repeated(ten_zip_run("asyncio", 1.0, failed=1))
     failed = by_figure(diff.diff(before, after), "asyncio")["failed"]
     assert (failed.a, failed.b, failed.relative, failed.verdict) == (0, 1, None, "more")
     same = by_figure(diff.diff(before, before), "asyncio")["failed"]
@@ -118,8 +84,8 @@ def test_zero_to_something_has_no_relative_change() -> None:
 
 
 def test_clients_on_one_side_are_added_or_removed() -> None:
-    before = result(run("blocking", 10.0, kind="blocking"), run("threaded", 1.0, kind="threaded"))
-    after = result(run("blocking", 10.0, kind="blocking"), run("uvloop", 1.0, kind="uvloop"))
+    before = result_of(ten_zip_run("blocking", 10.0, kind="blocking"), ten_zip_run("threaded", 1.0, kind="threaded"))
+    after = result_of(ten_zip_run("blocking", 10.0, kind="blocking"), ten_zip_run("uvloop", 1.0, kind="uvloop"))
     changes = diff.diff(before, after)
     one_sided = [(c.client, c.verdict) for c in changes if c.figure == ""]
     assert one_sided == [("threaded", "removed"), ("uvloop", "added")]
@@ -130,8 +96,8 @@ def test_a_skipped_client_is_not_compared() -> None:
     skipped = RunResult.without_figures(
         ClientSettings(kind="javascript"), RunState.SKIPPED, "no node"
     )
-    before = result(run("javascript", 1.0, kind="javascript"))
-    changes = diff.diff(before, result(skipped))
+    before = result_of(ten_zip_run("javascript", 1.0, kind="javascript"))
+    changes = diff.diff(before, result_of(skipped))
     assert changes == [
         Change("javascript", "", None, None, None, "not compared", note="B: skipped: no node")
     ]
