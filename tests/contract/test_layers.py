@@ -1,18 +1,31 @@
 """The architecture, as the import graph shows it: layers that only point one way.
 
 Read from the source with `ast` (nothing is imported), so a new module is checked the moment
-it exists.
+it exists. Every import counts, `if TYPE_CHECKING:` ones and those inside functions too: an
+import a type checker or a later call follows is an edge like any other. The rules:
+
+* `server` and `clients` never import each other;
+* the kinds import neither the harness nor the report;
+* the report (renderers) never imports the harness, and the harness never imports the report;
+* the result data (`clients.results`) imports neither the harness nor the report;
+* the harness prints nothing (no rich), and compare does not import sweep;
+* no import cycles at all, across clients, server and bench, module by module;
+* no cycles between the rooms of clients (a folder, or a module at its top) either;
+* the cheap paths (loading a scenario, a worker, the CLI before a command) never load rich;
+* a package imports itself relatively (the wheel installs it under another name).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import ROOT
+
+PACKAGES = ("clients", "server", "bench")
 
 
 def modules(package: str) -> Iterator[tuple[str, Path]]:
@@ -22,26 +35,26 @@ def modules(package: str) -> Iterator[tuple[str, Path]]:
         yield ".".join(parts[:-1] if parts[-1] == "__init__" else parts), path
 
 
+KNOWN = {name for package in PACKAGES for name, _ in modules(package)}
+
+
 def imports(name: str, path: Path, *, at_load: bool = False) -> set[str]:
-    """What `name` imports at run time (relative imports resolved; stdlib and others too)."""
+    """What `name` imports (relative imports resolved; stdlib and others too): every import,
+    or with `at_load` what loading the module runs (no `TYPE_CHECKING` block, no function's)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only = {  # `if TYPE_CHECKING:` imports never run: they are no edge
-        id(inner)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
-        for inner in ast.walk(node)
-    }
-    if at_load:  # what loading the module runs: not the imports inside its functions
-        typing_only |= {
+    skipped: set[int] = set()
+    if at_load:
+        skipped = {  # `if TYPE_CHECKING:` imports never run; a function's run when it is called
             id(inner)
             for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            if (isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"))
+            or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             for inner in ast.walk(node)
         }
     found: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in typing_only:
+        if id(node) in skipped:
             continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -50,23 +63,25 @@ def imports(name: str, path: Path, *, at_load: bool = False) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+            for alias in node.names:  # `from . import x`: the module x, when there is one
+                module = f"{base}.{alias.name}"
+                found.update([module] if module in KNOWN else [base, module])
     return found
 
 
-GRAPH = {
-    name: imports(name, path)
-    for package in ("clients", "server", "bench")
-    for name, path in modules(package)
-}
+GRAPH = {name: imports(name, path) for package in PACKAGES for name, path in modules(package)}
 
 
 AT_LOAD = {
     name: imports(name, path, at_load=True)
-    for package in ("clients", "server", "bench")
+    for package in PACKAGES
     for name, path in modules(package)
 }
+
+
+def within(name: str, prefix: str) -> bool:
+    """Whether `name` is `prefix` or inside it (`clients.harness` holds `clients.harness.x`)."""
+    return name == prefix or name.startswith(prefix + ".")
 
 
 def importers(prefix: str, of: str) -> list[str]:
@@ -74,8 +89,7 @@ def importers(prefix: str, of: str) -> list[str]:
     return sorted(
         name
         for name, found in GRAPH.items()
-        if name.startswith(prefix)
-        and any(target == of or target.startswith(of + ".") for target in found)
+        if within(name, prefix) and any(within(target, of) for target in found)
     )
 
 
@@ -86,6 +100,10 @@ def importers(prefix: str, of: str) -> list[str]:
         pytest.param("clients", "server", id="clients-never-import-server"),
         pytest.param("clients.kinds", "clients.harness", id="kinds-below-harness"),
         pytest.param("clients.kinds", "clients.report", id="kinds-below-report"),
+        pytest.param("clients.report", "clients.harness", id="report-never-imports-harness"),
+        pytest.param("clients.harness", "clients.report", id="harness-never-imports-report"),
+        pytest.param("clients.results", "clients.harness", id="results-below-harness"),
+        pytest.param("clients.results", "clients.report", id="results-below-report"),
         pytest.param(
             "clients.harness.compare", "clients.harness.sweep", id="sweep-imports-compare"
         ),
@@ -94,6 +112,11 @@ def importers(prefix: str, of: str) -> list[str]:
 )
 def test_a_layer_does_not_import(prefix: str, forbidden: str) -> None:
     assert importers(prefix, forbidden) == []
+
+
+def test_the_graph_sees_typing_only_imports() -> None:  # the rules above would miss them else
+    assert "clients.harness.journal" in GRAPH["clients.harness.worker"]  # `if TYPE_CHECKING`
+    assert "clients.harness.journal" not in AT_LOAD["clients.harness.worker"]
 
 
 def loads(name: str) -> set[str]:
@@ -127,31 +150,73 @@ def test_the_console_does_load_rich() -> None:  # the check above can see rich w
     assert any(t.startswith("rich") for t in AT_LOAD["clients.console"])
 
 
-def test_the_report_never_uses_the_harness() -> None:
-    assert importers("clients.report", "clients.harness") == []
-
-
-def test_no_import_cycles_in_clients() -> None:
-    names = {name for name in GRAPH if name.startswith("clients")}
-    edges = {
-        name: {t for t in GRAPH[name] if t in names and t != name and not name.startswith(t + ".")}
-        for name in names
-    }
+def cycle(edges: Mapping[str, set[str]]) -> list[str]:
+    """A cycle of `edges` (its nodes, the first again at the end), or [] when there is none."""
     visiting: list[str] = []
     done: set[str] = set()
 
-    def visit(node: str) -> None:
+    def visit(node: str) -> list[str]:
         if node in done:
-            return
-        assert node not in visiting, " → ".join([*visiting[visiting.index(node) :], node])
+            return []
+        if node in visiting:
+            return [*visiting[visiting.index(node) :], node]
         visiting.append(node)
-        for target in sorted(edges[node]):
-            visit(target)
+        for target in sorted(edges.get(node, ())):
+            found = visit(target)
+            if found:
+                return found
         visiting.pop()
         done.add(node)
+        return []
 
-    for name in sorted(names):
-        visit(name)
+    for name in sorted(edges):
+        found = visit(name)
+        if found:
+            return found
+    return []
+
+
+def project_edges(package: str | None = None) -> dict[str, set[str]]:
+    """Module → the project modules it imports (all of them, or those of one package)."""
+    names = {name for name in GRAPH if package is None or within(name, package)}
+    return {name: {t for t in GRAPH[name] if t in names and t != name} for name in names}
+
+
+# server/state.py ↔ server/stats.py (the attempt counter, through `if TYPE_CHECKING`) is the
+# server's half of the rooms issue; strict, so the mark must go when that cycle does.
+SERVER_CYCLE = pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="server.state ↔ server.stats: the server's half"
+)
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        pytest.param("clients", id="clients"),
+        pytest.param("bench", id="bench"),
+        pytest.param("server", id="server", marks=SERVER_CYCLE),
+        pytest.param(None, id="across-packages", marks=SERVER_CYCLE),
+    ],
+)
+def test_no_import_cycles(package: str | None) -> None:
+    assert " → ".join(cycle(project_edges(package))) == ""
+
+
+def room(name: str) -> str:
+    """The room of a clients module: its folder (`clients.report`), or itself at the top."""
+    return ".".join(name.split(".")[:2])
+
+
+def test_no_cycles_between_the_rooms_of_clients() -> None:
+    rooms: dict[str, set[str]] = {}
+    for name, targets in project_edges("clients").items():
+        others = {room(t) for t in targets} - {room(name)}
+        rooms.setdefault(room(name), set()).update(others)
+    assert " → ".join(cycle(rooms)) == ""
+
+
+def test_the_room_check_sees_a_room_cycle() -> None:  # it must fail where report ↔ harness did
+    assert cycle({"clients.report": {"clients.harness"}, "clients.harness": {"clients.report"}})
 
 
 @pytest.mark.parametrize("package", ["clients", "server"])
