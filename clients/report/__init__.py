@@ -2,6 +2,6 @@
 
 The comparison table, notes, trains, timelines, the sweep's table and plot, the verdicts
 panel, the diff table, exports and the HTML page (`html`, `panels`, `payload`, `assets/`).
-Pure: nothing here prints or runs anything (the console above does). May import `results`,
-`records`, `kinds`, `errors` and rich; never `harness`.
+Pure: nothing here prints, writes or runs anything (the console above does). May import
+`results`, `records`, `kinds`, `sweeps`, `errors` and rich; never `harness` or the console.
 """
