@@ -14,8 +14,8 @@ from typing import NoReturn
 from . import __version__, zipsets
 from .errors import ClientsError
 from .kinds import KINDS
-from .report.summary import count_outcomes
 from .report.talk import talk_block
+from .results.summary import count_outcomes
 from .validate import guess
 
 DEFAULT_SCENARIO = "quick"
@@ -142,12 +142,13 @@ def command_run(args: argparse.Namespace) -> int:
 
     The very worker `compare` starts, so both report the same figures for the same client.
     """
+    from . import console
     from .errors import WorkerFailed
     from .harness.compare import time_limit
     from .harness.launcher import run_worker
     from .harness.server_control import ServerControl
     from .records import ClientSettings
-    from .report import console
+    from .sweeps import SWEEP_SETTINGS
 
     built_in = sorted(name for name, kind in KINDS.items() if not kind.journal)
     if args.name not in built_in:  # command and python rows need a command or a function
@@ -157,8 +158,10 @@ def command_run(args: argparse.Namespace) -> int:
     for name in ("concurrency", "retries"):
         if getattr(args, name) < 0:
             raise ClientsError(f"--{name}: must be >= 0, got {getattr(args, name)}")
-    if not 0 < args.timeout <= 3600:  # also refuses nan and inf
-        raise ClientsError(f"--timeout: must be > 0 and <= 3600 seconds, got {args.timeout}")
+    timeout = SWEEP_SETTINGS["timeout"]  # the range a timeout may take, wherever it is given
+    if not timeout.low < args.timeout <= timeout.high:  # also refuses nan and inf
+        raise ClientsError(f"--timeout: must be > {timeout.low:g} and <= {timeout.high:g} "
+                           f"seconds, got {args.timeout}")  # fmt: skip
     control = ServerControl(args.url)
     healthy = control.healthy()
     control.close()
@@ -188,8 +191,7 @@ def command_run(args: argparse.Namespace) -> int:
 
 def command_compare(args: argparse.Namespace) -> int:
     """Load the scenario, then hand over to the compare flow."""
-    from . import scenario, shipped
-    from .report import console
+    from . import console, scenario, shipped
 
     loaded = scenario.load(shipped.find(args.scenario))
     for polite in (signal.SIGTERM, signal.SIGHUP):  # a kill or a closed terminal: as Ctrl-C
@@ -202,20 +204,20 @@ def command_compare(args: argparse.Namespace) -> int:
 
 def command_report(args: argparse.Namespace) -> int:
     """Write a saved result (a compare or a sweep) as one self-contained HTML page."""
-    from .report import console
-    from .report.html import load_any, write_report
+    from . import console
+    from .results.document import load_any
 
     output = args.output or args.result.with_suffix(".html")
-    write_report(load_any(args.result), output)
+    console.write_report(load_any(args.result), output)
     console.say(f"wrote {output}")
     return 0
 
 
 def command_timeline(args: argparse.Namespace) -> int:
     """Draw a saved result's timeline (and write it as SVG when asked)."""
-    from .report import console
-    from .report.document import load_result, runs_of
+    from . import console
     from .report.timeline import representative_runs, timeline_renderable, timeline_svg
+    from .results.document import load_result, runs_of
 
     if args.max_lanes < 1:
         raise ClientsError(f"--max-lanes: must be >= 1, got {args.max_lanes}")
@@ -224,27 +226,27 @@ def command_timeline(args: argparse.Namespace) -> int:
     terminal.print(timeline_renderable(runs, terminal.width, args.max_lanes))
     if args.svg is not None:
         svg = timeline_svg(runs, max_lanes=args.max_lanes, title=args.result.stem)
-        _write(args.svg, svg)
+        console.write_text(args.svg, svg)
         terminal.print(f"wrote {args.svg}")
     return 0
 
 
 def command_export(args: argparse.Namespace) -> int:
     """Render a saved result to the format its output suffix names."""
-    from .report import console
-    from .report.document import load_result
-    from .report.exports import export
+    from . import console
+    from .results.document import load_result
 
-    export(load_result(args.result), args.output)
+    console.export(load_result(args.result), args.output)
     console.say(f"wrote {args.output}")
     return 0
 
 
 def command_diff(args: argparse.Namespace) -> int:
     """Per client and figure, what changed from A to B, and whether the change is clear."""
-    from .report import console
-    from .report.diff import caveat, diff, diff_table, mismatches
-    from .report.document import load_result
+    from . import console
+    from .report.diff import diff_table
+    from .results.diff import caveat, diff, mismatches
+    from .results.document import load_result
 
     a, b = load_result(args.a), load_result(args.b)
     changes = diff(a, b)
@@ -257,21 +259,13 @@ def command_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None
-
-
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def command_scenarios(args: argparse.Namespace) -> int:
     """The shipped scenarios, a line each: name and description."""
-    from . import shipped
-    from .report import console
+    from . import console, shipped
 
     found = shipped.shipped()
     width = max((len(s.name) for s in found), default=0)
@@ -313,12 +307,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None, serve: b
             return primer_main(args.rest, prog=f"{prog} primer")
         return command_compare(args)
     except ClientsError as error:
-        from .report import console
+        from . import console
 
         console.error(str(error))
         return 2
     except KeyboardInterrupt:
-        from .report import console
+        from . import console
 
         console.say("interrupted", stderr=True)
         return 130

@@ -3,10 +3,14 @@
 ClientsError                 shown as `error: ...` and exit code 2 by the CLI
 ├── ScenarioFileError        a scenario file is unreadable or invalid (names file and key)
 ├── ServerUnavailable        no server answers, or an embedded one failed to start
+├── ServerHeld               another run holds the server and this one would not wait
 ├── ClientUnavailable        a client cannot run here (node or Chromium missing): skipped
-└── NotOffered               the server lacks an admin route (an older server: no journal)
-WorkerFailed                 a worker died or printed no result: a failed row, not an exit
+├── NotOffered               the server lacks an admin route (an older server: no journal)
+└── PrimerError              a primer's command line is wrong (its size, its delay)
+WorkerFailed                 a worker died or printed no result: a failed row in a compare,
+                             exit code 1 for a primer
 ScenarioRejected             the server refused a server section (`key` names the key)
+Malformed                    a body is not the JSON the API promises: a `malformed` attempt
 """
 
 from __future__ import annotations
@@ -30,12 +34,20 @@ class ServerUnavailable(ClientsError):
     """No server answers where one was asked for, or an embedded one failed to start."""
 
 
+class ServerHeld(ClientsError):
+    """Another run holds the server and the caller would not wait (`--no-wait`)."""
+
+
 class ClientUnavailable(ClientsError):
     """A client cannot run on this machine (node or Chromium missing); its row is skipped."""
 
 
 class NotOffered(ClientsError):
     """The server does not offer an admin route (an older server: no journal, no leases)."""
+
+
+class PrimerError(ClientsError):
+    """A primer's bad input: one line for stderr, exit code 2."""
 
 
 class WorkerFailed(Exception):
@@ -48,3 +60,7 @@ class ScenarioRejected(Exception):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
+
+
+class Malformed(Exception):
+    """A body is not the JSON the API promises: the attempt fails as `malformed`."""

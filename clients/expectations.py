@@ -20,8 +20,8 @@ A scenario file states them as `[[expect]]` tables, in three forms:
 
 `parse_expectations` validates them before anything runs (a `ScenarioFileError` naming the
 file and a key such as `expect[2].client`, indices from 0); `check` measures them against
-the summaries; `verdict_exit_code` counts the outcome. No rich here: loading a scenario stays
-cheap, and the panel that shows verdicts lives in `report.verdicts`.
+the summaries, as `results.verdicts.Verdict`s. No rich here: loading a scenario stays cheap,
+and the panel that shows verdicts lives in `report.verdicts`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from .records import RunState
-from .report import units
-from .report.summary import Summary
+from .results import units
+from .results.summary import Summary
+from .results.verdicts import Verdict
 from .validate import Checker, guess
 
 EVERY: Final = "*"
@@ -50,16 +51,7 @@ class Figure:
 
     def format(self, value: float | None) -> str:
         """`value` as the table would show it."""
-        if value is None:
-            return "–"
-        formats: dict[str, Callable[[float], str]] = {
-            "s": units.seconds,
-            "bytes": lambda v: units.size(int(v)),
-            "count": lambda v: f"{v:.0f}" if float(v).is_integer() else f"{v:g}",
-            "share": units.percent,
-            "times": units.ratio,
-        }
-        return formats[self.unit](value)
+        return units.figure(value, self.unit)
 
 
 def _figure(name: str, unit: str, get: Callable[[Summary], float | None], text: str) -> Figure:
@@ -251,15 +243,6 @@ def parse_expectations(
     return tuple(_parse_one(check, item, f"expect[{index}]") for index, item in enumerate(raw))
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """One checked expectation: what was expected, whether it held, and what was measured."""
-
-    text: str
-    passed: bool
-    detail: str
-
-
 class _Rows:
     """The summaries by client, and each figure's value with a reason when it has none."""
 
@@ -348,8 +331,3 @@ def check(
         else:
             verdicts.extend(_check_relative(expectation, rows))
     return verdicts
-
-
-def verdict_exit_code(verdicts: Sequence[Verdict]) -> int:
-    """0 when every expectation held (or there were none), else 1."""
-    return 0 if all(v.passed for v in verdicts) else 1

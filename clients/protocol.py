@@ -12,14 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Final
 from urllib.parse import urlencode
 
+from .errors import Malformed
 from .records import Attempt, ClientSettings
 
 PATHS: Final = {"jobs": "/api/jobs", "search": "/api/search"}
 _TIMING: Final = re.compile(r"(\w+);dur=(-?[0-9.]+)")  # a timer that fired early: negative
-
-
-class Malformed(Exception):
-    """The body is not the JSON the API promises."""
 
 
 def request_url(base_url: str, settings: ClientSettings, zip_code: str) -> str:

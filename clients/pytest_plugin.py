@@ -23,12 +23,11 @@ import pytest
 
 from . import scenario as scenarios
 from . import zipsets
-from .errors import ClientsError, NotOffered, ScenarioRejected, ServerUnavailable
+from .errors import ClientsError, NotOffered, ScenarioRejected, ServerHeld, ServerUnavailable
 from .harness import journal as journals
-from .harness import lease
-from .harness.embedded import EmbeddedServer
-from .harness.lease import ServerHeld
 from .harness.server_control import ServerControl
+from .harness.servers import held_server
+from .results.document import expected_total
 
 MARKER: Final = "usajobs"
 LEASE_TTL: Final = 60.0  # seconds a lease outlives its holder's last renewal
@@ -77,30 +76,15 @@ def usajobs_server(pytestconfig: pytest.Config) -> Iterator[UsajobsServer]:
     """The fake usajobs API for the whole session: started on a free loopback port (or the
     one `--usajobs-url` names), its lease held while the session runs."""
     url = pytestconfig.getoption("usajobs_url")
-    try:
-        embedded = None if url else EmbeddedServer()
+    name = f"pytest {pytestconfig.rootpath.name}"
+    try:  # a server another run holds is a failure now, not a wait of unknown length
+        with held_server(url, name, wait=False, ttl=LEASE_TTL, try_default=False,
+                         option="--usajobs-url") as (control, _):  # fmt: skip
+            yield UsajobsServer(control, pytestconfig.getoption("usajobs_seed"))
+    except ServerHeld as error:
+        raise failure(f"{error} (without --usajobs-url a server of its own is started)") from None
     except ServerUnavailable as error:
         raise failure(str(error)) from None
-    control = ServerControl(embedded.url if embedded is not None else url)
-    held: lease.Lease | None = None
-    try:
-        if not control.healthy():
-            raise failure(f"--usajobs-url {url}: no fake server answers there")
-        try:  # a server another run holds is a failure now, not a wait of unknown length
-            held = lease.take(control.url, lease.holder(f"pytest {pytestconfig.rootpath.name}"),
-                              wait=False, ttl=LEASE_TTL)  # fmt: skip
-        except ServerHeld as error:
-            raise failure(
-                f"{error} (without --usajobs-url a server of its own is started)"
-            ) from None
-        control.lease = held.token if held is not None else None
-        yield UsajobsServer(control, pytestconfig.getoption("usajobs_seed"))
-    finally:
-        if held is not None:
-            held.release()
-        control.close()
-        if embedded is not None:
-            embedded.stop()
 
 
 class Usajobs:
@@ -136,9 +120,8 @@ class Usajobs:
             self.seed, self.speed, self.scenario = loaded.seed, loaded.speed, Path(config)
         self.seed = self.seed if seed is None else seed
         self.speed = self.speed if speed is None else speed
-        document = {"seed": self.seed, "speed": self.speed, "server": self.server}
         try:
-            self._control.apply(document)
+            self._control.apply(scenarios.server_document(self.seed, self.speed, self.server))
         except ScenarioRejected as error:
             raise failure(f"the server refused the scenario: {error}") from None
         self.reset()
@@ -169,7 +152,10 @@ class Usajobs:
     def expected_total(self, zips: Sequence[str] | None = None) -> int:
         """What summing the job counts of `zips` (default: `self.zips`) must give."""
         preview = self._control.preview(list(zips or self.zips), [0], None, "jobs", None)
-        return int(preview["expected_total"])
+        total = expected_total(preview)
+        if total is None:  # a server whose preview cannot say: one line, not a TypeError
+            raise failure("the server's preview gives no expected_total")
+        return total
 
     def _fail(self, what: str, entries: Sequence[Mapping[str, Any]]) -> None:
         chosen = f"scenario={str(self.scenario)!r}" if self.scenario else f"server={self.server!r}"

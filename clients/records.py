@@ -7,8 +7,6 @@ import functools
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
-from .kinds import KINDS
-
 T = TypeVar("T")
 
 
@@ -44,11 +42,6 @@ class ClientSettings:
     function: str | None = None  # the python kind's `package.module:callable`
     path: str | None = None  # the folder a command runs in, a function imports from
     loop: str | None = None  # the python kind's event loop for an async function: asyncio or uvloop
-
-    @property
-    def effective_concurrency(self) -> int:
-        """How many requests it can have in flight: 1 for the blocking client, 0 for no limit."""
-        return KINDS[self.kind].effective_concurrency(self.concurrency)
 
     @property
     def name(self) -> str:

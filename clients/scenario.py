@@ -18,31 +18,27 @@ from typing import Any, Final
 from . import zipsets
 from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
-from .kinds import KINDS
+from .kinds import KINDS, Code
 from .kinds.command import PLACEHOLDERS
 from .records import ClientSettings
+from .sweeps import SWEEP_SETTINGS, Target
 from .validate import MAX_DEPTH, Checker, guess, too_deep
+from .zipsets import MAX_ZIPS
 
 TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
     "expect",
 )  # fmt: skip
-SWEEP_SETTINGS: Final = {  # the setting, and the range its values may take
-    "concurrency": (0, 100_000), "timeout": (0.0, 3600.0), "retries": (0, 20),
-    "backoff": (0.0, 600.0), "zips": (1, 99_450), "latency_scale": (1e-6, 1e6),
-    "error_rate": (0.0, 1.0),
-}  # fmt: skip
-WHOLE_SETTINGS: Final = ("concurrency", "retries", "zips")  # swept in whole numbers
 WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "shared_session",
     "python", "node", "command", "function", "path", "loop",
 )  # fmt: skip
-CODE_KEYS: Final = {"command": ("command",), "python": ("function", "loop")}  # + path for both
+CODE_KEYS: Final = (*(key for code in Code for key in code.keys), "path")  # the user's code
 FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 LOOPS: Final = ("asyncio", "uvloop")
 APIS: Final = ("jobs", "search")
-MAX_ZIPS: Final = 99_450  # every 5-digit zip from 00501 to 99950: as many as can be generated
+SPEED: Final = (1e-3, 1e3)  # the speeds a scenario may run at, a swept latency_scale's too
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +53,14 @@ class Workload:
 
 @dataclass(frozen=True, slots=True)
 class Sweep:
-    """Which setting to vary (`SWEEP_SETTINGS`), over which values."""
+    """Which setting to vary (a name in `sweeps.SWEEP_SETTINGS`), over which values."""
 
     setting: str
     values: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as a sweep's result saves it."""
+        return {"setting": self.setting, "values": list(self.values)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,24 @@ class Scenario:
 
     def server_document(self) -> dict[str, Any]:
         """What compare sends to `PUT /__admin/scenario`."""
-        return {"seed": self.seed, "speed": self.speed, "server": dict(self.server)}
+        return server_document(self.seed, self.speed, self.server)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as a result saves it: what was asked for, and the document as read."""
+        workload = self.workload
+        return {
+            "path": self.path, "name": self.name, "description": self.description,
+            "seed": self.seed, "speed": self.speed, "repeat": self.repeat,
+            "workload": {"source": workload.source, "api": workload.api,
+                         "per_page": workload.per_page, "zips": list(workload.zips)},
+            "document": json.loads(json.dumps(self.raw, default=str)),  # TOML dates as text
+        }  # fmt: skip
+
+
+def server_document(seed: int, speed: float, server: Mapping[str, Any]) -> dict[str, Any]:
+    """What `PUT /__admin/scenario` takes: a seed, a speed and a server section (the pytest
+    plugin's marker gives these three alone)."""
+    return {"seed": seed, "speed": speed, "server": dict(server)}
 
 
 def load(path: str | Path) -> Scenario:
@@ -109,7 +126,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
     check = Checker(path)
     check.keys(document, "", TOP_KEYS)
     seed = check.integer(document.get("seed", 0), "seed", -(2**63), 2**63 - 1)
-    speed = check.number(document.get("speed", 1.0), "speed", 1e-3, 1e3)
+    speed = check.number(document.get("speed", 1.0), "speed", *SPEED)
     workload = _workload(check, document.get("workload", {}), seed)
     clients_table = check.table(document.get("clients", {}), "clients")
     if not clients_table:
@@ -199,12 +216,10 @@ def _client(
     return ClientSettings(
         kind=kind,
         label=label if label != kind else "",
-        concurrency=check.integer(table.get("concurrency", 0), f"{where}.concurrency", 0, 100_000),
-        timeout=check.number(
-            table.get("timeout", 30.0), f"{where}.timeout", 0.0, 3600.0, inclusive=False
-        ),
-        retries=check.integer(table.get("retries", 0), f"{where}.retries", 0, 20),
-        backoff=check.number(table.get("backoff", 0.1), f"{where}.backoff", 0.0, 600.0),
+        concurrency=int(_swept(check, table, where, "concurrency", 0)),
+        timeout=_swept(check, table, where, "timeout", 30.0),
+        retries=int(_swept(check, table, where, "retries", 0)),
+        backoff=_swept(check, table, where, "backoff", 0.1),
         backoff_max=check.number(
             table.get("backoff_max", 5.0), f"{where}.backoff_max", 0.0, 3600.0
         ),
@@ -218,15 +233,28 @@ def _client(
     )
 
 
+def _swept(
+    check: Checker, table: Mapping[str, Any], where: str, name: str, default: float
+) -> float:
+    """A client setting a sweep may vary, within the range the sweep table gives it."""
+    setting = SWEEP_SETTINGS[name]
+    key, value = f"{where}.{name}", table.get(name, default)
+    if setting.whole:
+        return check.integer(value, key, int(setting.low), int(setting.high))
+    return check.number(value, key, setting.low, setting.high, inclusive=not setting.above_low)
+
+
 def _code(
     check: Checker, where: str, kind: str, table: Mapping[str, Any], base: Path
 ) -> dict[str, Any]:
     """The command or function a `command` or `python` client runs, and where its code lives."""
-    own = CODE_KEYS.get(kind, ())
+    code = KINDS[kind].code
+    own = code.keys
     allowed = (*own, "path") if own else ()
-    for key in ("command", "function", "loop", "path"):
+    for key in CODE_KEYS:
         if key in table and key not in allowed:
-            owner = " or ".join(k for k, keys in CODE_KEYS.items() if key in (*keys, "path"))
+            owner = " or ".join(k.name for k in KINDS.values() if k.code.keys
+                                and key in (*k.code.keys, "path"))  # fmt: skip
             raise check.fail(f"{where}.{key}", f"only a {owner} client takes {key} "
                              f"(kind = {kind!r} does not)")  # fmt: skip
     if not own:
@@ -236,7 +264,7 @@ def _code(
         folder = (base / check.string(table["path"], f"{where}.path")).resolve()
         if not folder.is_dir():
             raise check.fail(f"{where}.path", f"no such folder: {folder}")
-    if kind == "command":
+    if code is Code.COMMAND:
         return {"command": _command(check, where, table), "path": str(folder)}
     function = check.string(
         check.required(table, where, "function", 'name it as "package.module:callable"'),
@@ -279,27 +307,28 @@ def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[E
 def _sweep(check: Checker, value: Any, speed: float) -> Sweep:
     table = check.table(value, "sweep")
     check.keys(table, "sweep", ("setting", "values"))
-    setting = table.get("setting")
-    if not isinstance(setting, str) or setting not in SWEEP_SETTINGS:
+    name = table.get("setting")
+    if not isinstance(name, str) or name not in SWEEP_SETTINGS:
         valid = ", ".join(SWEEP_SETTINGS)
-        raise check.fail("sweep.setting", f"must be one of {valid}, got {setting!r}")
+        raise check.fail("sweep.setting", f"must be one of {valid}, got {name!r}")
     values = table.get("values")
     if not isinstance(values, list) or not 1 <= len(values) <= 50:
         raise check.fail("sweep.values", "must be a list of 1 to 50 numbers")
-    low, high = SWEEP_SETTINGS[setting]
+    setting = SWEEP_SETTINGS[name]
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise check.fail("sweep.values", f"{value!r} is not a number")
-        if not low <= value <= high:
-            bounds = f"{low:g} to {high:g}"
-            raise check.fail("sweep.values", f"{value!r} is out of range for {setting} ({bounds})")
-        if setting in WHOLE_SETTINGS and value != int(value):
-            raise check.fail("sweep.values", f"{value!r}: {setting} takes whole numbers")
-        if setting == "timeout" and value <= 0:
-            raise check.fail("sweep.values", f"{value!r}: a timeout must be > 0 seconds")
-        if setting == "latency_scale" and not 1e-3 <= speed / value <= 1e3:
+        if not setting.low <= value <= setting.high:
+            bounds = f"{setting.low:g} to {setting.high:g}"
+            raise check.fail("sweep.values", f"{value!r} is out of range for {name} ({bounds})")
+        if setting.whole and value != int(value):
+            raise check.fail("sweep.values", f"{value!r}: {name} takes whole numbers")
+        if setting.above_low and value <= setting.low:
+            raise check.fail("sweep.values", f"{value!r}: {setting.above_low}")
+        if setting.target is Target.SPEED and not SPEED[0] <= speed / value <= SPEED[1]:
             raise check.fail("sweep.values", f"{value!r} would make the speed {speed / value:g}; "
-                             "speed ÷ latency_scale must stay within 0.001 to 1000")  # fmt: skip
+                             f"speed ÷ {name} must stay within {SPEED[0]:g} to "
+                             f"{SPEED[1]:g}")  # fmt: skip
     if len(set(values)) != len(values):
         raise check.fail("sweep.values", "each value may appear once")
-    return Sweep(setting, tuple(float(v) for v in values))
+    return Sweep(name, tuple(float(v) for v in values))

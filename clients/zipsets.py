@@ -20,9 +20,11 @@ MEMPY_2015: Final = (
 )  # fmt: skip
 
 NAMED: Final = {"mempy-2015": MEMPY_2015}
+GENERATED: Final = range(501, 99_951)  # every 5-digit zip from 00501 to 99950
+MAX_ZIPS: Final = len(GENERATED)  # as many as a workload may ask for: as can be generated
 
 
 def generated(count: int, seed: int) -> tuple[str, ...]:
     """`count` distinct 5-digit zips, the same for the same seed (a private, seeded stream)."""
     chooser = random.Random(f"zips:{seed}")  # str seeds hash with sha512: stable across runs
-    return tuple(f"{z:05d}" for z in chooser.sample(range(501, 99_951), count))
+    return tuple(f"{z:05d}" for z in chooser.sample(GENERATED, count))

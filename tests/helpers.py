@@ -1,16 +1,20 @@
 """What several test modules share: a free loopback port, the live server in a thread, and
-run states written the way result files write them.
+run states written the way result files write them; then, in the clients section, the
+checkout's root, polling, scenario files, the talk's sums and a server set up for a run.
 
-Fixtures built on these live in `conftest.py`.
+Fixtures built on these live in `conftest.py`; result documents and outcomes built by hand
+live in `builders.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,6 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from clients.records import RunState, parse_state
+from server.api.data import job_count
 from server.state import STATE, State
 
 LOOPBACK = "127.0.0.1"
@@ -174,3 +179,71 @@ def asker(peer: Any = None, client: str | None = None) -> Any:
     client its `X-Client` header names."""
     headers = {} if client is None else {"X-Client": client}
     return SimpleNamespace(protocol=SimpleNamespace(peername=peer), headers=headers)
+
+
+# --- clients ---------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
+FIXED_10MS = 'latency = { model = "fixed", value = 0.01 }'  # a server section's usual line
+
+
+def wait_for(condition: Callable[[], object], limit: float = POLL_DEADLINE) -> bool:
+    """Poll `condition()` every 0.05 s until it holds or `limit` seconds pass."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def write_scenario(
+    folder: Path,
+    clients: str = "[clients.asyncio]\n",
+    *,
+    name: str = "tiny",
+    zips: Sequence[str] = ("90011", "10001"),
+    server: str = FIXED_10MS,
+    description: str | None = None,
+    seed: int | None = None,
+    repeat: int | None = None,
+) -> Path:
+    """`folder/NAME.toml`: the zips, the server section's lines, the client tables, and the top
+    keys given (the others keep their defaults)."""
+    top = [f'name = "{name}"']
+    top += [f'description = "{description}"'] if description is not None else []
+    top += [f"seed = {seed}"] if seed is not None else []
+    top += [f"repeat = {repeat}"] if repeat is not None else []
+    path = folder / f"{name}.toml"
+    path.write_text("\n".join(top) + f"\n[workload]\nzips = {json.dumps(list(zips))}\n"
+                    f"[server]\n{server}\n{clients}", encoding="utf-8")  # fmt: skip
+    return path
+
+
+def jobs_in(zips: Sequence[str], seed: int = 0) -> int:
+    """What summing the job counts of `zips` gives: what every client must sum."""
+    return sum(job_count(seed, z) for z in zips)
+
+
+def configure(
+    server: LiveServer,
+    *,
+    latency: float = 0.002,
+    faults: Mapping[str, float] | None = None,
+    rate_limit: Mapping[str, Any] | None = None,
+    seed: int = 0,
+) -> None:
+    """PUT a scenario (fixed latency, optional faults and rate limit), then reset the server."""
+    section: dict[str, Any] = {"latency": {"model": "fixed", "value": latency}}
+    if faults is not None:
+        section["faults"] = dict(faults)
+    if rate_limit is not None:
+        section["rate_limit"] = dict(rate_limit)
+    server.put_scenario({"seed": seed, "server": section})
+    response = requests.post(f"{server.url}/__admin/reset", timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def client_lines(text: str, name: str) -> list[str]:
+    """The lines of a printed table that begin with the client `name`."""
+    return [line for line in text.splitlines() if line.lstrip().startswith(f"{name} ")]

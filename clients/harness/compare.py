@@ -1,8 +1,8 @@
 """`compare`: one scenario, every client, each run in a fresh process — as an `Outcome`.
 
 Nothing here prints: progress goes to an `Observer` (the console supplies one), and the
-caller shows the outcome. The result is saved as JSON (`report.document`) after the preview
-and after every run (`harness.store`), while the server is held (`harness.lease`).
+caller shows the outcome. The result is saved as JSON (`results.document`) after the preview
+and after every run (`harness.store`), while the server is held (`harness.servers`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,20 +23,19 @@ from ..errors import (
     ServerUnavailable,
     WorkerFailed,
 )
-from ..expectations import Verdict, check, verdict_exit_code
-from ..kinds import KINDS
+from ..expectations import check
+from ..kinds import KINDS, in_flight
 from ..records import ClientSettings, RunResult, RunState
-from ..report.document import compare_document, summaries_from
-from ..report.summary import Summary, exit_code, speedups
+from ..results.document import compare_document, expected_total, summaries_from
+from ..results.summary import Summary, exit_code, speedups
+from ..results.verdicts import Verdict, verdict_exit_code
 from ..scenario import Scenario
 from . import journal, lease
-from .embedded import EmbeddedServer
 from .launcher import run_worker
 from .server_control import ServerControl
+from .servers import held_server
 from .store import Store, write_atomic
 from .store import result_path as result_path
-
-DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 class Observer(Protocol):
@@ -95,8 +93,7 @@ class Outcome:
     @property
     def expected(self) -> int | None:
         """The total every client should sum, from the server's preview."""
-        value = self.preview.get("expected_total")
-        return int(value) if value is not None else None
+        return expected_total(self.preview)
 
     def summaries(self) -> list[Summary]:
         """One summary per client, in scenario order, for the clients that have runs."""
@@ -125,39 +122,10 @@ class Outcome:
     def document(self, *, partial: bool = False) -> dict[str, Any]:
         """The saved form; `partial` while runs are still to come (a kill leaves it so)."""
         return compare_document(
-            self.scenario, self.runs, self.preview,
+            self.scenario.to_dict(), self.runs, self.preview,
             {"url": self.server_url, "embedded": self.embedded},
-            partial or self.interrupted or self.lost is not None,
+            partial or self.interrupted or self.lost is not None, self.verdicts(),
         )  # fmt: skip
-
-
-@contextmanager
-def server_for(url: str | None) -> Iterator[tuple[ServerControl, bool]]:
-    """A server to talk to: the one at `url`, the default one if it answers, or our own."""
-    if url is not None:
-        control = ServerControl(url)
-        if not control.healthy():
-            raise ServerUnavailable(f"--url {url}: no fake server answers there")
-        try:
-            yield control, False
-        finally:
-            control.close()
-        return
-    control = ServerControl(DEFAULT_URL)
-    if control.healthy(timeout=0.5):
-        try:
-            yield control, False
-        finally:
-            control.close()
-        return
-    control.close()
-    embedded = EmbeddedServer()
-    control = ServerControl(embedded.url)
-    try:
-        yield control, True
-    finally:
-        control.close()
-        embedded.stop()
 
 
 def _rejected(scenario: Scenario, error: ScenarioRejected) -> ScenarioFileError:
@@ -184,7 +152,7 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
     timeouts = {c.timeout for c in scenario.clients}
     return control.preview(
         workload.zips,
-        [c.effective_concurrency for c in scenario.clients],
+        [in_flight(c) for c in scenario.clients],
         min(timeouts) / scenario.speed if len(timeouts) == 1 else None,
         workload.api,
         workload.per_page,
@@ -194,7 +162,7 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
 def time_limit(settings: ClientSettings, zips: int) -> float:
     """A generous bound on one run, so nothing can hang the compare forever."""
     per_zip = settings.timeout * (settings.retries + 1) + settings.backoff_max * settings.retries
-    concurrency = settings.effective_concurrency
+    concurrency = in_flight(settings)
     lanes = concurrency if concurrency > 0 else zips
     return 120.0 + per_zip / settings.speed * zips / lanes
 
@@ -261,19 +229,6 @@ def execute(
     run_clients(control, outcome, observer, checkpoint)
 
 
-@contextmanager
-def held_server(
-    url: str | None, name: str, observer: Observer, wait: bool
-) -> Iterator[tuple[ServerControl, bool]]:
-    """`server_for(url)`, held for this run (see `harness.lease`), then told to the observer."""
-    with (
-        server_for(url) as (control, embedded),
-        lease.held(control, lease.holder(name), wait=wait, on_wait=observer.server_held),
-    ):
-        observer.server_chosen(control.url, embedded)
-        yield control, embedded
-
-
 def compare(
     scenario: Scenario,
     url: str | None,
@@ -289,7 +244,8 @@ def compare(
     outcome = Outcome(scenario)
     store = Store(results_dir, scenario.name)
     try:
-        with held_server(url, scenario.name, watcher, wait) as (control, embedded):
+        with held_server(url, scenario.name, wait=wait, on_wait=watcher.server_held,
+                         on_chosen=watcher.server_chosen) as (control, embedded):  # fmt: skip
             execute(control, outcome, watcher, embedded,
                     lambda: store.save(outcome.document(partial=True)))  # fmt: skip
     except KeyboardInterrupt:

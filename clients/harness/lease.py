@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import requests
 
-from ..errors import ClientsError, ServerUnavailable
+from ..errors import ServerHeld, ServerUnavailable
 from .server_control import LEASE_HEADER, ServerControl
 
 PATH: Final = "/__admin/lease"
@@ -60,10 +60,6 @@ class Holder:
             with contextlib.suppress(ValueError, OverflowError, OSError):  # no calendar time
                 text += f" since {dt.datetime.fromtimestamp(self.since):%Y-%m-%d %H:%M:%S}"
         return text
-
-
-class ServerHeld(ClientsError):
-    """Another run holds the server and the caller would not wait (`--no-wait`)."""
 
 
 def holder(scenario: str) -> dict[str, Any]:
@@ -167,12 +163,13 @@ def held(
     *,
     wait: bool = True,
     on_wait: Callable[[str, Holder], None] = lambda url, holder: None,
+    ttl: float = TTL,
 ) -> Iterator[Lease | None]:
     """Hold `control`'s server for the body of the `with`; its admin calls carry the token.
 
     Released however the body ends: normally, on an error, on Ctrl-C.
     """
-    lease = take(control.url, described, wait=wait, on_wait=on_wait)
+    lease = take(control.url, described, wait=wait, on_wait=on_wait, ttl=ttl)
     if lease is None:
         yield None
         return

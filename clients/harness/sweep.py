@@ -1,24 +1,27 @@
 """Running a sweep: the compare flow once per value against one server, as a `SweepOutcome`.
 
-`variants` derives one plain scenario per value (pure); `sweep` runs each through
-`compare.execute` and saves one JSON document. Nothing here prints.
+`variants` derives one plain scenario per value (pure), applying it where the sweep table
+(`sweeps`) says the setting applies; `sweep` runs each through `compare.execute` and saves one
+JSON document. Nothing here prints.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from .. import zipsets
 from ..errors import ServerUnavailable
-from ..expectations import Verdict
 from ..kinds import KINDS
-from ..records import ClientSettings
-from ..report.document import sweep_document
-from ..report.sweepplot import Point, points
+from ..results.document import sweep_document
+from ..results.points import Point, points
+from ..results.verdicts import Verdict
 from ..scenario import Scenario, Sweep, Workload
-from .compare import Observer, Outcome, Quiet, execute, held_server, validate, writable
+from ..sweeps import SWEEP_SETTINGS, SweepSetting, Target
+from .compare import Observer, Outcome, Quiet, execute, validate, writable
+from .servers import held_server
 from .store import Store
 
 
@@ -67,7 +70,8 @@ class SweepOutcome:
         """The saved form; `partial` while values are still to come."""
         assert self.scenario.sweep is not None
         return sweep_document(
-            self.scenario,
+            self.scenario.to_dict(),
+            self.scenario.sweep.to_dict(),
             [asdict(p) for p in self.points()],
             [(value, outcome.document()) for value, outcome in self.outcomes],
             partial or self.interrupted,
@@ -88,54 +92,56 @@ class SweepOutcome:
 
 def variants(scenario: Scenario, sweep: Sweep) -> list[tuple[float, Scenario]]:
     """One scenario per swept value, otherwise identical to `scenario`."""
-    return [(value, _with(scenario, sweep.setting, value)) for value in sweep.values]
+    setting = SWEEP_SETTINGS[sweep.setting]
+    return [(value, APPLY[setting.target](scenario, setting, value)) for value in sweep.values]
 
 
-CLIENT_SETTINGS = ("concurrency", "timeout", "retries", "backoff")  # swept on every client
+def _clients(scenario: Scenario, setting: SweepSetting, value: float) -> Scenario:
+    """Every client that has the setting takes the value; a kind without it keeps its own."""
+    (name,) = setting.key
+    changes: dict[str, Any] = {name: setting.cast(value)}
+    clients = tuple(
+        replace(c, **changes) if setting.taken_by(KINDS[c.kind]) else c for c in scenario.clients
+    )
+    return replace(scenario, clients=clients)
 
 
-def takes(kind: str, setting: str) -> bool:
-    """Whether a kind has the setting (the blocking client has no limit, the browser no retry)."""
-    described = KINDS[kind]
-    if setting == "concurrency":
-        return described.takes_limit
-    return described.retries or setting == "timeout"
+def _zips(scenario: Scenario, setting: SweepSetting, value: float) -> Scenario:
+    """As many zips as the value says, generated from the scenario's seed."""
+    count = int(value)
+    workload = Workload(
+        zipsets.generated(count, scenario.seed), f"count={count}",
+        scenario.workload.api, scenario.workload.per_page,
+    )  # fmt: skip
+    return replace(scenario, workload=workload)
 
 
-def set_client(settings: ClientSettings, setting: str, value: float) -> ClientSettings:
-    """`settings` with one client setting changed (whole numbers where the setting counts)."""
-    if setting == "concurrency":
-        return replace(settings, concurrency=int(value))
-    if setting == "retries":
-        return replace(settings, retries=int(value))
-    if setting == "timeout":
-        return replace(settings, timeout=value)
-    return replace(settings, backoff=value)
+def _speed(scenario: Scenario, setting: SweepSetting, value: float) -> Scenario:
+    """Every delay times the value: the speed divides delays, timeouts and backoffs alike."""
+    speed = scenario.speed / value
+    return replace(
+        scenario, speed=speed, clients=tuple(replace(c, speed=speed) for c in scenario.clients)
+    )
 
 
-def _with(scenario: Scenario, setting: str, value: float) -> Scenario:
-    if setting in CLIENT_SETTINGS:  # a kind without the setting keeps its own
-        clients = tuple(
-            set_client(c, setting, value) if takes(c.kind, setting) else c for c in scenario.clients
-        )
-        return replace(scenario, clients=clients)
-    if setting == "zips":
-        count = int(value)
-        workload = Workload(
-            zipsets.generated(count, scenario.seed), f"count={count}",
-            scenario.workload.api, scenario.workload.per_page,
-        )  # fmt: skip
-        return replace(scenario, workload=workload)
-    if setting == "latency_scale":  # speed divides every delay, timeout and backoff
-        speed = scenario.speed / value
-        return replace(
-            scenario, speed=speed, clients=tuple(replace(c, speed=speed) for c in scenario.clients)
-        )
-    server = dict(scenario.server)
-    faults = dict(server.get("faults", {}))
-    faults["error_500"] = value
-    server["faults"] = faults
-    return replace(scenario, server=server)
+def _server(scenario: Scenario, setting: SweepSetting, value: float) -> Scenario:
+    """The value at the setting's key of the server section (tables on the way copied)."""
+    return replace(scenario, server=_with_key(scenario.server, setting.key, value))
+
+
+def _with_key(table: Mapping[str, Any], key: tuple[str, ...], value: float) -> dict[str, Any]:
+    head, *rest = key
+    changed = dict(table)
+    changed[head] = _with_key(table.get(head, {}), tuple(rest), value) if rest else value
+    return changed
+
+
+APPLY: Final[dict[Target, Callable[[Scenario, SweepSetting, float], Scenario]]] = {
+    Target.CLIENT: _clients,
+    Target.WORKLOAD: _zips,
+    Target.SPEED: _speed,
+    Target.SERVER: _server,
+}
 
 
 def sweep(
@@ -153,7 +159,8 @@ def sweep(
     swept = SweepOutcome(scenario)
     store = Store(results_dir, scenario.name)
     try:
-        with held_server(url, scenario.name, watcher, wait) as (control, embedded):
+        with held_server(url, scenario.name, wait=wait, on_wait=watcher.server_held,
+                         on_chosen=watcher.server_chosen) as (control, embedded):  # fmt: skip
             planned = variants(scenario, scenario.sweep)
             validate(control, [variant for _, variant in planned])  # every value, up front
             for value, variant in planned:

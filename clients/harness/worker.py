@@ -9,8 +9,10 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from .. import environment, kinds
+from .. import environment
 from ..errors import ClientUnavailable, WorkerFailed
+from ..kinds import KINDS
+from ..kinds.loader import prepare
 from ..progress import Progress
 from ..protocol import total_jobs
 from ..records import ClientSettings, RunResult, RunState
@@ -26,9 +28,9 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
     """Run the job's client over its zips, measured; failures are data, never a crash."""
     settings = ClientSettings.from_dict(job["settings"])
     zips = list(job["zips"])
-    described = kinds.KINDS[settings.kind]
+    described = KINDS[settings.kind]
     try:
-        run = kinds.prepare(settings)
+        run = prepare(settings)
     except WorkerFailed as why:  # the user's code cannot be run: one line, a failed row
         return _failed(settings, why)
     progress = Progress()
@@ -84,7 +86,7 @@ def main() -> int:
     """Read the job, run it, print the result."""
     try:
         job = json.loads(sys.stdin.read())
-        kinds.KINDS[job["settings"]["kind"]]  # an unknown kind fails here, in one line
+        KINDS[job["settings"]["kind"]]  # an unknown kind fails here, in one line
     except (ValueError, KeyError, TypeError) as error:
         print(f"error: worker: expected a JSON job on stdin ({type(error).__name__}: {error})",
               file=sys.stderr)  # fmt: skip

@@ -1,31 +1,28 @@
 """Client kinds: one module per concurrency model, and one typed descriptor per kind.
 
 Every other module asks a kind's descriptor (`KINDS[name]`) instead of testing kind names:
-its module, the event loop it runs on, how it reads `concurrency`, whether it takes retries,
-whether it is the speed-up baseline, and which libraries shape its figures. Adding a kind
-means adding one module here (with a `run(zips, base_url, settings, progress)` function, and
-optionally a `prepare(settings)` that returns one after unmeasured set-up) and one `Kind` in
-`KINDS`. The `command` and `python` kinds run the user's own code; their requests come from
-the server's journal.
+its module, the event loop it runs on, the model it stands for, how it reads `concurrency`,
+whether it takes retries, whether it is the speed-up baseline, which of the user's code it
+runs, how it is measured, and which libraries shape its figures. Adding a kind means adding
+one module here (with a `run(zips, base_url, settings, progress)` function, and optionally a
+`prepare(settings)` that returns one after unmeasured set-up) and one `Kind` in `KINDS`. The
+`command` and `python` kinds run the user's own code; their requests come from the server's
+journal.
 
-Modules load lazily (`load`), so a worker imports only the client it runs; this module
-imports nothing else from the package, so anything may ask it.
+This module holds the table alone and imports nothing of the package but `records` (which
+imports nothing), so anything may ask it; `kinds.loader` imports a kind's module when a worker
+runs it. The kind modules may import `records`, `progress`, `protocol`, `resources` and
+`errors`; never the harness, the report or the result data.
 """
 
 from __future__ import annotations
 
 import enum
-import importlib
 import os
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-if TYPE_CHECKING:
-    from ..progress import Progress
-    from ..records import Attempt, ClientSettings
-
-    RunFunction = Callable[[Sequence[str], str, ClientSettings, Progress], list[Attempt]]
+from ..records import ClientSettings
 
 
 class Concurrency(enum.Enum):
@@ -37,6 +34,31 @@ class Concurrency(enum.Enum):
     NONE = "no limit"  # takes no setting at all (the browser's page asks for every zip)
 
 
+class Model(enum.Enum):
+    """The concurrency model a kind stands for: what the talk set side by side."""
+
+    SEQUENTIAL = "one request after another"
+    THREADS = "a thread per request (or a pool of them)"
+    EVENT_LOOP = "tasks on one thread's event loop"
+    PROCESSES = "a pool of processes"
+    PROGRAM = "another program (node, a browser): its processes are its trains"
+    YOUR_CODE = "the user's own code"
+
+
+class Code(enum.Enum):
+    """Which of the user's code a kind runs, and the scenario keys that name it (and `path`)."""
+
+    NONE = ()
+    COMMAND = ("command",)  # an argv with placeholders
+    FUNCTION = ("function", "loop")  # `package.module:callable`, and its event loop
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The client table's keys for this code, `path` aside."""
+        keys: tuple[str, ...] = self.value
+        return keys
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """What the rest of the package needs to know about one client kind."""
@@ -44,12 +66,15 @@ class Kind:
     name: str
     module: str  # relative to this package
     loop: str  # "none", "asyncio", "uvloop", "node" or "browser": shown under the table
+    model: Model
     concurrency: Concurrency = Concurrency.AS_GIVEN
     retries: bool = True  # whether it takes `retries` (the browser's page does not)
     baseline: bool = False  # speed-ups are this kind's wall time ÷ the others'
     libraries: tuple[str, ...] = ()  # whose versions a result must record
     journal: bool = False  # its requests are read from the server's journal, not recorded by it
+    code: Code = Code.NONE
     measured: str = "in its worker by the meter; requests as the client saw them"
+    measured_from: str = "in a worker"  # the short form, beside its name in the table
 
     @property
     def sequential(self) -> bool:
@@ -73,45 +98,27 @@ class Kind:
 
 
 _ALL: Final = (
-    Kind("blocking", "blocking", "none", Concurrency.SEQUENTIAL, baseline=True,
+    Kind("blocking", "blocking", "none", Model.SEQUENTIAL, Concurrency.SEQUENTIAL,
+         baseline=True, libraries=("requests",)),
+    Kind("threaded", "threaded", "none", Model.THREADS, libraries=("requests",)),
+    Kind("asyncio", "asyncio", "asyncio", Model.EVENT_LOOP, libraries=("aiohttp",)),
+    Kind("uvloop", "uvloop", "uvloop", Model.EVENT_LOOP, libraries=("aiohttp", "uvloop")),
+    Kind("httpx", "httpx", "asyncio", Model.EVENT_LOOP, libraries=("httpx",)),
+    Kind("processes", "processes", "none", Model.PROCESSES, Concurrency.CPUS_WHEN_ZERO,
          libraries=("requests",)),
-    Kind("threaded", "threaded", "none", libraries=("requests",)),
-    Kind("asyncio", "asyncio", "asyncio", libraries=("aiohttp",)),
-    Kind("uvloop", "uvloop", "uvloop", libraries=("aiohttp", "uvloop")),
-    Kind("httpx", "httpx", "asyncio", libraries=("httpx",)),
-    Kind("processes", "processes", "none", Concurrency.CPUS_WHEN_ZERO, libraries=("requests",)),
-    Kind("javascript", "javascript", "node"),
-    Kind("browser", "browser", "browser", Concurrency.NONE, retries=False,
+    Kind("javascript", "javascript", "node", Model.PROGRAM),
+    Kind("browser", "browser", "browser", Model.PROGRAM, Concurrency.NONE, retries=False,
          libraries=("playwright",)),
-    Kind("command", "command", "its own", journal=True,
+    Kind("command", "command", "its own", Model.YOUR_CODE, journal=True, code=Code.COMMAND,
          measured="from outside: the process tree's wall, CPU, peak RSS, threads and processes; "
-                  "requests from the server's journal"),
-    Kind("python", "python", "none", journal=True,
+                  "requests from the server's journal",
+         measured_from="from outside"),
+    Kind("python", "python", "none", Model.YOUR_CODE, journal=True, code=Code.FUNCTION,
          measured="in its worker by the meter; requests from the server's journal"),
 )  # fmt: skip
 KINDS: Final[dict[str, Kind]] = {kind.name: kind for kind in _ALL}
 
 
-def kind_of(name: str) -> Kind:
-    """The descriptor of `name` (KeyError for a kind that does not exist)."""
-    return KINDS[name]
-
-
-def load(name: str) -> RunFunction:
-    """The `run` function of a client kind."""
-    module = importlib.import_module(f"{__name__}.{KINDS[name].module}")
-    run: RunFunction = module.run
-    return run
-
-
-def prepare(settings: ClientSettings) -> RunFunction:
-    """The kind's `run`, after any set-up that must not be measured (importing a user's code).
-
-    A kind module may define `prepare(settings) -> run`; it raises WorkerFailed for bad input.
-    """
-    module = importlib.import_module(f"{__name__}.{KINDS[settings.kind].module}")
-    setup = getattr(module, "prepare", None)
-    if setup is None:
-        return load(settings.kind)
-    run: RunFunction = setup(settings)
-    return run
+def in_flight(settings: ClientSettings) -> int:
+    """How many requests a client could have in flight: 1 for the blocking one, 0 for no limit."""
+    return KINDS[settings.kind].effective_concurrency(settings.concurrency)

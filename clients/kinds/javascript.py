@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import ClientUnavailable
+from ..errors import ClientUnavailable, WorkerFailed
 from ..progress import Progress
 from ..records import Attempt, ClientSettings, Usage
 
@@ -20,10 +20,11 @@ SCRIPT = Path(__file__).with_name("js") / "fanout.mjs"
 
 
 def node_binary(settings: ClientSettings) -> str:
-    """The node to run: the settings' own, else the one on PATH; ClientUnavailable if none."""
+    """The node to run: the settings' own (WorkerFailed if it is not there), else the one on
+    PATH (ClientUnavailable if none)."""
     found = shutil.which(settings.node or "node")
     if found is None and settings.node:  # a path the scenario named: a typo, not a missing tool
-        raise RuntimeError(f"node {settings.node} not found")
+        raise WorkerFailed(f"node {settings.node} not found")
     if found is None:
         raise ClientUnavailable("node not installed")
     return found
@@ -45,7 +46,7 @@ def run(
     )  # fmt: skip
     if completed.returncode != 0 or not completed.stdout.strip():
         lines = completed.stderr.strip().splitlines() or [f"exit code {completed.returncode}"]
-        raise RuntimeError(f"node failed: {lines[-1]}")
+        raise WorkerFailed(f"node failed: {lines[-1]}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     progress.usage = Usage(**result["usage"])
     progress.done = len(zips)

@@ -14,6 +14,7 @@ import requests
 from ..progress import Progress
 from ..records import Attempt, ClientSettings
 from ..resources import peak_rss_bytes
+from . import in_flight
 from ._sync import fetch_zip, requests_getter
 
 _session: requests.Session | None = None  # one per worker process, made by its initializer
@@ -38,7 +39,7 @@ def run(
     zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
 ) -> list[Attempt]:
     """`concurrency` worker processes (0: one per CPU), each asking for zips one at a time."""
-    workers = settings.effective_concurrency
+    workers = in_flight(settings)
     t0 = time.perf_counter()
     # spawn, not fork: forking a process that has threads is unsafe, and it is macOS's default.
     context = multiprocessing.get_context("spawn")

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, NoReturn
 
 from .. import PACKAGE
+from ..errors import PrimerError, WorkerFailed
 from ..harness.meter import Meter
 from ..records import Usage
 from .generators import WAYS, expected_sum, walk
@@ -27,14 +28,6 @@ if TYPE_CHECKING:  # rich is imported where it is used, so workers start lean
 
 DEFAULT_SIZE = 10_000  # the talk's N; try --size 10000000 to see a difference today
 MAX_SIZE = 10**9
-
-
-class PrimerError(Exception):
-    """Bad input: one line for stderr, exit code 2."""
-
-
-class WorkerFailed(Exception):
-    """A worker died or printed no result: one line for stderr, exit code 1."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +83,8 @@ def primer_table(rows: list[WayResult], size: int, python: str | None = None) ->
     from rich import box
     from rich.table import Table
 
-    from ..report.units import seconds
-    from ..report.units import size as human_size
+    from ..results.units import seconds
+    from ..results.units import size as human_size
 
     table = Table(
         title="three ways to walk 0..N-1", header_style="bold", box=box.SIMPLE_HEAD,

@@ -3,8 +3,8 @@
 Markdown, SVG and text show the very table the terminal shows (`report.report_table`, with
 `report.caption_text` under it) and the verdicts; HTML is the report page (`report.html`:
 the table, the verdicts, trains, timelines and curves); CSV has one row per client with the
-raw numbers (seconds, bytes, counts) for spreadsheets and plots. The `render_*` functions
-are pure (a document in, text out); `export` picks one by the file's suffix and writes it.
+raw numbers (seconds, bytes, counts) for spreadsheets and plots. Pure: a document in, text
+out; `render` picks the format by a file's suffix (`console.export` writes the file).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, Final
 
 from rich.console import Console
@@ -20,11 +19,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import ClientsError
-from ..expectations import Verdict
+from ..results.document import context_of, expected_total, summaries_of, title_of
+from ..results.summary import Summary, speedups
+from ..results.verdicts import saved_verdicts
 from . import table as report
-from .document import context_of, expected_of, summaries_of, title_of
 from .html import render_report
-from .summary import Summary, speedups
 from .verdicts import verdict_panel
 
 MIN_WIDTH: Final = 80
@@ -43,7 +42,7 @@ def table_of(doc: Mapping[str, Any], *, caption: bool = True) -> Table:
     summaries = summaries_of(doc)
     text = report.caption_text(context_of(doc)) if caption else ""
     return report.report_table(
-        summaries, speedups(summaries), expected_of(doc), title_of(doc), text
+        summaries, speedups(summaries), expected_total(doc), title_of(doc), text
     )
 
 
@@ -64,7 +63,7 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     lines.extend(["", *(f"- {line}" for line in caption)])
     if doc.get("created"):
         lines.append(f"- measured {doc['created']}")
-    verdicts = verdicts_of(doc)
+    verdicts = saved_verdicts(doc)
     if verdicts:
         passed = sum(v.passed for v in verdicts)
         lines.extend(["", f"## Expectations: {passed}/{len(verdicts)} passed", ""])
@@ -73,15 +72,6 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
             for v in verdicts
         )
     return "\n".join(lines) + "\n"
-
-
-def verdicts_of(doc: Mapping[str, Any]) -> list[Verdict]:
-    """The expectations as checked when the result was saved (none in older files)."""
-    return [
-        Verdict(str(v.get("text", "")), bool(v.get("passed")), str(v.get("detail", "")))
-        for v in doc.get("verdicts") or []
-        if isinstance(v, Mapping)
-    ]
 
 
 def _pipe_row(cells: list[str]) -> str:
@@ -102,7 +92,7 @@ def _csv_row(s: Summary, speedup: float | None, expected: int | None) -> list[ob
 def render_csv(doc: Mapping[str, Any]) -> str:
     """A header row (`CSV_COLUMNS`), then one row per client; empty cells for missing values."""
     summaries = summaries_of(doc)
-    ups, expected = speedups(summaries), expected_of(doc)
+    ups, expected = speedups(summaries), expected_total(doc)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -117,7 +107,7 @@ def _recorded(doc: Mapping[str, Any], width: int | None) -> Console:
     wanted = width or max(MIN_WIDTH, bare)
     console = Console(record=True, width=wanted, file=io.StringIO(), color_system="truecolor")
     console.print(table_of(doc))
-    verdicts = verdicts_of(doc)
+    verdicts = saved_verdicts(doc)
     if verdicts:
         console.print(verdict_panel(verdicts))
     return console
@@ -154,15 +144,3 @@ def render(doc: Mapping[str, Any], suffix: str) -> str:
         shown = repr(suffix) if suffix else "no suffix"
         raise ClientsError(f"unknown export format {shown}; formats: {', '.join(FORMATS)}")
     return renderer(doc)
-
-
-def export(doc: Mapping[str, Any], path: Path) -> None:
-    """Write `doc` to `path` in the format its suffix names; `ClientsError` for others."""
-    try:
-        text = render(doc, path.suffix)
-    except ClientsError as error:
-        raise ClientsError(f"{path}: {error}") from None
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None

@@ -1,9 +1,10 @@
 """`python -m clients report RESULT.json -o report.html`: one self-contained HTML page.
 
-No network, no CDN: the CSS and the script (`assets/`) are inlined, the data is embedded once
-as compact JSON (`payload`), and the page draws it with plain JavaScript on canvas and SVG. A
-compare gets the table, trains, timeline, requests in flight, latency, the talk's figures
-(mempy-2015) and notes; a sweep gets charts on a numeric axis and each value's table.
+No network, no CDN: the CSS and the scripts (`assets/`: `units.js`, then `report.js`) are
+inlined, the data is embedded once as compact JSON (`payload`), and the page draws it with
+plain JavaScript on canvas and SVG. A compare gets the table, trains, timeline, requests in
+flight, latency, the talk's figures (mempy-2015) and notes; a sweep gets charts on a numeric
+axis and each value's table.
 """
 
 from __future__ import annotations
@@ -11,14 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from importlib import resources
-from pathlib import Path
 from typing import Any, Final
 
-from ..errors import ClientsError
+from ..results.document import title_of
+from ..sweeps import axis_of, label_of
 from . import panels, payload, talkfigures
-from .document import SCHEMA, VERSIONS, check_document, load_result, title_of
 from .panels import Compared, esc, panel
-from .sweepplot import axis_kind
 
 ASSETS: Final = resources.files(__package__) / "assets"
 
@@ -39,7 +38,7 @@ def _page(title: str, body: str, data: Mapping[str, Any]) -> str:
         .replace("{{css}}", _asset("report.css"))
         .replace("{{body}}", body)
         .replace("{{data}}", _json(data))
-        .replace("{{js}}", _asset("report.js"))
+        .replace("{{js}}", _asset("units.js") + _asset("report.js"))
     )
 
 
@@ -116,13 +115,13 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
         f"Against {setting}",
         '<div class="charts" data-draw="sweep"></div>',
         f"Each client's wall time, throughput and p99 latency against {setting} "
-        f"({axis_kind(setting)} axis). Click a point for that value's table.",
+        f"({axis_of(setting).value} axis). Click a point for that value's table.",
     )
     sections = []
     for index, variant in enumerate(doc.get("variants") or []):
         result, value = variant["result"], float(variant["value"])
         compared = Compared.of(result)
-        label = "∞" if setting == "concurrency" and value == 0 else f"{value:g}"
+        label = label_of(setting, value)
         table = (
             panels.table_panel(compared)
             .replace('data-panel="table"', f'data-panel="table" data-value="{esc(label)}"', 1)
@@ -148,33 +147,3 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
 def render_report(doc: Mapping[str, Any]) -> str:
     """The report page of a compare or a sweep result."""
     return render_sweep(doc) if doc.get("kind") == "sweep" else render_compare(doc)
-
-
-def load_any(path: str | Path) -> dict[str, Any]:
-    """A saved compare or sweep result, checked; a one-line `ClientsError` naming the file."""
-    name = str(path)
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return load_result(path)  # says what is wrong, in its words
-    if not isinstance(doc, dict) or doc.get("kind") != "sweep":
-        return load_result(path)
-    if doc.get("schema") != SCHEMA or doc.get("version") not in VERSIONS:
-        return load_result(path)
-    variants = doc.get("variants")
-    if not isinstance(variants, list):
-        raise ClientsError(f"{name}: variants: must be a list")
-    for index, variant in enumerate(variants):
-        if not isinstance(variant, dict) or "result" not in variant or "value" not in variant:
-            raise ClientsError(f"{name}: variants[{index}]: want value and result")
-        check_document(variant["result"], f"{name}: variants[{index}].result")
-    return doc
-
-
-def write_report(doc: Mapping[str, Any], path: Path) -> Path:
-    """Write the report page of `doc` at `path`."""
-    try:
-        path.write_text(render_report(doc), encoding="utf-8")
-    except OSError as error:
-        raise ClientsError(f"{path}: cannot write: {error.strerror}") from None
-    return path

@@ -13,18 +13,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..kinds import KINDS, Model
 from ..records import RunResult, RunState
-from .summary import Summary, median_run
-from .talkfigures import TALK
+from ..results.summary import Summary, median_run
+from ..results.units import percent, seconds, size
+from .talkfigures import ASYNC, THREADED
 from .trains import busiest
-from .units import percent, seconds, size
 
 SLOW_FACTOR = 2.0  # a median latency this many times the intended one deserves a note
 SLOW_MARGIN = 0.02  # ... and at least this much above it, seconds
 SATURATED = 0.8  # a train on a CPU this share of the time was saturated
 SERVER_BOUND = 0.8  # the server on a CPU this share of the wall set the pace
-THREAD_KINDS = ("threaded",)
-LOOP_KINDS = ("asyncio", "uvloop", "httpx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,13 +192,17 @@ def _short(s: Summary, run: RunResult) -> Iterator[Note]:
     )
 
 
+def _model(s: Summary) -> Model:
+    return KINDS[s.kind].model
+
+
 def _memory_inverted(summaries: Sequence[Summary]) -> Iterator[Note]:
     ran = [s for s in summaries if s.state is RunState.OK]
-    threads = next((s for s in ran if s.kind in THREAD_KINDS and s.concurrency == 0), None)
-    loop = next((s for s in ran if s.kind in LOOP_KINDS), None)
+    threads = next((s for s in ran if _model(s) is Model.THREADS and s.concurrency == 0), None)
+    loop = next((s for s in ran if _model(s) is Model.EVENT_LOOP), None)
     if threads is None or loop is None or threads.mem > loop.mem:
         return
-    then = TALK[1].mem / TALK[2].mem
+    then = THREADED.mem / ASYNC.mem
     text = (
         f"{threads.client}'s peak RSS grew by {size(threads.mem)}, {loop.client}'s by "
         f"{size(loop.mem)}: the reverse of the talk, where threaded.py's grew {then:.1f} "

@@ -8,7 +8,7 @@ from the document is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -16,15 +16,14 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from ..expectations import Verdict
 from ..records import RunResult
+from ..results.document import context_of, expected_total, runs_of, summaries_from
+from ..results.summary import Summary, speedups
+from ..results.units import seconds, size
 from . import notes as explain
 from . import table as report
 from . import talkfigures, trains
-from .document import context_of, expected_of, runs_of, summaries_from
-from .summary import Summary, speedups
 from .timeline import representative_runs
-from .units import seconds, size
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +40,7 @@ class Compared:
     def of(cls, doc: Mapping[str, Any]) -> Compared:
         """Parse the runs once and fold them as the terminal does."""
         runs = runs_of(doc)
-        found = summaries_from(runs, expected_of(doc), doc.get("preview") or {})
+        found = summaries_from(runs, expected_total(doc), doc.get("preview") or {})
         return cls(doc, runs, representative_runs(runs), found)
 
 
@@ -108,11 +107,6 @@ def verdicts_html(verdicts: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def verdict_dicts(verdicts: Iterable[Verdict]) -> list[dict[str, Any]]:
-    """Checked expectations as the result document saves them."""
-    return [{"text": v.text, "passed": v.passed, "detail": v.detail} for v in verdicts]
-
-
 def _facts(doc: Mapping[str, Any]) -> str:
     scenario = doc.get("scenario") or {}
     server = doc.get("server") or {}
@@ -134,7 +128,7 @@ def _facts(doc: Mapping[str, Any]) -> str:
 def table_panel(result: Compared) -> str:
     """The comparison table, the verdicts, and where and how it was measured."""
     doc, summaries = result.doc, result.summaries
-    table = report.report_table(summaries, speedups(summaries), expected_of(doc), "")
+    table = report.report_table(summaries, speedups(summaries), expected_total(doc), "")
     body = table_html(table) + verdicts_html(doc.get("verdicts") or []) + _facts(doc)
     description = (doc.get("scenario") or {}).get("description") or ""
     return panel("table", "The table", body, esc(description))

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from ..records import Attempt, RunResult, RunState, Samples
-from .sweepplot import axis_kind
+from ..sweeps import axis_of, label_of
+from .sweepplot import positions
 
 UNIT: Final = 1e-4  # seconds per stored time step
 
@@ -144,13 +145,17 @@ def compare_payload(doc: Mapping[str, Any], shown: Sequence[RunResult]) -> dict[
 
 
 def sweep_payload(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """A sweep's points, its setting and axis, and each value's anchor in the page."""
+    """A sweep's points, its setting and axis, and each value with its label and its place on
+    the axis (0 to 1, as the terminal's plot places it): the page computes neither."""
     setting = str((doc.get("sweep") or {}).get("setting", "value"))
     values = [float(v["value"]) for v in doc.get("variants") or []]
+    places = positions(setting, values)
     return {
         "kind": "sweep",
         "setting": setting,
-        "axis": axis_kind(setting),
+        "axis": axis_of(setting).value,
         "values": values,
+        "labels": [label_of(setting, v) for v in values],
+        "places": [places[v] for v in values],
         "points": [dict(p) for p in doc.get("points") or []],
     }

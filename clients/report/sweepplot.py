@@ -1,10 +1,10 @@
 """A sweep's table and plot: where does each model bend as one setting changes?
 
 Pure renderables; the plot is text, so the same rendering goes to the terminal and, through
-rich's recorder, to SVG. The swept value is a number on a numeric axis: logarithmic for
-concurrency and zip counts, linear for rates and scales (`axis_kind`); concurrency 0 (no
-limit) sits at the right end, past a gap, as ∞. The HTML report draws the same points
-(`report.html`).
+rich's recorder, to SVG. The swept value is a number on a numeric axis, logarithmic or linear
+as the sweep table says (`sweeps`: log for counts, linear for rates and scales); a value that
+means no limit (concurrency 0) sits at the right end, past a gap, as ∞. The HTML report
+draws the same points at the same places (`positions`, through `report.payload`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from rich import box
@@ -21,58 +20,20 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from ..records import RunState
-from .summary import Summary
-from .units import seconds
+from ..results.points import Point
+from ..results.units import seconds
+from ..sweeps import Axis, axis_of, is_unlimited, label_of
 
 MARKERS: Final = "●▲■◆✚✖★◉"
 COLOURS: Final = ("cyan", "magenta", "green", "yellow", "blue", "red", "white", "bright_cyan")
-LOG_SETTINGS: Final = ("concurrency", "zips")  # counts: a log axis; rates and scales: linear
 AXIS_WIDTH: Final = 10  # the wall-time labels left of the plot, and its rule
 INFINITY_GAP: Final = 0.15  # where ∞ sits past the largest value, as a share of the axis
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One client's figures at one value of the swept setting."""
-
-    client: str
-    value: float
-    wall: float
-    throughput: float  # zips per second
-    p99: float
-    correct: bool
-    note: str = ""  # why there are no figures: the run failed or was skipped
-
-
-def points(value: float, summaries: Sequence[Summary], requests: int) -> list[Point]:
-    """The sweep's figures for every client that ran at `value`."""
-    return [
-        Point(s.client, value, s.wall, requests / s.wall if s.wall > 0 else 0.0, s.p99, s.correct)
-        if s.state is RunState.OK
-        else Point(s.client, value, 0.0, 0.0, 0.0, s.state is RunState.SKIPPED, s.skipped or "")
-        for s in summaries
-    ]
-
-
-def axis_kind(setting: str) -> str:
-    """`log` for concurrency and zip counts, `linear` for latency scales and error rates."""
-    return "log" if setting in LOG_SETTINGS else "linear"
-
-
-def is_unlimited(setting: str, value: float) -> bool:
-    """Concurrency 0: no limit, drawn as ∞."""
-    return setting == "concurrency" and value == 0
-
-
-def _label(value: float, setting: str = "") -> str:
-    return "∞" if is_unlimited(setting, value) else f"{value:g}"
 
 
 def positions(setting: str, values: Sequence[float]) -> dict[float, float]:
     """Each value's place on the axis, 0 to 1: log or linear, ∞ at 1 past a gap."""
     finite = [v for v in values if not is_unlimited(setting, v)]
-    log = axis_kind(setting) == "log" and all(v > 0 for v in finite)
+    log = axis_of(setting) is Axis.LOG and all(v > 0 for v in finite)
     scale: Callable[[float], float] = math.log10 if log else float
     if not finite:
         return dict.fromkeys(values, 1.0)
@@ -114,7 +75,7 @@ def sweep_table(
     for client in shown:
         table.add_column(f"{client}\n{names}", justify="right", no_wrap=True)
     for value in dict.fromkeys(p.value for p in found):
-        row: list[str | Text] = [_label(value, setting)]
+        row: list[str | Text] = [label_of(setting, value)]
         for client in shown:
             point = next((p for p in found if p.client == client and p.value == value), None)
             cells = _cell(point)
@@ -200,7 +161,7 @@ def _draw(
     ticks = [" "] * columns
     free = 0
     for value, x in sorted(placed.items(), key=lambda item: item[1]):
-        label = _label(value, setting)
+        label = label_of(setting, value)
         start = min(x, columns - len(label))
         if start >= free:  # a label that would overlap the previous one is left out
             ticks[start : start + len(label)] = label
@@ -218,7 +179,7 @@ def _draw(
 
 
 def _caption(setting: str, width: int) -> str:
-    words = f"wall time (log scale) against {setting} ({axis_kind(setting)} scale)"
+    words = f"wall time (log scale) against {setting} ({axis_of(setting).value} scale)"
     lines = textwrap.wrap(words, max(20, width - AXIS_WIDTH))
     return "\n".join(" " * AXIS_WIDTH + line for line in lines)
 

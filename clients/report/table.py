@@ -13,8 +13,8 @@ from rich.text import Text
 
 from ..kinds import KINDS
 from ..records import RunState
-from .summary import Summary
-from .units import percent, ratio, seconds, size
+from ..results.summary import Summary
+from ..results.units import percent, ratio, seconds, size
 
 COLUMNS = (
     ("client", "left"), ("jobs", "right"), ("ok/fail\n/retry", "right"),
@@ -79,7 +79,7 @@ def client_label(s: Summary) -> Text:
     if s.free_threaded or not s.gil:
         notes.append("free-threaded, GIL " + ("on" if s.gil else "off"))
     if KINDS[s.kind].journal:  # the user's own code: say how it was measured
-        how = "from outside" if s.kind == "command" else "in a worker"
+        how = KINDS[s.kind].measured_from
         notes.append(how if s.startup is None else f"{how} · start-up {seconds(s.startup)}")
     if notes:
         label.append("\n" + " ".join(notes), style="dim")

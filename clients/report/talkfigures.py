@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .summary import Summary
-from .units import ratio, seconds, size
+from ..results.summary import Summary
+from ..results.units import ratio, seconds, size
 
 SCENARIO: Final = "mempy-2015"
 
@@ -30,11 +30,12 @@ class Printed:
     time: float
 
 
-TALK: Final = (
-    Printed("block.py", "blocking", 6_733_824, 3.020994, 0.210687, 3.231681, 41.310599),
-    Printed("threaded.py", "threaded", 91_996_160, 2.784083, 1.149400, 3.933483, 2.720289),
-    Printed("async.py", "asyncio", 12_185_600, 0.627300, 0.083406, 0.710706, 3.852678),
+BLOCK: Final = Printed("block.py", "blocking", 6_733_824, 3.020994, 0.210687, 3.231681, 41.310599)
+THREADED: Final = Printed(
+    "threaded.py", "threaded", 91_996_160, 2.784083, 1.149400, 3.933483, 2.720289
 )
+ASYNC: Final = Printed("async.py", "asyncio", 12_185_600, 0.627300, 0.083406, 0.710706, 3.852678)
+TALK: Final = (BLOCK, THREADED, ASYNC)
 TALK_TOTAL: Final = 1651
 TALK_ZIPS: Final = 100
 
@@ -78,7 +79,7 @@ def _time(
     printed: Printed, now: Summary, by_kind: Mapping[str, Summary], latency: Mapping[str, Any]
 ) -> str:
     total, slowest = latency.get("sum"), latency.get("max")
-    if printed.kind == "blocking":
+    if printed is BLOCK:
         delays = f"; this run's intended delays add up to {seconds(total)}" if total else ""
         return (
             f"Wall {seconds(now.wall)} against {seconds(printed.time)}: one request after "
@@ -89,10 +90,10 @@ def _time(
         "flight at once, the wall is the slowest request"
     )
     lead += f" — {seconds(slowest)} here (the preview's slowest)." if slowest else "."
-    threaded, asyncio = by_kind.get("threaded"), by_kind.get("asyncio")
-    if printed.kind == "asyncio" and threaded and asyncio and threaded.wall > 0:
+    threaded, asyncio = by_kind.get(THREADED.kind), by_kind.get(ASYNC.kind)
+    if printed is ASYNC and threaded and asyncio and threaded.wall > 0:
         gap = asyncio.wall / threaded.wall
-        then = TALK[2].time / TALK[1].time
+        then = ASYNC.time / THREADED.time
         lead += (
             f" In 2015 async.py took {then:.2f}× threaded.py's time; here asyncio takes "
             f"{gap:.2f}× threaded's: both wait for the same slowest request, and each "
@@ -116,7 +117,7 @@ def _cpu(printed: Printed, now: Summary) -> str:
 
 def _memory(printed: Printed, now: Summary) -> str:
     rss = f"peak RSS grew by {size(now.mem)} against the talk's {size(printed.mem)}"
-    if printed.kind == "threaded" and now.vmem is not None:
+    if printed is THREADED and now.vmem is not None:
         threads = max(1, now.peak_threads - 1)
         return (
             f"Memory: {rss}. On Linux a thread's stack is reserved address space, resident "

@@ -29,8 +29,8 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from ..records import Attempt, RunResult, RunState
-from .summary import median_run
-from .units import seconds
+from ..results.summary import median_run
+from ..results.units import seconds
 
 MIN_BAR_COLUMNS = 10
 MIN_LABEL_WIDTH = 8

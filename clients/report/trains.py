@@ -13,11 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from ..kinds import KINDS
+from ..kinds import KINDS, Model
 from ..records import RunResult, Samples, Track
-from .units import percent, seconds
-
-OUTSIDE_LOOPS = ("node", "browser")  # the client is another program: its processes are its trains
+from ..results.units import percent, seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +44,18 @@ def intervals(samples: Samples) -> list[float]:
     return [max(0.0, b - a) for a, b in pairwise(samples.times)]
 
 
+def _outside(run: RunResult) -> bool:
+    """Whether the client is another program (node, a browser): its processes are its trains."""
+    return KINDS[run.settings.kind].model is Model.PROGRAM
+
+
 def counted(run: RunResult) -> list[Track]:
     """The trains that are the client's: its threads, or, for a program measured from outside
     (node, a browser), that program's processes."""
     if run.samples is None:
         return []
     tracks = run.samples.tracks
-    if KINDS[run.settings.kind].loop in OUTSIDE_LOOPS:
+    if _outside(run):
         return [t for t in tracks if t.kind == "process"] or list(tracks)
     return list(tracks)
 
@@ -82,7 +85,7 @@ def figures(run: RunResult) -> TrainFigures | None:
         interval=statistics.median(lengths) if lengths else 0.0,
         sampler_cpu=samples.sampler_cpu,
         grouped=any(t.kind == "threads" for t in samples.tracks),
-        outside=KINDS[run.settings.kind].loop in OUTSIDE_LOOPS,
+        outside=_outside(run),
     )
 
 

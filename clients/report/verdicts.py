@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.text import Text
 
-from ..expectations import Verdict
+from ..results.verdicts import Verdict
 
 
 def verdict_panel(verdicts: Sequence[Verdict]) -> Panel:

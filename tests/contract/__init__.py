@@ -1,1 +1,1 @@
-"""Tests of what spans both halves: the contract between them, the layers, the OpenAPI document."""
+"""What spans server and clients: layers, the contract, OpenAPI, packaging, README commands."""

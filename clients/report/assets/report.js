@@ -21,15 +21,7 @@
   const tooltip = document.getElementById("tooltip");
 
   // ---------- small helpers
-  function seconds(v) {
-    if (v === null || v === undefined || !isFinite(v)) return "–";
-    if (v === 0) return "0";
-    const m = Math.abs(v);
-    if (m >= 1) return v.toFixed(2) + " s";
-    if (m >= 0.01) return (v * 1000).toFixed(0) + " ms";
-    if (m >= 0.001) return (v * 1000).toFixed(1) + " ms";
-    return (v * 1e6).toFixed(0) + " µs";
-  }
+  const seconds = asyncUnits.seconds; // units.js: the terminal's rule, to the character
   function niceStep(span, pixels, spacing) {
     const target = (span * spacing) / Math.max(1, pixels);
     const exp = Math.floor(Math.log10(target || 1));
@@ -505,13 +497,11 @@
   // ---------- sweep: a chart per figure against the swept value
   function drawSweep() {
     const container = document.querySelector('[data-draw="sweep"]');
-    const setting = DATA.setting, log = DATA.axis === "log";
-    const unlimited = (v) => setting === "concurrency" && v === 0;
-    const finite = DATA.values.filter((v) => !unlimited(v));
-    const scale = (v) => (log && v > 0 ? Math.log10(v) : v);
-    const lo = Math.min(...finite.map(scale)), hi = Math.max(...finite.map(scale));
-    const room = finite.length < DATA.values.length ? 0.85 : 1;
-    const place = (v) => (unlimited(v) ? 1 : hi > lo ? ((scale(v) - lo) / (hi - lo)) * room : 0.5 * room);
+    // Each value's label and place on the axis (0 to 1) come with the data, placed as the
+    // terminal's plot places them (log or linear, "no limit" as ∞ past a gap).
+    const setting = DATA.setting;
+    const place = (v) => DATA.places[DATA.values.indexOf(v)];
+    const valueLabel = (v) => DATA.labels[DATA.values.indexOf(v)];
     const clients = Array.from(new Set(DATA.points.map((p) => p.client)));
     const figures = [["wall", "wall time", true], ["throughput", "throughput (zips/s)", false], ["p99", "p99 latency", true]];
     const boxes = figures.map(([key]) => { // every box first: the grid sizes them together
@@ -535,7 +525,7 @@
       svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
       for (const v of DATA.values) {
         svg("line", { class: "grid", x1: X(v), x2: X(v), y1: top, y2: top + plotH }, root);
-        svg("text", { x: X(v) - 6, y: top + plotH + 15 }, root).textContent = unlimited(v) ? "∞" : String(v);
+        svg("text", { x: X(v) - 6, y: top + plotH + 15 }, root).textContent = valueLabel(v);
       }
       svg("text", { x: left + plot / 2 - 40, y: height - 6 }, root).textContent = `${setting} (${DATA.axis})`;
       const yticks = logY ? decades(ylo, yhi) : linearTicks(yhi, plotH);
@@ -551,7 +541,7 @@
         for (const p of mine) {
           const link = svg("a", { href: "#value-" + DATA.values.indexOf(p.value) }, group);
           const dot = svg("circle", { cx: X(p.value), cy: Y(p[key]), r: 5, fill: p.correct ? colour : "#fff", stroke: colour, "stroke-width": 2 }, link);
-          svg("title", {}, dot).textContent = `${name} at ${setting} ${unlimited(p.value) ? "∞" : p.value}: wall ${seconds(p.wall)}, ` +
+          svg("title", {}, dot).textContent = `${name} at ${setting} ${valueLabel(p.value)}: wall ${seconds(p.wall)}, ` +
             `${Math.round(p.throughput).toLocaleString()} zips/s, p99 ${seconds(p.p99)}${p.correct ? "" : " (wrong total)"}`;
         }
       });

@@ -1,0 +1,222 @@
+"""From runs to one row per client: pure arithmetic, no I/O."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
+
+from ..kinds import KINDS, in_flight
+from ..records import Attempt, RunResult, RunState, state_text
+
+T = TypeVar("T")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-quantile by linear interpolation (0.0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Per-zip outcome of one run: zips answered, zips given up on, extra attempts."""
+
+    ok: int
+    failed: int
+    retried: int
+    requests: int
+
+
+def count_outcomes(attempts: Sequence[Attempt]) -> Counts:
+    """How many zips ended well, how many failed, and how many retries it took."""
+    final: dict[str, bool] = {}
+    for attempt in attempts:
+        final[attempt.zip] = final.get(attempt.zip, False) or attempt.ok
+    ok = sum(final.values())
+    return Counts(
+        ok=ok,
+        failed=len(final) - ok,
+        retried=sum(1 for a in attempts if a.attempt > 0),
+        requests=len(attempts),
+    )
+
+
+def client_overhead(attempts: Sequence[Attempt]) -> float | None:
+    """Median of observed latency minus what the server intended (delay and queue)."""
+    gaps = [
+        a.latency - a.intended - (a.queue or 0.0)
+        for a in attempts
+        if a.ok and a.intended is not None
+    ]
+    return statistics.median(gaps) if gaps else None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """One client's row: the median run's figures, with the spread of wall time."""
+
+    client: str
+    kind: str
+    runs: int
+    totals: tuple[int, ...]
+    correct: bool
+    counts: Counts
+    wall: float
+    wall_min: float
+    wall_max: float
+    utime: float
+    stime: float
+    cpu: float
+    cpu_per_request: float
+    mem: int
+    peak_threads: int
+    p50: float
+    p95: float
+    p99: float
+    overhead: float | None
+    server_cpu: float | None
+    ideal: float | None
+    concurrency: int
+    state: RunState = RunState.OK  # SKIPPED or FAILED: no repeat ran; `reason` says why
+    reason: str = ""
+    failed_runs: int = 0  # repeats whose worker died: their figures are missing
+    judged: bool = True  # False when no expected total was known to check against
+    python: str = ""  # the interpreter's version, when the scenario chose one
+    gil: bool = True  # False on a free-threaded build with the GIL off
+    free_threaded: bool = False  # a free-threaded build (the GIL may still be switched on)
+    startup: float | None = None  # user's code: seconds from its start to its first request
+    peak_processes: int = 1  # a command's process tree at its largest
+    vmem: int | None = None  # median growth of peak virtual memory, bytes (None: not measured)
+
+    @property
+    def skipped(self) -> str | None:
+        """None when it ran, else `skipped: why` or `failed: why`, as saved and shown."""
+        return state_text(self.state, self.reason)
+
+    @property
+    def trusted(self) -> bool:
+        """Whether its speed means anything: it summed the right total (or none was known)."""
+        return self.correct or not self.judged
+
+    @property
+    def efficiency(self) -> float | None:
+        """The preview's ideal makespan divided by the measured wall time."""
+        if self.ideal is None or self.ideal <= 0 or self.wall <= 0 or not self.trusted:
+            return None  # no ideal to compare with, or a wrong total: the ratio would mislead
+        return self.ideal / self.wall
+
+
+def median_by(items: Sequence[T], key: Callable[[T], float]) -> T:
+    """The item whose `key` is the median (the lower middle one for an even count)."""
+    ordered = sorted(items, key=key)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def median_run(runs: Sequence[RunResult]) -> RunResult:
+    """The run whose wall time is the median (the lower middle for an even count)."""
+    return median_by(runs, lambda r: r.usage.time)
+
+
+def summarize(
+    runs: Sequence[RunResult], expected: int | None, makespans: Mapping[str, float]
+) -> Summary:
+    """Fold one client's repeats into its row."""
+    done = [r for r in runs if r.state is RunState.OK]
+    first = runs[0]
+    if not done:
+        return _skipped_summary(first)
+    middle = median_run(done)
+    latencies = [a.latency for a in middle.attempts]  # as the client saw them, failures too
+    died = [r for r in runs if r.state is RunState.FAILED]
+    walls = [r.usage.time for r in done]
+    totals = tuple(r.total for r in done)
+    concurrency = in_flight(first.settings)
+    server = [r.server_cpu for r in done if r.server_cpu is not None]
+    return Summary(
+        client=first.client,
+        kind=first.settings.kind,
+        runs=len(done),
+        totals=totals,
+        correct=expected is not None and not died and all(t == expected for t in totals),
+        counts=count_outcomes(middle.attempts),
+        wall=statistics.median(walls),
+        wall_min=min(walls),
+        wall_max=max(walls),
+        utime=statistics.median(r.usage.utime for r in done),
+        stime=statistics.median(r.usage.stime for r in done),
+        cpu=statistics.median(r.usage.cpu for r in done),
+        cpu_per_request=middle.usage.cpu / max(1, len(middle.attempts)),
+        mem=int(statistics.median(r.usage.mem for r in done)),
+        peak_threads=max(r.usage.peak_threads for r in done),
+        p50=percentile(latencies, 0.50),
+        p95=percentile(latencies, 0.95),
+        p99=percentile(latencies, 0.99),
+        overhead=client_overhead(middle.attempts),
+        server_cpu=statistics.median(server) if server else None,
+        ideal=makespans.get(str(concurrency)),
+        concurrency=concurrency,
+        failed_runs=len(died),
+        judged=expected is not None,
+        python=str(middle.environment.get("python", "")) if first.settings.python else "",
+        gil=bool(middle.environment.get("gil_enabled", True)),
+        free_threaded=bool(middle.environment.get("free_threaded_build", False)),
+        startup=startup(middle),
+        peak_processes=max(r.usage.peak_processes for r in done),
+        vmem=_median_vmem(done),
+    )
+
+
+def startup(run: RunResult) -> float | None:
+    """For code measured from the server's journal: start to first request (None otherwise)."""
+    if not KINDS[run.settings.kind].journal or not run.attempts:
+        return None
+    return max(0.0, min(a.start for a in run.attempts))
+
+
+def _median_vmem(runs: Sequence[RunResult]) -> int | None:
+    known = [r.usage.vmem for r in runs if r.usage.vmem is not None]
+    return int(statistics.median(known)) if known else None
+
+
+def _skipped_summary(run: RunResult) -> Summary:
+    return Summary(
+        client=run.client, kind=run.settings.kind, runs=0, totals=(), correct=False,
+        counts=Counts(0, 0, 0, 0), wall=0.0, wall_min=0.0, wall_max=0.0, utime=0.0,
+        stime=0.0, cpu=0.0, cpu_per_request=0.0, mem=0, peak_threads=0, p50=0.0, p95=0.0,
+        p99=0.0, overhead=None, server_cpu=None, ideal=None,
+        concurrency=in_flight(run.settings), state=run.state, reason=run.reason,
+    )  # fmt: skip
+
+
+def speedups(summaries: Sequence[Summary]) -> dict[str, float | None]:
+    """Each client's wall time against the baseline kind's (blocking; None without that row)."""
+    baseline = next(
+        (s for s in summaries if KINDS[s.kind].baseline and s.state is RunState.OK), None
+    )
+    return {  # a client that got the total wrong has no speed worth a ratio
+        s.client: baseline.wall / s.wall
+        if baseline and baseline.trusted and s.trusted and s.wall > 0 and s.state is RunState.OK
+        else None
+        for s in summaries
+    }
+
+
+def exit_code(summaries: Sequence[Summary]) -> int:
+    """0 when every client that ran summed the expected total, else 1 (skips do not fail)."""
+    ran = [s for s in summaries if s.state is not RunState.SKIPPED]
+    return 0 if all(s.correct for s in ran) else 1
+
+
+def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
+    """JSON-ready row."""
+    row = asdict(summary)
+    state, reason = row.pop("state"), row.pop("reason")
+    row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup)
+    return row

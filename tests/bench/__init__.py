@@ -1,0 +1,1 @@
+"""Tests of `bench/`: the benchmarks' figures, reports and a smoke run."""

@@ -1,0 +1,1 @@
+"""Tests of `clients/`, in folders that mirror its rooms; the top-level modules beside them."""

@@ -1,0 +1,1 @@
+"""Tests of `clients/harness/`: workers, launcher, compare, sweep, leases, journal, store."""

@@ -1,0 +1,111 @@
+"""Sweeps: the variants each setting makes (client settings reaching every kind that has them),
+and a tiny sweep end to end against the real server. Their validation is in `test_sweeps.py`,
+the table and plot in `report/test_sweepplot.py`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from clients import scenario as scenarios
+from clients.console import run_compare as compare
+from clients.harness.sweep import variants
+from clients.kinds import in_flight
+from clients.scenario import Sweep, parse
+from tests.builders import SWEPT_BASE, code_sweep, swept
+from tests.helpers import LiveServer
+
+
+def test_concurrency_sweeps_every_client_but_blocking(tmp_path: Path) -> None:
+    loaded = swept(tmp_path, '[sweep]\nsetting = "concurrency"\nvalues = [1, 0]')
+    found = variants(loaded, Sweep("concurrency", (1.0, 0.0)))
+    assert [value for value, _ in found] == [1.0, 0.0]
+    for value, variant in found:
+        by_kind = {c.kind: c for c in variant.clients}
+        assert by_kind["asyncio"].concurrency == int(value)
+        assert in_flight(by_kind["blocking"]) == 1
+
+
+def test_zips_sweep_generates_that_many(tmp_path: Path) -> None:
+    loaded = swept(tmp_path, "")
+    (_, small), (_, large) = variants(loaded, Sweep("zips", (3.0, 40.0)))
+    assert len(small.workload.zips) == 3 and len(large.workload.zips) == 40
+    assert (small.workload.source, large.workload.source) == ("count=3", "count=40")
+
+
+def test_latency_scale_slows_the_server_and_the_clients_together(tmp_path: Path) -> None:
+    loaded = swept(tmp_path, "")
+    [(_, slower)] = variants(loaded, Sweep("latency_scale", (4.0,)))
+    assert slower.speed == pytest.approx(0.5)  # speed 2 ÷ 4: delays, timeouts and backoff × 4
+    assert all(c.speed == pytest.approx(0.5) for c in slower.clients)
+    assert slower.server_document()["speed"] == pytest.approx(0.5)
+
+
+def test_error_rate_sets_the_share_of_500s(tmp_path: Path) -> None:
+    loaded = swept(tmp_path, "")
+    [(_, flaky)] = variants(loaded, Sweep("error_rate", (0.25,)))
+    assert flaky.server["faults"]["error_500"] == 0.25
+    assert "faults" not in loaded.server  # the original is untouched
+
+
+@pytest.mark.slow
+def test_a_sweep_end_to_end(tmp_path: Path, live_server: LiveServer) -> None:
+    loaded = swept(tmp_path, '[sweep]\nsetting = "zips"\nvalues = [2, 4]')
+    console = Console(record=True, width=140)
+    code = compare(loaded, live_server.url, console, tmp_path / "results")
+    assert code == 0
+    text = console.export_text()
+    assert "sweep of zips" in text and "wall · req/s · p99" in text
+    [saved] = sorted((tmp_path / "results").glob("*.json"))
+    document = json.loads(saved.read_text())
+    assert document["kind"] == "sweep" and document["sweep"]["values"] == [2.0, 4.0]
+    assert {p["value"] for p in document["points"]} == {2.0, 4.0}
+    assert all(p["correct"] for p in document["points"])
+    assert [len(v["result"]["runs"]) for v in document["variants"]] == [2, 2]
+    assert saved.with_suffix(".svg").read_text().lstrip().startswith("<svg")
+
+
+@pytest.mark.slow
+def test_a_sweep_shows_failed_clients_and_checks_expectations_per_value(
+    tmp_path: Path, live_server: LiveServer
+) -> None:
+    sweep = '[sweep]\nsetting = "zips"\nvalues = [2, 3]\n'
+    expect = '[[expect]]\nclient = "asyncio"\nfigure = "wall"\nmax = 0.000001\n'
+    path = tmp_path / "failing.toml"
+    path.write_text(SWEPT_BASE.format(sweep=sweep + expect).replace(
+        "[clients.blocking]", "[clients.blocking]\npython = '/no/such/python3'"))  # fmt: skip
+    console = Console(record=True, width=160)
+    code = compare(scenarios.load(path), live_server.url, console, tmp_path / "results")
+    text = console.export_text()
+    assert code == 1
+    assert "failed: blocking: interpreter /no/such/python3 not found" in text
+    assert "zips = 2: expectations: 0/1 passed" in text
+    assert "zips = 3: expectations: 0/1 passed" in text
+
+
+@pytest.mark.parametrize(
+    ("setting", "values", "field", "kinds"),
+    [
+        pytest.param("timeout", [0.5, 2], "timeout", {"blocking", "asyncio", "browser", "command"},
+                     id="timeout"),
+        pytest.param("retries", [1, 3], "retries", {"blocking", "asyncio", "command"},
+                     id="retries"),
+        pytest.param("backoff", [0.01, 0.2], "backoff", {"blocking", "asyncio", "command"},
+                     id="backoff"),
+        pytest.param("concurrency", [1, 8], "concurrency", {"asyncio", "command"},
+                     id="concurrency"),
+    ],
+)  # fmt: skip
+def test_a_client_setting_sweep_reaches_every_client_that_has_it(
+    setting: str, values: list[float], field: str, kinds: set[str]
+) -> None:
+    loaded = parse(code_sweep(setting, values), "t.toml")
+    assert loaded.sweep is not None
+    for value, variant in variants(loaded, loaded.sweep):
+        changed = {c.kind for c in variant.clients if getattr(c, field) == value}
+        assert changed == kinds, (value, changed)
+        whole = {type(getattr(c, field)) for c in variant.clients if c.kind in kinds}
+        assert whole == ({int} if setting in ("retries", "concurrency") else {float})

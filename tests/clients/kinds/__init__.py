@@ -1,0 +1,1 @@
+"""Tests of `clients/kinds/`: every client kind against the real server, and their pure parts."""

@@ -1,0 +1,94 @@
+"""Your code as a row: the command and python kinds' pure parts (totals read from output,
+placeholders, keywords) and their requests taken from the journal. Their scenario keys are in
+`test_scenario_code.py`, the journal's mapping in `harness/test_journal.py`, sweeps of their
+settings in `harness/test_sweep.py`; the runs themselves in `test_your_code_runs.py`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from clients.errors import WorkerFailed
+from clients.kinds import KINDS
+from clients.kinds.command import PLACEHOLDERS, command_line, placeholder_values, total_from
+from clients.kinds.python import keywords
+from clients.records import Attempt, ClientSettings, RunState
+
+# --- reading a program's total ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stdout", "total"),
+    [
+        pytest.param("jobs available: 1651\nmem: 1\ntime: 2.5\n", 1651, id="talk-block"),
+        pytest.param("jobs available: 1\njobs available: 1651\ndone\n", 1651, id="last-talk-line"),
+        pytest.param("fetching...\nsum = 1651\n\n", 1651, id="last-integer"),
+        pytest.param("12 of 1651\n", 1651, id="last-integer-on-the-line"),
+        pytest.param("JOBS AVAILABLE: 7", 7, id="any-case"),
+    ],
+)
+def test_a_programs_total_is_read_from_its_output(stdout: str, total: int) -> None:
+    assert total_from(stdout) == total
+
+
+@pytest.mark.parametrize(
+    ("stdout", "message"),
+    [
+        pytest.param("", "printed nothing on stdout", id="nothing"),
+        pytest.param("  \n\n", "printed nothing on stdout", id="blank"),
+        pytest.param(
+            "1651\nall done\n", "printed no total: its last line is 'all done'", id="text"
+        ),
+        pytest.param("x" * 300, "its last line is 'xxxxx", id="long-line-clipped"),
+    ],
+)
+def test_output_without_a_total_is_one_line(stdout: str, message: str) -> None:
+    with pytest.raises(WorkerFailed) as caught:
+        total_from(stdout)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 160
+
+
+def test_placeholders_are_filled_in_real_seconds() -> None:
+    settings = ClientSettings(
+        kind="command", command=("prog",), concurrency=4, timeout=2.0, retries=3,
+        backoff=0.5, speed=4.0, api="search",
+    )  # fmt: skip
+    values = placeholder_values(settings, "http://h:1/", ["90011", "08701"], "/tmp/z.txt")
+    assert set(values) == set(PLACEHOLDERS)
+    argv = command_line(
+        ["{python}", "{url}/x", "{zips}", "{count}", "{concurrency}", "{timeout}", "{retries}",
+         "{backoff}", "{api}", "{zips_file}", "{timeout:.2f}", "{{literal}}"],
+        values,
+    )  # fmt: skip
+    assert argv == [
+        sys.executable, "http://h:1/x", "90011,08701", "2", "4", "0.5", "3", "0.125", "search",
+        "/tmp/z.txt", "0.50", "{literal}",
+    ]  # fmt: skip
+
+
+def test_a_function_gets_the_keywords_it_names() -> None:
+    settings = ClientSettings(kind="python", concurrency=7, timeout=3.0, retries=2, speed=2.0)
+
+    def plain(zips: list[str], url: str) -> int:
+        return 0
+
+    def tuned(zips: list[str], url: str, *, concurrency: int = 1, timeout: float = 1.0) -> int:
+        return 0
+
+    def everything(zips: list[str], url: str, **options: Any) -> int:
+        return 0
+
+    assert keywords(plain, settings) == {}
+    assert keywords(tuned, settings) == {"concurrency": 7, "timeout": 1.5}
+    assert keywords(everything, settings) == {}  # only names it spells out
+
+
+def test_the_new_kinds_take_their_requests_from_the_journal() -> None:
+    assert KINDS["command"].journal and KINDS["python"].journal
+    assert not any(KINDS[k].journal for k in ("blocking", "asyncio", "javascript"))
+    ok = Attempt("90011", 0, 0.0, 0.1, status=200)  # as the journal gives it: no count
+    assert ok.ok and not Attempt("90011", 0, 0.0, 0.1, status=200, error="malformed").ok
+    assert RunState.FAILED.value == "failed"

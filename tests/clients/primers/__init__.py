@@ -1,0 +1,1 @@
+"""Tests of `clients/primers/`: the talk's walks and its event-loop demo."""

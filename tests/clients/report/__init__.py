@@ -1,0 +1,1 @@
+"""Tests of `clients/report/`: the table, notes, trains, timelines, plots, exports and the page."""

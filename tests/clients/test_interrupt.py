@@ -1,0 +1,82 @@
+"""Ctrl-C during a compare, for real: the clients and the server compare started are ended,
+and the table shows what finished."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import wait_for
+
+pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
+
+SCENARIO = """
+name = "interrupted"
+[workload]
+count = 40
+[server]
+latency = { model = "fixed", value = 0.2 }
+[clients.asyncio]
+[clients.blocking]
+"""
+
+
+def marked(marker: str) -> list[str]:
+    """Command lines of live processes whose environment carries `marker` (ours, children)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{name}/environ").read_bytes()
+            state = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = Path(f"/proc/{name}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker.encode() in environ and state != "Z":
+            found.append(command)
+    return found
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_every_process_and_shows_what_finished(tmp_path: Path) -> None:
+    path = tmp_path / "interrupted.toml"
+    path.write_text(SCENARIO)
+    marker = f"ASYNCHRONICITY_TEST_{uuid.uuid4().hex}"
+    env = {**os.environ, marker: "1", "COLUMNS": "160"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clients", "compare", str(path),
+         "--results", str(tmp_path / "results")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+
+        def a_worker_runs() -> bool:
+            return any("clients worker" in command for command in marked(marker))
+
+        assert wait_for(a_worker_runs, 30), "the compare never started its clients"
+        time.sleep(2.5)  # the asyncio row (0.2 s) is done; blocking has 40 × 0.2 s to go
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, output
+    assert "interrupted: partial results" in output
+    assert wait_for(lambda: not marked(marker), 10), f"left running: {marked(marker)}"
+    [saved] = (tmp_path / "results").glob("interrupted-*.json")
+    document = json.loads(saved.read_text())
+    assert document["interrupted"] is True
+    finished = [run for run in document["runs"] if run["skipped"] is None]
+    assert [run["client"] for run in finished] == ["asyncio"]  # what finished is kept and shown
+    assert finished[0]["total"] == document["expected_total"]

@@ -1,0 +1,171 @@
+"""The pytest plugin, as a user meets it: a separate pytest run (pytester) over a test file
+that uses the `usajobs` fixtures and marker — one that passes, one whose check fails with
+the server's own account of what happened — plus the README's copy-paste example."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import pytest
+
+from clients.harness import lease
+from tests.clients.test_your_code_runs import readme_block
+from tests.helpers import LiveServer
+
+pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow
+
+HELPERS = """
+import pytest
+import requests
+
+
+def total(zips, url):
+    session = requests.Session()
+    answers = [session.get(f"{url}/api/jobs", params={"LocationId": z}, timeout=10) for z in zips]
+    return sum(int(answer.json()["TotalJobs"]) for answer in answers)
+
+
+def ask(url, zip_code="90011"):
+    return requests.get(f"{url}/api/jobs", params={"LocationId": zip_code}, timeout=10)
+"""
+
+PASSING = (
+    HELPERS
+    + """
+
+def test_sums_every_zip(usajobs):
+    zips = usajobs.zips[:5]
+    assert total(zips, usajobs.url) == usajobs.expected_total(zips)
+    usajobs.assert_requested(zips[0], times=1)
+    usajobs.assert_all_requested(zips)
+    usajobs.assert_max_in_flight(1)
+    assert usajobs.max_in_flight() == 1
+    assert [entry["zip"] for entry in usajobs.journal()] == list(zips)
+    assert usajobs.stats()["requests"] == 5
+    lease = requests.get(f"{usajobs.url}/__admin/lease", timeout=10)
+    assert lease.status_code == 404 or lease.json()["held"]  # held for the session, if offered
+
+
+@pytest.mark.usajobs(server={"faults": {"error_503": 1.0}}, seed=7)
+def test_the_marker_sets_the_scenario(usajobs):
+    assert ask(usajobs.url).status_code == 503
+    assert [entry["status"] for entry in usajobs.requests_for("90011")] == [503]
+    assert usajobs.seed == 7
+
+
+def test_each_test_starts_clean(usajobs):
+    assert usajobs.journal() == []
+    assert ask(usajobs.url).status_code == 200  # the marker's faults did not leak
+
+
+@pytest.mark.usajobs(scenario="tiny.toml")
+def test_a_scenario_file(usajobs):
+    assert usajobs.zips == ("90011", "08701") and usajobs.seed == 11
+    assert total(usajobs.zips, usajobs.url) == usajobs.expected_total()
+
+
+def test_apply_in_the_test(usajobs):
+    usajobs.apply({"latency": {"model": "fixed", "value": 0.05}}, seed=3)
+    assert ask(usajobs.url).status_code == 200
+    (entry,) = usajobs.journal()
+    assert entry["intended"] == pytest.approx(0.05)
+"""
+)
+
+TINY = """
+seed = 11
+[workload]
+zips = ["90011", "08701"]
+[server]
+latency = { model = "fixed", value = 0.001 }
+[clients.asyncio]
+"""
+
+BAD_MARKERS = """
+import pytest
+
+
+@pytest.mark.usajobs(scenario="missing.toml")
+def test_missing(usajobs):
+    pass
+
+
+@pytest.mark.usajobs(server={"latency": {"model": "warp"}})
+def test_refused(usajobs):
+    pass
+
+
+@pytest.mark.usajobs(sead=7)
+def test_typo(usajobs):
+    pass
+"""
+
+FAILING = (
+    HELPERS
+    + """
+
+@pytest.mark.usajobs(server={"faults": {"error_503": 0.5}}, seed=7)
+def test_asks_once(usajobs):
+    for _ in range(3):
+        ask(usajobs.url)
+    usajobs.assert_requested("90011", times=1)
+"""
+)
+
+
+@pytest.fixture(autouse=True)
+def quiet_ini(pytester: pytest.Pytester) -> None:
+    """An ini for the inner runs, so pytest-asyncio (installed here) does not warn in them."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+
+
+def test_a_users_suite(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", tiny=TINY)
+    example = textwrap.dedent(readme_block("Use the fake server in your tests", "python"))
+    pytester.makepyfile(test_mine=PASSING, test_markers=BAD_MARKERS, test_readme=example)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA")
+    result.assert_outcomes(passed=7, errors=3)  # five here, two in the README's example
+    result.stdout.fnmatch_lines(["usajobs: fake server seed 0 (started on first use)"])
+    result.stdout.fnmatch_lines_random([
+        "PASSED test_readme.py::test_sums_the_talks_zips",
+        "PASSED test_readme.py::test_retries_every_503",
+        "*usajobs marker: scenario 'missing.toml' not found (looked in *",
+        "*usajobs: the server refused the scenario: server.latency.model: must be one of *",
+        "*usajobs marker: takes scenario=, server=, seed=, speed= only, not sead",
+    ])  # fmt: skip
+
+
+def test_a_failed_check_says_what_the_server_saw(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_mine=FAILING)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--usajobs-seed", "3")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "usajobs: fake server seed 3 (started on first use)",
+        "*usajobs: zip 90011 was asked for 3 times, want 1 (seed 7)",
+        "*the server saw 3 requests:",
+        "*  90011 attempt 0, *: * port *",
+        "*  90011 attempt 1, *",
+        "*  90011 attempt 2, *",
+        "*replay: @pytest.mark.usajobs(server={'faults': {'error_503': 0.5}}, seed=7)",
+    ])  # fmt: skip
+    # The failure section only: the short summary repeats it whole when the terminal is wide.
+    section = result.stdout.str().split("short test summary info")[0]
+    statuses = re.findall(r"90011 attempt \d, [0-9.–]+ s: (\w+)", section)
+    assert len(statuses) == 3 and "503" in statuses  # the draws of seed 7 for this zip
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_server_another_run_holds_fails_the_session_in_one_line(
+    pytester: pytest.Pytester, live_server: LiveServer
+) -> None:
+    other = lease.take(live_server.url, {"scenario": "someone else's compare", "pid": 4242})
+    assert other is not None
+    try:
+        pytester.makepyfile(test_user="def test_it(usajobs):\n    assert usajobs.url\n")
+        result = pytester.runpytest_inprocess(f"--usajobs-url={live_server.url}")
+    finally:
+        other.release()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*is held by someone else's compare (pid 4242*not waiting*"])
