@@ -1,0 +1,1 @@
+"""Tests of `clients/results/`: the saved document, summaries, units, diffs and verdicts."""
