@@ -222,7 +222,7 @@ def test_a_package_imports_itself_relatively(package: str) -> None:
     assert absolute == []
 
 
-# --- the server's rooms (appended: the rules of server/, TYPE_CHECKING imports included) -----
+# --- the server's rooms (TYPE_CHECKING imports included, as in GRAPH; cycles: above) ----------
 #
 # Lowest first; a room may import the rooms below it and itself, never one above:
 #   server.models, server.errors, server.logs, server (__version__): nothing else of the server
@@ -249,25 +249,7 @@ SERVER_LAYERS = (
 SERVER_ROOMS = {room: level for level, rooms in enumerate(SERVER_LAYERS) for room in rooms}
 
 
-def every_import(name: str, path: Path) -> set[str]:
-    """What `name` imports, `TYPE_CHECKING` imports and imports inside functions included
-    (relative imports resolved): an edge even when it never runs, as a cycle is one either way."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
-
-
-SERVER_GRAPH = {name: every_import(name, path) for name, path in modules("server")}
+SERVER_GRAPH = {name: found for name, found in GRAPH.items() if name.split(".")[0] == "server"}
 
 
 def server_room(target: str) -> str | None:
@@ -279,13 +261,6 @@ def server_room(target: str) -> str | None:
 def test_every_server_module_is_in_a_room() -> None:
     # A new module or folder of server/ has to be given its place in SERVER_LAYERS.
     assert [name for name in SERVER_GRAPH if server_room(name) in (None, "server")] == ["server"]
-
-
-def test_the_import_reader_counts_type_checking_imports(tmp_path: Path) -> None:
-    source = tmp_path / "probe.py"
-    source.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import C\n")
-    assert "pkg.b.C" in every_import("pkg.probe", source)
-    assert "pkg.b" not in imports("pkg.probe", source)  # which the layers above leave out
 
 
 def test_the_server_models_import_only_the_standard_library() -> None:
@@ -323,26 +298,3 @@ def test_a_server_room_does_not_import(room: str, forbidden: str) -> None:
         if server_room(name) == room and any(server_room(t) == forbidden for t in targets)
     )
     assert users == []
-
-
-def test_no_import_cycles_in_the_server_type_checking_included() -> None:
-    names = set(SERVER_GRAPH)
-    edges = {
-        name: {t for t in targets if t in names and t != name and not name.startswith(t + ".")}
-        for name, targets in SERVER_GRAPH.items()
-    }
-    visiting: list[str] = []
-    done: set[str] = set()
-
-    def visit(node: str) -> None:
-        if node in done:
-            return
-        assert node not in visiting, " → ".join([*visiting[visiting.index(node) :], node])
-        visiting.append(node)
-        for target in sorted(edges[node]):
-            visit(target)
-        visiting.pop()
-        done.add(node)
-
-    for name in sorted(names):
-        visit(name)
