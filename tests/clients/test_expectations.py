@@ -7,12 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from clients.results.verdicts import Verdict
 
 from clients import expectations as verdicts
 from clients.errors import ScenarioFileError
 from clients.expectations import Bound, Faster, Relative, check, parse_expectations
 from clients.results.summary import Counts, Summary
+from clients.results.verdicts import Verdict
 from tests.helpers import state_of
 
 CLIENTS = ("blocking", "threaded", "asyncio")

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from clients.results.points import Point
 from rich.console import Console
 
 from clients.report import table as report
 from clients.report.sweepplot import positions, sweep_plot, sweep_renderable
 from clients.results.document import summaries_from
+from clients.results.points import Point
 from clients.results.summary import speedups
 from tests import builders
 

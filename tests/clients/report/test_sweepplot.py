@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from clients.results.points import Point
 from rich.console import Console
 
 from clients.report.sweepplot import sweep_plot, sweep_table
+from clients.results.points import Point
 
 POINTS = [
     Point("threaded", 1.0, 2.0, 50.0, 0.05, True),

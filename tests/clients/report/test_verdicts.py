@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
-from clients.results.verdicts import Verdict
 from rich.console import Console
 
 from clients.report.verdicts import verdict_panel
+from clients.results.verdicts import Verdict
 
 
 def test_the_panel_counts_and_marks_verdicts() -> None:
