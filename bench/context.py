@@ -37,13 +37,20 @@ class Sizes:
     distribution_concurrency: int = 128
     client_concurrency: int = 50
     delay: float = 0.1  # the injection and fan-out benchmarks' fixed delay
+    stall_entries: int = 200_000  # the journal the stall benchmark reads (requests sent first)
+    stall_seconds: float = 5.0  # how long /health is probed while each stressor runs
+    stall_zips: int = 100_000  # zip overrides in the big admin body (100,000: about 11.5 MiB)
 
 
 FULL: Final = Sizes("full", 12_000, 1_000, 7, (1_000, 10_000), 4, 5_000, 1.0, 5_000, 1_000)
-QUICK: Final = Sizes("quick", 3_000, 500, 1, (500, 2_000), 1, 2_000, 1.0, 500, 300)
+QUICK: Final = Sizes(
+    "quick", 3_000, 500, 1, (500, 2_000), 1, 2_000, 1.0, 500, 300,
+    stall_entries=30_000, stall_seconds=3.0, stall_zips=25_000,
+)  # fmt: skip
 SMOKE: Final = Sizes(
-    "smoke", 100, 20, 1, (20,), 1, 60, 10.0, 30, 10, loops=("asyncio",), distribution_concurrency=20
-)
+    "smoke", 100, 20, 1, (20,), 1, 60, 10.0, 30, 10, loops=("asyncio",),
+    distribution_concurrency=20, stall_entries=500, stall_seconds=0.5, stall_zips=200,
+)  # fmt: skip
 SIZES: Final = {s.name: s for s in (FULL, QUICK, SMOKE)}
 
 

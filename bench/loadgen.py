@@ -2,7 +2,10 @@
 
 `python -m bench.loadgen` reads one JSON job on stdin and prints one JSON result on stdout.
 `closed` mode keeps `concurrency` keep-alive connections busy until `requests` answers came
-back; `burst` mode opens `requests` connections at once and sends one request on each.
+back; `burst` mode opens `requests` connections at once and sends one request on each;
+`probe` mode sends `requests` requests on a fixed schedule, one every `interval` seconds
+whether the last was answered or not, and times each from when it was due (so a stalled
+server shows as every probe that waited, not as one slow answer).
 Every run is bounded by the job's `time_limit`: past it, open connections are aborted.
 """
 
@@ -171,9 +174,10 @@ class Job:
     paths: tuple[str, ...]
     requests: int
     concurrency: int = 64
-    mode: str = "closed"  # "closed" or "burst"
+    mode: str = "closed"  # "closed", "burst" or "probe"
     time_limit: float = 60.0
     timing: bool = False  # keep each answer's intended delay and overshoot from Server-Timing
+    interval: float = 0.005  # probe mode: seconds between one request's due time and the next
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Job:
@@ -226,11 +230,42 @@ async def burst(job: Job, tally: Tally, connections: list[Connection]) -> None:
     await asyncio.gather(*(one(i) for i in range(job.requests)))
 
 
+async def probe(job: Job, tally: Tally, connections: list[Connection]) -> None:
+    """Send `requests` requests, one every `interval` seconds, each on an idle keep-alive
+    connection (a new one when none is idle); a latency counts from the request's due time."""
+    loop = asyncio.get_running_loop()
+    raws = [request_bytes(job.host, path, close=False) for path in job.paths]
+    idle: list[Connection] = []
+
+    async def one(index: int, due: float) -> None:
+        try:
+            connection = idle.pop() if idle else None
+            if connection is None or connection.lost:
+                _, connection = await loop.create_connection(Connection, job.host, job.port)
+                connections.append(connection)
+            head = await connection.send(raws[index % len(raws)])
+            tally.answer(head, time.perf_counter() - due)  # uvloop's loop.time() is in ms
+            idle.append(connection)
+        except (OSError, ProtocolError) as error:
+            tally.error(error)
+
+    start = time.perf_counter()
+    tasks = []
+    for index in range(job.requests):
+        due = start + index * job.interval
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.ensure_future(one(index, due)))
+    await asyncio.gather(*tasks)
+
+
+BODIES: Final = {"closed": closed_loop, "burst": burst, "probe": probe}
+
+
 async def run_job(job: Job) -> dict[str, Any]:
     """Run the job within its time limit; return its figures."""
     tally = Tally(keep_timing=job.timing)
     connections: list[Connection] = []
-    body = closed_loop if job.mode == "closed" else burst
+    body = BODIES[job.mode]
     cpu_before = cpu_seconds()
     started = time.perf_counter()
     task = asyncio.ensure_future(body(job, tally, connections))

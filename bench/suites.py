@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from bench import clientcost, distribution, fanout, fidelity, overhead
+from bench import clientcost, distribution, fanout, fidelity, overhead, stalls
 from bench.context import Context
 from bench.results import Outcome
 
@@ -17,4 +17,5 @@ SUITES: Final[dict[int, Suite]] = {
     3: distribution.run,
     4: clientcost.run,
     5: fanout.run,
+    6: stalls.run,
 }
