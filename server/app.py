@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
 from . import __version__
-from .accounting.journal import DEFAULT_SIZE
+from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE
 from .admin import journal, routes
 from .admin.plumbing import is_loopback
 from .api.handler import API_ROUTES, Handler, api_handler
@@ -145,13 +145,19 @@ def create_app(
     require_key: bool = False,
     clock: Callable[[], float] = time.perf_counter,
     journal_size: int = DEFAULT_SIZE,
+    journal_bytes: int = DEFAULT_BYTES,
 ) -> web.Application:
     """Build the fake usajobs API; `clock` is injectable so timing logic can be tested;
-    `journal_size` bounds the request journal (0 turns it off)."""
+    `journal_size` and `journal_bytes` bound the request journal (0 turns it off)."""
     with warnings.catch_warnings():  # `router=` is deprecated, yet the only way to give an
         warnings.simplefilter("ignore", DeprecationWarning)  # app JSON 404s without a middleware
         app = web.Application(router=JsonRouter())
-    state = State(config or parse_config({}), clock=clock, journal_size=journal_size)
+    state = State(
+        config or parse_config({}),
+        clock=clock,
+        journal_size=journal_size,
+        journal_bytes=journal_bytes,
+    )
     app[STATE] = state
     app[REQUIRE_KEY] = require_key
     for path, route in API_ROUTES.items():

@@ -7,18 +7,19 @@ import asyncio
 import importlib.util
 import logging
 import os
+import re
 import resource
 import socket
 import sys
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
 from . import logs
-from .accounting.journal import DEFAULT_SIZE, MAX_SIZE
+from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, MAX_BYTES, MAX_SIZE, WORST_ENTRY_BYTES
 from .admin.plumbing import is_loopback
 from .app import create_app
 from .config.documents import MAX_DOCUMENT_BYTES, size_message
@@ -27,6 +28,18 @@ from .config.settings import ServerConfig
 from .errors import ScenarioError
 
 BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
+SIZE: Final = re.compile(r"([0-9]{1,15})([kmg]?)", re.IGNORECASE)  # 1048576, 64K, 256M, 2G
+UNITS: Final = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
+
+
+def parse_bytes(text: str) -> int:
+    """A size in bytes, or with K, M or G (powers of 1,024); ValueError saying what is wanted."""
+    match = SIZE.fullmatch(text.strip())
+    size = int(match[1]) * UNITS[match[2].lower()] if match else -1
+    if not 0 <= size <= MAX_BYTES:
+        raise ValueError(f"must be a size such as 256M (K, M, G: powers of 1,024) from 0 to "
+                         f"{MAX_BYTES // 2**30}G, got {text!r}")  # fmt: skip
+    return size
 
 
 def default_prog() -> str:
@@ -65,6 +78,13 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         metavar="N",
         help=f"API requests the journal keeps, oldest dropped first (default {DEFAULT_SIZE:,}; "
         "0 turns it off)",
+    )
+    parser.add_argument(
+        "--journal-bytes",
+        default=f"{DEFAULT_BYTES // 2**20}M",
+        metavar="SIZE",
+        help=f"bytes the journal may hold, oldest dropped first (default "
+        f"{DEFAULT_BYTES // 2**20}M; K, M, G; an entry holds {WORST_ENTRY_BYTES:,} at most)",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request (costs CPU)")
     return parser
@@ -156,6 +176,11 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         return 2
     try:
+        journal_bytes = parse_bytes(args.journal_bytes)
+    except ValueError as error:
+        print(f"error: --journal-bytes: {error}", file=sys.stderr)
+        return 2
+    try:
         config = load_config(args.scenario, args.seed)
     except ScenarioError as error:
         where = args.scenario if args.scenario is not None else "--seed"
@@ -168,7 +193,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         return 2
     raise_open_file_limit()
     host, port = sock.getsockname()[:2]
-    app = create_app(config, require_key=args.require_key, journal_size=args.journal_size)
+    app = create_app(
+        config,
+        require_key=args.require_key,
+        journal_size=args.journal_size,
+        journal_bytes=journal_bytes,
+    )
     logs.install()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets in a URL
     print(f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop})", flush=True)

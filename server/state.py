@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from .accounting.attempts import AttemptCounter
-from .accounting.journal import DEFAULT_SIZE, Journal
+from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .accounting.stats import Stats
 from .config.plan import Planner
 from .config.settings import ServerConfig
@@ -26,10 +26,11 @@ class State:
         clock: Callable[[], float] = time.perf_counter,
         *,
         journal_size: int = DEFAULT_SIZE,
+        journal_bytes: int = DEFAULT_BYTES,
     ) -> None:
         self.clock = clock
         self.config = config
-        self.journal = Journal(journal_size, clock)
+        self.journal = Journal(journal_size, clock, journal_bytes)
         self.attempts = AttemptCounter()
         self.stats = Stats(self.journal, self.attempts)
         self.buckets: TokenBuckets | None = None

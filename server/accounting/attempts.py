@@ -2,7 +2,8 @@
 
 Attempt N of a zip is what its keyed draws are keyed by, so the count must be exact and its
 memory bounded: past `limit` distinct zips (or place names) on a route, the least recently
-asked is forgotten, and counts from attempt 0 again, as after a reset.
+asked is forgotten, and counts from attempt 0 again, as after a reset; and a name longer than
+`models.keys.MAX_KEY_CHARS` is counted under its digest, so no key is larger than that.
 
 Each route's counter is a `functools.lru_cache` of `itertools.count` cells: the standard
 library's bounded LRU and its counter, both written in C. Counting one attempt —
@@ -18,11 +19,14 @@ from collections.abc import Iterator
 from typing import Final, TypeAlias
 
 from ..config.settings import ROUTES
+from ..models.keys import bounded
 
 # 125,000 keys a route hold every zip code on both routes; only a flood of distinct place
 # names on /api/search reaches it. A key costs about 200 bytes with its 5-character name (the
-# cache's link and the counter are 110 of them; tracemalloc): about 50 MB for both routes full.
+# cache's link and the counter are 110 of them; tracemalloc), at most KEY_BYTES whatever the
+# name (a long one is kept as its 33-character digest): under 70 MB for both routes full.
 MAX_ATTEMPT_KEYS: Final = 125_000
+KEY_BYTES: Final = 280
 
 # zip -> its attempt counter (the attempt is `next()` of it); a name for annotations only
 Counter: TypeAlias = "functools._lru_cache_wrapper[Iterator[int]]"
@@ -63,8 +67,9 @@ class AttemptCounter:
         return sum(info.misses - info.currsize for info in infos)
 
     def next(self, route: str, zip_code: str) -> int:
-        """The attempt number of this request (0 for the first); counts it."""
-        return next(self.routes[route](zip_code))
+        """The attempt number of this request (0 for the first); counts it. (The API's handler
+        does the same with the key its page cache holds, `bounded(zip_code)` worked out once.)"""
+        return next(self.routes[route](bounded(zip_code)))
 
     def clear(self) -> None:
         """Forget every key (in place: handlers hold the per-route counters)."""

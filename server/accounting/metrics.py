@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .stats import QUANTILES
+from .timings import QUANTILES
 
 
 def render_metrics(snapshot: dict[str, Any]) -> str:

@@ -1,37 +1,29 @@
 """The server's stats: per-route counts, gauges, timing series and the server's CPU time.
 
 `Stats` is what `/__admin/stats` shows (and `/metrics`, through `metrics`); it reads the
-journal's and the attempt counter's figures, and `Stats.finished` writes the journal.
+journal's and the attempt counter's figures, and `Stats.finished` writes the journal. Every
+figure is kept up to date as requests end (the timing series in `timings`), so a read costs
+the same however many requests there were and however full the journal is.
 """
 
 from __future__ import annotations
 
-import random
 import resource
-from array import array
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any, Final, Protocol
+from typing import Any
 
 from ..config.settings import ROUTES
 from .attempts import AttemptCounter
-from .journal import Journal
-
-
-class Asker(Protocol):
-    """What the journal reads of a request (an aiohttp `web.Request`): its peer and client."""
-
-    @property
-    def protocol(self) -> Any:
-        """The connection, whose `peername` is the peer's (address, port)."""
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """The request headers (`X-Client` names the client)."""
-
-
-QUANTILES: Final = (0.5, 0.9, 0.95, 0.99, 0.999)
-MAX_SAMPLES: Final = 200_000  # past this a series keeps a uniform reservoir, not every value
+from .journal import (
+    COMMON_BYTES,
+    DELAYED_BYTES,
+    MAX_TEXT,
+    Asker,
+    Journal,
+    cut,
+    peer_bytes,
+)
+from .timings import FOLD, TimingLog
 
 
 def percentile(ordered: list[float], q: float) -> float:
@@ -42,56 +34,6 @@ def percentile(ordered: list[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def summarize_ms(values: list[float], count: int) -> dict[str, float]:
-    """Count, mean, max and the usual quantiles of `values` (seconds), in milliseconds."""
-    ordered = sorted(values)
-    result = {
-        "count": float(count),
-        "mean_ms": 1000 * sum(ordered) / len(ordered) if ordered else 0.0,
-        "max_ms": 1000 * ordered[-1] if ordered else 0.0,
-    }
-    for q in QUANTILES:
-        result[f"p{q * 100:g}_ms"] = 1000 * percentile(ordered, q)
-    return result
-
-
-class TimingLog:
-    """Every served request's (intended, queue, actual) — a uniform sample past MAX_SAMPLES.
-
-    One append per request: the percentiles are worked out only when someone asks.
-    """
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._intended = array("d")
-        self._queue = array("d")
-        self._actual = array("d")
-        self._reservoir = random.Random(0)  # a private stream: sampling, not a request draw
-
-    def add(self, intended: float, queue: float, actual: float) -> None:
-        """Record one request's timings."""
-        self.count += 1
-        if len(self._actual) < MAX_SAMPLES:
-            self._intended.append(intended)
-            self._queue.append(queue)
-            self._actual.append(actual)
-            return
-        slot = self._reservoir.randrange(self.count)
-        if slot < MAX_SAMPLES:
-            self._intended[slot], self._queue[slot], self._actual[slot] = intended, queue, actual
-
-    def summaries(self) -> dict[str, dict[str, float]]:
-        """Intended delay, actual delay, overshoot (actual − intended) and queue wait."""
-        intended, actual = list(self._intended), list(self._actual)
-        overshoot = [a - i for a, i in zip(actual, intended, strict=True)]
-        return {
-            "intended": summarize_ms(intended, self.count),
-            "actual": summarize_ms(actual, self.count),
-            "overshoot": summarize_ms(overshoot, self.count),
-            "queue_wait": summarize_ms(list(self._queue), self.count),
-        }
 
 
 class Gauges:
@@ -159,28 +101,49 @@ class Stats:
         its actual delay), count it too.
 
         The parameters are `journal.FIELDS` in order, but the end (the journal's clock, now)
-        and the peer and client (read from `request`), which are read only when the journal
-        is on. The common path's one call, as it is hot: the entry's one constructor, its
-        count and its timing, with `TimingLog.add` inlined. Every other path counts itself
-        with `record` when it answers, and calls this when it ends.
+        and the peer and client (read from `request` when the journal is on). The common
+        path's one call, as it is hot: its count, its timing (`Series.add`) and its entry
+        with its charge, all inlined. Every other path counts itself with `record` when it
+        answers, and calls this when it ends.
         """
         if served is not None:
             self.ok[route] += 1
-            timings = self.timings
-            if len(timings._actual) < MAX_SAMPLES:
-                timings.count += 1
-                timings._intended.append(0.0)
-                timings._queue.append(0.0)
-                timings._actual.append(served)
-            else:
-                timings.add(0.0, 0.0, served)
+            pending = self.timings.common.pending
+            pending.append(served)
+            if len(pending) >= FOLD:
+                self.timings.common.fold()
         journal = self.journal
-        if journal is not None and journal.size:
-            journal.entries.append((
-                arrival, start, journal.clock(), route, zip_code, attempt, intended, queue,
-                status, fault, size, request.protocol.peername, request.headers.get("X-Client"),
-            ))  # fmt: skip
-            journal.total += 1
+        if journal is None or not journal.enabled:
+            return
+        # The entry and its charge (`journal.entry_bytes`, `journal.peer_bytes`, inlined).
+        client = request.headers.get("X-Client")
+        peer = request.protocol.peername
+        cost = COMMON_BYTES if start is arrival else DELAYED_BYTES
+        if zip_code is not None:
+            length = len(zip_code)
+            if length > MAX_TEXT:
+                zip_code, length = cut(zip_code), MAX_TEXT
+            cost += 64 + length if zip_code.isascii() else 95 + 4 * length
+        if client is not None:
+            length = len(client)
+            if length > MAX_TEXT:
+                client, length = cut(client), MAX_TEXT
+            cost += 64 + length if client.isascii() else 95 + 4 * length
+        if peer is not None:
+            peers, key = journal.peers, id(peer)
+            held = peers.get(key, 0)
+            peers[key] = held + 1
+            if not held:
+                cost += peer_bytes(peer)
+        entries = journal.entries
+        entries.append((
+            arrival, start, journal.clock(), route, zip_code, attempt, intended, queue, status,
+            fault, size, peer, client,
+        ))  # fmt: skip
+        journal.total += 1
+        journal.bytes += cost
+        if journal.bytes > journal.budget or len(entries) > journal.size:
+            journal.trim()
 
     def record(
         self,
@@ -231,7 +194,7 @@ class Stats:
 
     def _journal_figures(self) -> dict[str, Any]:
         figures: dict[str, Any] = {"connections": None, "requests_per_connection": None}
-        if self.journal is not None and self.journal.size:
+        if self.journal is not None and self.journal.enabled:
             journal = self.journal.figures()
             figures["connections"] = journal.pop("connections")
             figures["requests_per_connection"] = journal.pop("requests_per_connection")

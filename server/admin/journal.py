@@ -113,8 +113,8 @@ async def get_journal(request: web.Request, journal: Journal) -> web.StreamRespo
     now, epoch = journal.now, journal.epoch
     chosen, last = await select(journal, query)
     meta = {
-        "dropped": journal.dropped, "size": journal.size, "now": round(now, 6), "next": last,
-        "tag": journal.tag,
+        "dropped": journal.dropped, "size": journal.size, "budget": journal.budget,
+        "bytes": journal.bytes, "now": round(now, 6), "next": last, "tag": journal.tag,
     }  # fmt: skip
     if query.ndjson:
         response = web.StreamResponse(headers=_meta_headers(meta))

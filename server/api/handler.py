@@ -23,6 +23,7 @@ from ..config.settings import RateLimit
 from ..errors import BadParameter
 from ..models.capacity import QueueFull
 from ..models.faults import Fault
+from ..models.keys import bounded
 from ..state import State
 from . import envelopes
 from .delivery import JSON, ClientGone, body_length, deliver, send, wait_until
@@ -37,7 +38,9 @@ PARSERS: Final = {"jobs": parse_jobs_query, "search": parse_search_query}
 RENDERERS: Final = {"jobs": envelopes.render_jobs, "search": envelopes.render_search}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Page = tuple[PageQuery, int, bytes]  # a parsed query, the seed it was rendered with, the body
+# A parsed query, the seed it was rendered with, the body, and the zip's attempt key (the zip
+# itself, or the digest of a long place name: `models.keys.bounded`, worked out once a page).
+Page = tuple[PageQuery, int, bytes, str]
 
 
 def api_handler(state: State, route: str, require_key: bool) -> Handler:
@@ -71,9 +74,9 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
             page = pages.get(request.query_string)
             if page is None or page[1] != state.config.seed:
                 page = _page(pages, request, parse, render, state.config.seed)
-            query, _, body = page
+            query, _, body, key = page
             zip_code = query.zip_code
-            attempt = next(counters[route](zip_code))  # two C calls: see accounting.attempts
+            attempt = next(counters[route](key))  # two C calls: see accounting.attempts
             planner = state.planner
             plan = planner.constant[route] or planner.plan(route, zip_code, attempt)
             gate = state.gate
@@ -132,7 +135,8 @@ def _page(
     """Parse a query string not seen before (raises BadParameter), render its page, and
     remember both: next time the whole page is one lookup."""
     query = parse(request.query)
-    page = (query, seed, render(seed, query.zip_code, query.per_page, query.page))
+    body = render(seed, query.zip_code, query.per_page, query.page)
+    page = (query, seed, body, bounded(query.zip_code))
     if len(pages) >= envelopes.CACHED_BODIES:
         pages.clear()  # as many pages as the renderer keeps; cheaper than LRU bookkeeping
     pages[request.query_string] = page

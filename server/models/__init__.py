@@ -1,7 +1,8 @@
 """The pure models: what a request draws and meets, decided without any I/O.
 
 Keyed uniforms (`rng`), latency models (`latency`), faults and their choice (`faults`), the
-capacity gate (`capacity`), token buckets (`ratelimit`) and the lease's bookkeeping (`lease`).
+capacity gate (`capacity`), token buckets (`ratelimit`), the lease's bookkeeping (`lease`) and
+the bound on every key kept per client or place (`keys`).
 Each is a function of its inputs and an injected clock; none sleeps, sends or reads.
 
 May import: the standard library only — nothing else of the server (a test checks it).

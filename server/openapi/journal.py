@@ -26,10 +26,11 @@ def journal_paths() -> dict[str, Any]:
     }  # fmt: skip
     document = {
         "type": "object",
-        "required": ["entries", "dropped", "size", "now", "next", "tag"],
+        "required": ["entries", "dropped", "size", "budget", "bytes", "now", "next", "tag"],
         "properties": {
             "entries": {"type": "array", "items": entry}, "dropped": {"type": "integer"},
-            "size": {"type": "integer"}, "now": number, "next": {"type": "integer"},
+            "size": {"type": "integer"}, "budget": {"type": "integer"},
+            "bytes": {"type": "integer"}, "now": number, "next": {"type": "integer"},
             "tag": nullable_text,
         },
     }  # fmt: skip

@@ -326,10 +326,10 @@ def test_the_tool_row_follows_what_is_on_path(
 
 
 def test_parse_only() -> None:
-    assert cli.parse_only(None) == (1, 2, 3, 4, 5)
+    assert cli.parse_only(None) == (1, 2, 3, 4, 5, 6)
     assert cli.parse_only("3, 1,3") == (1, 3)
     with pytest.raises(ValueError, match="--only"):
-        cli.parse_only("6")
+        cli.parse_only("7")
 
 
 # --- the load generator against an in-process server (the benchmarks never do this) -------
@@ -376,7 +376,7 @@ def test_smoke_run_produces_every_table(tmp_path: Path) -> None:
     assert document["mode"] == "smoke"
     assert {"cpu_model", "cores", "python", "libraries", "date"} <= set(document["machine"])
     benchmarks = {b["number"]: b for b in document["benchmarks"]}
-    assert sorted(benchmarks) == [1, 2, 3, 4, 5]
+    assert sorted(benchmarks) == [1, 2, 3, 4, 5, 6]
     for number, benchmark in benchmarks.items():
         columns = {c["key"] for c in benchmark["columns"]}
         assert benchmark["rows"], f"benchmark {number} has no rows"
@@ -390,6 +390,10 @@ def test_smoke_run_produces_every_table(tmp_path: Path) -> None:
     check_client_rows(benchmarks[4]["rows"])
     assert [row["client"] for row in benchmarks[5]["rows"]] == ["asyncio", "uvloop", "threaded"]
     assert all(row["wall"] for row in benchmarks[5]["rows"])
+    stalls = benchmarks[6]["rows"]
+    assert stalls[0]["case"].startswith("nothing else") and len(stalls) == 5
+    assert all(row["ok"] > 0 and not row["failures"] for row in stalls)
+    assert all(row["actions"] > 0 for row in stalls[1:])  # each case's work ran meanwhile
 
 
 # --- a failed benchmark: its reason on the terminal, the tracked results kept -------------------
@@ -535,8 +539,11 @@ def test_inprocess_measures_every_app_through_aiohttp(capsys: pytest.CaptureFixt
 
 def test_journalcost_measures_bytes_per_entry(capsys: pytest.CaptureFixture[str]) -> None:
     per_entry = journalcost.bytes_per_entry(5_000)
-    assert 100 < per_entry < 1_000  # a tuple of 13 references, two floats and an int
+    assert 100 < per_entry < 1_000  # a tuple of 13 references, two floats, an int, a string
     assert journalcost.main(["2000"]) == 0
-    assert capsys.readouterr().out.endswith(
-        "bytes per journal entry (tracemalloc, 2,000 entries)\n"
-    )
+    typical, worst = capsys.readouterr().out.splitlines()
+    assert typical.startswith("typical: ") and worst.startswith("worst: ")
+    for line in (typical, worst):
+        held, counted = (int(word) for word in line.split() if word.isdigit())
+        assert held <= counted  # the budget never counts less than an entry holds
+        assert line.endswith("(tracemalloc, 2,000 entries)")

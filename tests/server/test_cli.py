@@ -17,6 +17,7 @@ import requests
 from aiohttp import web
 
 from server import cli, logs
+from server.accounting.journal import DEFAULT_BYTES
 from server.config.documents import MAX_DEPTH, MAX_DOCUMENT_BYTES
 from server.errors import ScenarioError
 from tests.helpers import free_port
@@ -285,6 +286,34 @@ def test_a_bad_journal_size_is_one_line_and_exit_2(
     assert capsys.readouterr().err.splitlines() == [
         f"error: --journal-size: must be 0 to 100,000,000, got {size}"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("1048576", 1 << 20, id="bytes"),
+        pytest.param("64K", 64 << 10, id="kib"),
+        pytest.param("256M", 256 << 20, id="mib"),
+        pytest.param("2g", 2 << 30, id="gib-lowercase"),
+        pytest.param("0", 0, id="off"),
+    ],
+)
+def test_journal_bytes_reads_a_size(text: str, expected: int) -> None:
+    assert cli.parse_bytes(text) == expected
+
+
+def test_the_journal_has_a_byte_budget_by_default() -> None:
+    assert cli.parse_bytes(cli.build_parser().parse_args([]).journal_bytes) == DEFAULT_BYTES
+
+
+@pytest.mark.parametrize("text", ["-1", "1.5M", "lots", "65T", "1e9"])
+def test_a_bad_journal_budget_is_one_line_and_exit_2(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["--port", "0", "--journal-bytes", text]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: --journal-bytes: must be a size such as 256M")
+    assert line.endswith(f"got {text!r}")
 
 
 # --- nesting and size ------------------------------------------------------------------------

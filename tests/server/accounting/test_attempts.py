@@ -3,9 +3,11 @@ server's state and in a live server."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import requests
 
-from server.accounting.attempts import MAX_ATTEMPT_KEYS, AttemptCounter
+from server.accounting.attempts import KEY_BYTES, MAX_ATTEMPT_KEYS, AttemptCounter
 from server.config.parser import parse_config
 from server.state import State
 from tests.helpers import LiveServer
@@ -46,3 +48,23 @@ def test_search_place_names_do_not_grow_memory_without_bound(live_server: LiveSe
             assert session.get(url, timeout=10).status_code == 200
     stats = live_server.get("/__admin/stats").json()
     assert stats["attempt_keys"] == {"kept": 20, "limit_per_route": 20, "forgotten": 30}
+
+
+def test_a_long_place_name_is_kept_as_a_key_of_bounded_size() -> None:
+    counter = AttemptCounter()
+    long_name, other = "😀" * 200, "😀" * 199 + "x"
+    assert [counter.next("search", long_name) for _ in range(3)] == [0, 1, 2]
+    assert counter.next("search", other) == 0  # another name: its own count
+    assert counter.next("search", long_name) == 3
+
+
+def test_a_key_costs_at_most_its_stated_bytes_whatever_the_name() -> None:
+    names = [f"{index:06d}" + "😀" * 194 for index in range(2_000)]  # the longest, widest names
+    counter = AttemptCounter()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for name in names:
+        counter.next("search", name)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert held / len(names) <= KEY_BYTES

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, make_mocked_request
 
+from server.accounting.journal import COMMON_BYTES, DEFAULT_BYTES, MAX_TEXT, WORST_ENTRY_BYTES
 from server.admin.journal import JournalQuery, parse_query
 from server.app import JsonRouter, create_app, get_journal, guard
 from server.config.parser import parse_config
@@ -243,7 +244,26 @@ async def test_a_full_journal_drops_the_oldest_and_says_how_many(
     assert (document["dropped"], document["size"], document["next"]) == (2, 3, 5)
     assert [e["seq"] for e in (await journal_of(client, "?since=1"))["entries"]] == [3, 4, 5]
     stats = await stats_of(client)
-    assert stats["journal"] == {"size": 3, "entries": 3, "recorded": 5, "dropped": 2}
+    held = stats["journal"].pop("bytes")
+    assert stats["journal"] == {
+        "size": 3, "budget": DEFAULT_BYTES, "entries": 3, "recorded": 5, "dropped": 2,
+    }  # fmt: skip
+    assert 3 * COMMON_BYTES < held < 3 * WORST_ENTRY_BYTES
+
+
+async def test_the_byte_budget_bounds_a_journal_of_long_headers(
+    aiohttp_client: AioClient,
+) -> None:
+    budget = 16 * 1024
+    client = await aiohttp_client(create_app(parse_config({}), journal_bytes=budget))
+    for index in range(40):
+        await fetch(client, JOBS, headers={"X-Client": f"{index:03d}" + "x" * 8_000})
+    document = await journal_of(client)
+    assert (document["budget"], document["size"]) == (budget, 1_000_000)
+    assert 0 < document["bytes"] <= budget and document["dropped"] > 0
+    entries = document["entries"]
+    assert len(entries) + document["dropped"] == 40 and entries[-1]["seq"] == 40
+    assert all(len(e["client"]) == MAX_TEXT and e["client"].endswith("…") for e in entries)
 
 
 async def test_size_zero_turns_it_off(aiohttp_client: AioClient) -> None:

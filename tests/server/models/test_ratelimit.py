@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -125,3 +127,17 @@ def test_the_wait_is_honest(rate: float, burst: int, gaps: list[float]) -> None:
         if wait > 1e-6:
             assert replay(i + 1).take("k", now + wait * 0.99) > 0.0
             assert replay(i + 1).take("k", now + wait + 1e-9) == 0.0
+
+
+def test_a_bucket_costs_at_most_its_stated_bytes_whatever_the_key() -> None:
+    keys = [f"header:{index:06d}" + "v" * 8_000 for index in range(1_000)]  # a header's longest
+    buckets = TokenBuckets(rate=1.0, burst=1)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for key in keys:
+        buckets.take(key, 0.0)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert held / len(keys) <= ratelimit.BUCKET_BYTES
+    assert buckets.take(keys[0], 0.0) > 0  # each key still has its own bucket: this one is empty
+    assert buckets.take("header:other", 0.0) == 0.0
