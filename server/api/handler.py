@@ -157,12 +157,13 @@ def _zip_of(
 
 
 def client_key(request: web.Request, limit: RateLimit) -> str:
-    """Who a rate-limit bucket belongs to: a header's value, or the peer address."""
+    """Who a rate-limit bucket belongs to: a header's value, or the peer address (bounded in
+    size whatever the client sends: `models.keys.bounded`)."""
     if limit.key.startswith("header:"):
         value = request.headers.get(limit.key.removeprefix("header:"))
         if value:
-            return f"header:{value}"
-    return f"peer:{request.remote}"
+            return bounded(f"header:{value}")
+    return bounded(f"peer:{request.remote}")
 
 
 def _rate_limited(request: web.Request, state: State, arrival: float) -> web.Response | None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from .keys import bounded
-
 MAX_KEYS: Final = 100_000  # forget the oldest clients past this, so a key flood cannot grow memory
-# What one client's bucket holds at most (its key bounded by `keys`, two floats in a tuple, the
-# dict's slot; tracemalloc over 1,000 keys of 8,000 characters): 30 MB for MAX_KEYS of them.
+# What one client's bucket holds at most, its key bounded by `keys.bounded` as the API's handler
+# bounds it (two floats in a tuple, the dict's slot; tracemalloc over 1,000 keys of 8,000
+# characters): 30 MB for MAX_KEYS of them.
 BUCKET_BYTES: Final = 300
 
 
@@ -22,7 +21,6 @@ class TokenBuckets:
 
     def take(self, key: str, now: float) -> float:
         """Spend a token for `key` at time `now`: 0.0 if allowed, else seconds until one is due."""
-        key = bounded(key)
         tokens, when = self._buckets.pop(key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + max(0.0, now - when) * self.rate)
         if tokens >= 1.0:

@@ -10,6 +10,8 @@ from aiohttp.test_utils import TestClient
 from server.api.zipsets import MEMPY_2015, MEMPY_2015_TOTAL
 from server.app import create_app
 from server.config.settings import ServerConfig
+from server.models.keys import MAX_KEY_CHARS
+from server.state import STATE
 from tests.helpers import LiveServer, get_json
 
 JOB_FIELDS = (
@@ -290,3 +292,22 @@ def test_a_real_search_api_client_request_works_unchanged(live_server: LiveServe
     result = response.json()["SearchResult"]
     assert isinstance(result["SearchResultCountAll"], int)
     assert result["SearchResultCount"] == min(5, result["SearchResultCountAll"])
+
+
+# --- the keys a request leaves behind are bounded -------------------------------------------
+
+
+async def test_a_long_rate_limit_header_is_one_bounded_bucket(make_client: Any) -> None:
+    limit = {"rate": 0.001, "burst": 1, "key": "header:X-Client"}
+    client = await make_client({"server": {"rate_limit": limit}})
+    long_client = "c" * 8_000
+    statuses = []
+    for _ in range(2):
+        async with client.get(f"/api/jobs?LocationId={ZIP}", headers={"X-Client": long_client}):
+            pass
+        async with client.get(f"/api/jobs?LocationId={ZIP}",
+                              headers={"X-Client": long_client}) as response:  # fmt: skip
+            statuses.append(response.status)
+    buckets = client.app[STATE].buckets
+    assert buckets is not None and statuses == [429, 429]  # one bucket for that client
+    assert [len(key) for key in buckets._buckets] == [MAX_KEY_CHARS + 1]
