@@ -19,6 +19,7 @@ from clients.zipsets import MEMPY_2015
 from tests.helpers import LiveServer, configure, jobs_in, poll_stats
 
 ZIPS = list(MEMPY_2015[:12])
+NEAR_TIE = 0.05  # seconds: two answers this close may reach the client in either order
 LOOPS = [  # one of each request loop: the async one (two libraries) and the blocking one
     pytest.param(ClientSettings(kind="asyncio"), id="asyncio"),
     pytest.param(ClientSettings(kind="httpx"), id="httpx"),
@@ -82,19 +83,22 @@ def test_hedges_are_counted_and_the_first_answer_wins(
     attempts, _ = run(hedged, ZIPS, live_server.url)
     seen = journal(live_server)
     assert total_jobs(attempts) == jobs_in(ZIPS, seed=3)
-    assert len(seen) == len(attempts)  # a hedge is a request the server saw
+    # A hedge is a request the server sees — unless it was cancelled while still connecting.
+    answered = [a for a in attempts if a.error != CANCELLED]
+    assert len(answered) <= len(seen) <= len(attempts)
     hedges = [a for a in attempts if a.hedge]
     assert hedges and count_outcomes(attempts).retried == 0  # hedges are not retries
-    assert len(hedges) == sum(1 for e in seen if e["attempt"] == 1)
+    assert len(hedges) >= sum(1 for e in seen if e["attempt"] == 1)
     won = lost = 0
     for hedge in hedges:
         first = next(a for a in attempts if a.zip == hedge.zip and not a.hedge)
         winner, loser = (hedge, first) if hedge.ok else (first, hedge)
         assert winner.ok and loser.error == CANCELLED  # one answer, the other abandoned
         entry = {e["attempt"]: e for e in seen if e["zip"] == hedge.zip}
-        win, lose = entry[int(winner.hedge)], entry[int(loser.hedge)]
-        # The winner's answer left the server before the loser's could have been ready.
-        assert win["end"] <= lose["arrival"] + lose["intended"]
+        win, lose = entry[int(winner.hedge)], entry.get(int(loser.hedge))
+        if lose is not None:  # the winner's answer left before the loser's could be ready
+            # (give or take a near tie, which the loop decides by the socket it reads first)
+            assert win["end"] <= lose["arrival"] + lose["intended"] + NEAR_TIE
         won, lost = won + hedge.ok, lost + (not hedge.ok)
     assert won and lost  # seed 3 has zips of both kinds
     for a in attempts:
