@@ -24,10 +24,10 @@ from aiohttp import web
 
 from bench import reference
 from bench.overhead import all_features, paths
-from server import envelopes
+from server.api import envelopes
+from server.api.zipsets import ZIP_SETS
 from server.app import create_app
-from server.config import parse_config
-from server.zipsets import ZIP_SETS
+from server.config.parser import parse_config
 
 MEMPY_2015: Final = ZIP_SETS["mempy-2015"]  # the talk's zips, in order
 

@@ -2,7 +2,8 @@
 
 `python -m bench.journalcost [N]` records N entries (default 100,000) the way the server's
 common path does — a fresh arrival and end time, the body's length, zips and peers shared —
-into a `server.journal.Journal` and prints what they hold. Benchmark 1 reports the figure too.
+into a `server.accounting.journal.Journal` (through `Stats.finished`, as the server does) and
+prints what they hold. Benchmark 1 reports the figure too.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import sys
 import time
 import tracemalloc
+from types import SimpleNamespace
 from typing import Final
 
-from server import envelopes
-from server.journal import Journal
-from server.zipsets import MEMPY_2015
+from server.accounting.journal import Journal
+from server.accounting.stats import Stats
+from server.api import envelopes
+from server.api.zipsets import MEMPY_2015
 
 ENTRIES: Final = 100_000
 CONNECTIONS: Final = 64  # one peer tuple each, shared by its requests (as aiohttp caches it)
@@ -25,17 +28,19 @@ def bytes_per_entry(entries: int = ENTRIES) -> float:
     zips = list(MEMPY_2015)
     bodies = [envelopes.render_jobs(0, zip_code, 25, 1) for zip_code in zips]
     peers = [("127.0.0.1", 40_000 + index) for index in range(CONNECTIONS)]
+    askers = [SimpleNamespace(protocol=SimpleNamespace(peername=p), headers={}) for p in peers]
     clock = time.perf_counter
     journal = Journal(entries, clock)
+    stats = Stats(journal)  # what the server records an entry with (its counts are not kept)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for index in range(entries):
         arrival = clock()
         slot = index % len(zips)
-        journal.add((
-            arrival, arrival, clock(), "jobs", zips[slot], index // len(zips), 0.0, 0.0, 200,
-            None, len(bodies[slot]), peers[index % CONNECTIONS], None,
-        ))  # fmt: skip
+        stats.finished(
+            arrival, arrival, "jobs", zips[slot], index // len(zips), 0.0, 0.0, 200, None,
+            len(bodies[slot]), askers[index % CONNECTIONS],
+        )  # fmt: skip
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     return held / entries

@@ -1,7 +1,7 @@
 """The aiohttp application factory: routes, each wrapped once, and JSON for every error.
 
 There is no middleware: a middleware runs on every request, so the API routes get one
-handler each that does the whole job (`server.injection.api_handler`), every other route is
+handler each that does the whole job (`server.api.handler.api_handler`), every other route is
 wrapped once at build time (`guarded`), and the router itself answers an unknown path or
 method in JSON (`JsonRouter`).
 """
@@ -20,15 +20,18 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
-from . import __version__, admin, journal
-from .config import ServerConfig, parse_config
+from . import __version__
+from .accounting.journal import DEFAULT_SIZE
+from .admin import journal, routes
+from .admin.plumbing import is_loopback
+from .api.handler import API_ROUTES, Handler, api_handler
+from .api.responses import json_error
+from .api.zipsets import ZIP_SETS
+from .config.parser import parse_config
+from .config.settings import ServerConfig
 from .errors import BadParameter
-from .injection import API_ROUTES, Handler, api_handler
-from .journal import DEFAULT_SIZE
-from .openapi import openapi_document
-from .responses import json_error
+from .openapi.document import openapi_document
 from .state import STATE, State
-from .zipsets import ZIP_SETS
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +57,13 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 async def get_journal(request: web.Request) -> web.StreamResponse:
-    """`GET /__admin/journal`: every API request since the last reset (see server.journal)."""
+    """`GET /__admin/journal`: every API request since the last reset (see server.admin.journal)."""
     return await journal.get_journal(request, request.app[STATE].journal)
 
 
 def refusal(request: web.Request) -> web.Response | None:
     """403 for a non-loopback peer on an admin route; None when the request may go on."""
-    if request.path.startswith("/__admin") and not admin.is_loopback(request.remote):
+    if request.path.startswith("/__admin") and not is_loopback(request.remote):
         return json_error(403, f"admin routes answer loopback peers only, not {request.remote}")
     return None
 
@@ -157,7 +160,7 @@ def create_app(
     app.router.add_get("/demo", guarded(demo))
     app.router.add_get("/openapi.json", guarded(openapi))
     app.router.add_get("/__admin/journal", guarded(get_journal))
-    add_guarded_routes(app, admin.add_routes)
+    add_guarded_routes(app, routes.add_routes)
     return app
 
 

@@ -18,12 +18,13 @@ from typing import Any
 from aiohttp import web
 
 from . import logs
-from .admin import is_loopback
+from .accounting.journal import DEFAULT_SIZE, MAX_SIZE
+from .admin.plumbing import is_loopback
 from .app import create_app
-from .config import ServerConfig, config_from_scenario
-from .documents import MAX_DOCUMENT_BYTES, size_message
+from .config.documents import MAX_DOCUMENT_BYTES, size_message
+from .config.parser import config_from_scenario
+from .config.settings import ServerConfig
 from .errors import ScenarioError
-from .journal import DEFAULT_SIZE, MAX_SIZE
 
 BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
 

@@ -1,8 +1,17 @@
-"""The server's exceptions: every one carries a message that names what was wrong."""
+"""The server's exceptions: every one carries a message that names what was wrong.
+
+    ServerError          reported to a person, never as a traceback
+    ├── BadParameter     a query parameter, header or body field (400 naming it)
+    ├── ScenarioError    a configuration key (400, or one line and exit 2, naming it)
+    └── BodyTooLarge     a scenario file or admin body over the one size limit (413)
+
+Three signals never reach a person, so they live with the code that raises them: the pure
+models import nothing of the server — `models.capacity.QueueFull` (the handler answers 503)
+and `models.lease.LeaseConflict` (409 naming the holder) — and `api.delivery.ClientGone`
+(the peer left; the request is journaled as gone).
+"""
 
 from __future__ import annotations
-
-from .documents import size_message
 
 
 class ServerError(Exception):
@@ -26,8 +35,9 @@ class ScenarioError(ServerError):
 
 
 class BodyTooLarge(ServerError):
-    """A scenario file or an admin body is over the one size limit both share."""
+    """A scenario file or an admin body is over the one size limit both share; `message` says
+    so with the limit (`server.config.documents.size_message`)."""
 
-    def __init__(self, size: int | None) -> None:
-        super().__init__(f"body: {size_message(size)}")
+    def __init__(self, size: int | None, message: str) -> None:
+        super().__init__(f"body: {message}")
         self.size = size

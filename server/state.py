@@ -4,57 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Final
 
 from aiohttp import web
 
-from .capacity import CapacityGate
-from .config import ROUTES, ServerConfig
-from .journal import DEFAULT_SIZE, Journal
-from .plan import Planner
-from .ratelimit import TokenBuckets
-from .stats import Stats
-
-# Past this many distinct zips (or place names) on a route, the least recently asked is
-# forgotten: a forgotten key counts from attempt 0 again, as after a reset. 125,000 a route
-# holds every zip code on both routes (about 40 MB in all); only a flood of distinct place
-# names on /api/search reaches it.
-MAX_ATTEMPT_KEYS: Final = 125_000
-
-
-class AttemptCounter:
-    """How many times each zip was asked for on each route, bounded to the most recent keys.
-
-    One dict per route, keyed by the zip alone (no tuple to build), in order of last use.
-    """
-
-    def __init__(self, limit: int = MAX_ATTEMPT_KEYS) -> None:
-        self.limit = limit  # keys kept per route
-        self.forgotten = 0  # keys dropped to stay within the limit, since the reset
-        self.routes: dict[str, dict[str, int]] = {route: {} for route in ROUTES}
-
-    def __len__(self) -> int:
-        return sum(len(counts) for counts in self.routes.values())
-
-    def next(self, route: str, zip_code: str) -> int:
-        """The attempt number of this request (0 for the first); counts it."""
-        counts = self.routes[route]
-        attempt = counts.pop(zip_code, 0)  # re-inserted last: the dict's order is recency
-        counts[zip_code] = attempt + 1
-        if not attempt and len(counts) > self.limit:
-            self.forget(counts)
-        return attempt
-
-    def forget(self, counts: dict[str, int]) -> None:
-        """Drop the least recently asked key of one route's counts."""
-        del counts[next(iter(counts))]
-        self.forgotten += 1
-
-    def clear(self) -> None:
-        """Forget every key (in place: handlers hold the per-route dicts)."""
-        for counts in self.routes.values():
-            counts.clear()
-        self.forgotten = 0
+from .accounting.attempts import AttemptCounter
+from .accounting.journal import DEFAULT_SIZE, Journal
+from .accounting.stats import Stats
+from .config.plan import Planner
+from .config.settings import ServerConfig
+from .models.capacity import CapacityGate
+from .models.ratelimit import TokenBuckets
 
 
 class State:

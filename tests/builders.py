@@ -18,7 +18,7 @@ from clients.results.document import SCHEMA, VERSIONS, summaries_of
 from clients.results.summary import Summary, as_dict, speedups, summarize
 from clients.scenario import load
 from clients.zipsets import MEMPY_2015
-from server.data import job_count
+from server.api.data import job_count
 from tests.helpers import FIXED_10MS, jobs_in, state_of, write_scenario
 
 ENVIRONMENT = {"python": "3.11.7", "implementation": "CPython", "platform": "Linux-test",

@@ -24,7 +24,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from server.app import create_app
-from server.config import ServerConfig, parse_config
+from server.config.parser import parse_config
+from server.config.settings import ServerConfig
 from tests.helpers import LiveServer
 
 Client = TestClient[web.Request, web.Application]

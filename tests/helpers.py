@@ -15,13 +15,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import requests
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from clients.records import RunState, parse_state
-from server.data import job_count
+from server.api.data import job_count
 from server.state import STATE, State
 
 LOOPBACK = "127.0.0.1"
@@ -111,10 +113,77 @@ class LiveServer:
         return response.json()
 
 
+# --- server ---------------------------------------------------------------------------------
+# What the server's tests share (tests/server/...): documents, a GET that must answer JSON,
+# and polls of /__admin/stats bounded by the one deadline.
+
+POLL_DEADLINE = 15.0  # seconds a poll waits for the server to reach a state: a bound, not a figure
+POLL_INTERVAL = 0.01  # seconds between two looks
+
+
+HOLDER = {"scenario": "quick", "pid": 4242}  # who takes the lease in the lease's tests
+OTHER_HOLDER = {"scenario": "sweep-b", "pid": 777, "host": "box", "started": 1.5}
+
+
+class FakeClock:
+    """A clock that only moves when the test says so (`clock.now = ...`)."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def server(**section: Any) -> dict[str, Any]:
+    """A configuration document of this `[server]` section alone."""
+    return {"server": section}
+
+
+async def get_json(client: TestClient, path: str, **kwargs: Any) -> Any:
+    """GET `path`, assert 200 and a JSON content type, return the decoded body."""
+    async with client.get(path, **kwargs) as response:
+        assert response.status == 200, await response.text()
+        assert response.content_type == "application/json"
+        return await response.json()
+
+
+async def stats_of(client: TestClient) -> dict[str, Any]:
+    """`/__admin/stats` as it is now."""
+    async with client.get("/__admin/stats") as response:
+        stats: dict[str, Any] = await response.json()
+    return stats
+
+
+async def wait_for_stats(client: TestClient, ready: Callable[[dict[str, Any]], bool]) -> Any:
+    """Poll /__admin/stats until `ready(stats)` holds (bounded: fails the test past it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + POLL_DEADLINE
+    while not ready(stats := await stats_of(client)):
+        assert loop.time() < deadline, f"server never reached the state; last stats: {stats}"
+        await asyncio.sleep(POLL_INTERVAL)
+    return stats
+
+
+def poll_stats(live: LiveServer, ready: Callable[[dict[str, Any]], bool]) -> Any:
+    """`wait_for_stats` for a blocking `LiveServer`."""
+    deadline = time.monotonic() + POLL_DEADLINE
+    while not ready(stats := live.get("/__admin/stats").json()):
+        assert time.monotonic() < deadline, f"server never reached the state; last: {stats}"
+        time.sleep(POLL_INTERVAL)
+    return stats
+
+
+def asker(peer: Any = None, client: str | None = None) -> Any:
+    """A stand-in for a request as the journal reads it (`Stats.finished`): its peer, and the
+    client its `X-Client` header names."""
+    headers = {} if client is None else {"X-Client": client}
+    return SimpleNamespace(protocol=SimpleNamespace(peername=peer), headers=headers)
+
+
 # --- clients ---------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout
-POLL_DEADLINE = 10.0  # seconds a poll waits for a state before it gives up (as the server's)
 FIXED_10MS = 'latency = { model = "fixed", value = 0.01 }'  # a server section's usual line
 
 

@@ -233,4 +233,3 @@ def context_of(doc: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(run, Mapping)
         },
     }
-

@@ -55,8 +55,8 @@ from bench.figures import (
 from bench.report import cell, outcome_table
 from bench.results import Column, Outcome, check, missing_keys
 from clients.zipsets import MEMPY_2015
-from server import latency
-from server.config import parse_config
+from server.config.parser import parse_config
+from server.models import latency
 from tests.helpers import ROOT
 
 SMOKE_DEADLINE = 180.0  # a bound on the smoke run, never asserted on

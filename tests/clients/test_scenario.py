@@ -13,7 +13,7 @@ from clients.errors import ClientsError, ScenarioFileError
 from clients.kinds import KINDS, in_flight
 from clients.scenario import CLIENT_KEYS, TOP_KEYS, WORKLOAD_KEYS, load, parse
 from clients.zipsets import MEMPY_2015
-from server.config import parse_config
+from server.config.parser import parse_config
 from tests.helpers import ROOT
 
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))

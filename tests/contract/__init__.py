@@ -1,1 +1,1 @@
-"""What spans server and clients: layers, the shared contract, packaging, README commands."""
+"""What spans server and clients: layers, the contract, OpenAPI, packaging, README commands."""

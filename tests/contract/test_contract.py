@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from clients import zipsets as client_zipsets
 from clients.results.summary import percentile as client_percentile
-from server import zipsets as server_zipsets
-from server.stats import percentile as server_percentile
+from server.accounting.stats import percentile as server_percentile
+from server.api import zipsets as server_zipsets
 
 
 def test_the_talks_zip_set_is_the_same_on_both_sides() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,20 +154,13 @@ def test_the_console_does_load_rich() -> None:  # the check above can see rich w
     assert any(t.startswith("rich") for t in AT_LOAD["clients.console"])
 
 
-# server/state.py ↔ server/stats.py (the attempt counter, through `if TYPE_CHECKING`) is the
-# server's half of the rooms issue; strict, so the mark must go when that cycle does.
-SERVER_CYCLE = pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="server.state ↔ server.stats: the server's half"
-)
-
-
 @pytest.mark.parametrize(
     "package",
     [
         pytest.param("clients", id="clients"),
         pytest.param("bench", id="bench"),
-        pytest.param("server", id="server", marks=SERVER_CYCLE),
-        pytest.param("", id="across-packages", marks=SERVER_CYCLE),
+        pytest.param("server", id="server"),
+        pytest.param("", id="across-packages"),
     ],
 )
 def test_no_import_cycles(package: str) -> None:
@@ -226,3 +220,81 @@ def test_a_package_imports_itself_relatively(package: str) -> None:
                                                  for a in node.names))
     ]  # fmt: skip
     assert absolute == []
+
+
+# --- the server's rooms (TYPE_CHECKING imports included, as in GRAPH; cycles: above) ----------
+#
+# Lowest first; a room may import the rooms below it and itself, never one above:
+#   server.models, server.errors, server.logs, server (__version__): nothing else of the server
+#   server.config      models, errors
+#   server.accounting  config, models, errors
+#   server.state       accounting, config, models
+#   server.api         state and below            (never admin, openapi, app, cli)
+#   server.admin       api and below              (never openapi, app, cli)
+#   server.openapi     admin, api, config, models (the document reads constants: never the
+#                                                  running server, state or accounting)
+#   server.app         everything above it but the CLI
+#   server.cli, server.__main__
+SERVER_LAYERS = (
+    ("server", "server.models", "server.errors", "server.logs"),
+    ("server.config",),
+    ("server.accounting",),
+    ("server.state",),
+    ("server.api",),
+    ("server.admin",),
+    ("server.openapi",),
+    ("server.app",),
+    ("server.cli", "server.__main__"),
+)
+SERVER_ROOMS = {room: level for level, rooms in enumerate(SERVER_LAYERS) for room in rooms}
+
+
+SERVER_GRAPH = {name: found for name, found in GRAPH.items() if name.split(".")[0] == "server"}
+
+
+def server_room(target: str) -> str | None:
+    """The room a server module (or a name in one) belongs to; None outside the server."""
+    rooms = [room for room in SERVER_ROOMS if target == room or target.startswith(room + ".")]
+    return max(rooms, key=len) if rooms else None  # `server` itself only for what none holds
+
+
+def test_every_server_module_is_in_a_room() -> None:
+    # A new module or folder of server/ has to be given its place in SERVER_LAYERS.
+    assert [name for name in SERVER_GRAPH if server_room(name) in (None, "server")] == ["server"]
+
+
+def test_the_server_models_import_only_the_standard_library() -> None:
+    found = {
+        name: sorted(t for t in targets if t.split(".")[0] not in sys.stdlib_module_names)
+        for name, targets in SERVER_GRAPH.items()
+        if server_room(name) == "server.models"
+    }
+    assert found and all(targets == [] for targets in found.values()), found
+
+
+@pytest.mark.parametrize("room", [pytest.param(room, id=room) for room in SERVER_ROOMS])
+def test_a_server_room_imports_only_the_rooms_below_it(room: str) -> None:
+    upward = sorted(
+        f"{name} → {target}"
+        for name, targets in SERVER_GRAPH.items()
+        if server_room(name) == room
+        for target in targets
+        if (other := server_room(target)) is not None and SERVER_ROOMS[other] > SERVER_ROOMS[room]
+    )
+    assert upward == []
+
+
+@pytest.mark.parametrize(
+    ("room", "forbidden"),
+    [
+        pytest.param("server.openapi", "server.state", id="the-document-reads-no-state"),
+        pytest.param("server.openapi", "server.accounting", id="the-document-counts-nothing"),
+    ],
+)
+def test_a_server_room_does_not_import(room: str, forbidden: str) -> None:
+    users = sorted(
+        name
+        for name, targets in SERVER_GRAPH.items()
+        if server_room(name) == room and any(server_room(t) == forbidden for t in targets)
+    )
+    assert users == []

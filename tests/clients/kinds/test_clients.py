@@ -21,7 +21,7 @@ from clients.progress import Progress
 from clients.protocol import backoff_delay, total_jobs
 from clients.records import Attempt, ClientSettings
 from clients.zipsets import MEMPY_2015
-from server.data import job_count
+from server.api.data import job_count
 from tests.helpers import configure, jobs_in
 
 ZIPS_10 = list(MEMPY_2015[:10])

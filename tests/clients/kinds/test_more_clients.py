@@ -15,7 +15,7 @@ from clients.progress import Progress
 from clients.protocol import total_jobs
 from clients.records import Attempt, ClientSettings
 from clients.zipsets import MEMPY_2015
-from server.zipsets import MEMPY_2015_TOTAL
+from server.api.zipsets import MEMPY_2015_TOTAL
 from tests.helpers import LiveServer
 
 ZIPS = list(MEMPY_2015[:12])

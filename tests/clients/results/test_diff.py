@@ -5,20 +5,14 @@ results here repeat each run `REPEATS` times."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-from typing import Any
 
 import pytest
-from rich.console import Console
 
-from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
-from clients.report.diff import diff_table
+from clients.records import ClientSettings, RunResult, RunState
 from clients.results import diff
 from clients.results.diff import UNCLEAR, Change
-from tests.builders import REPEATS, repeated, result_of, ten_zip_run
-
-
+from tests.builders import repeated, result_of, ten_zip_run
 
 
 def by_figure(changes: Sequence[Change], client: str) -> dict[str, Change]:
@@ -76,7 +70,10 @@ def test_many_repeats_on_one_side_compare_by_range() -> None:
 
 
 def test_zero_to_something_has_no_relative_change() -> None:
-    before, after = repeated(ten_zip_run("asyncio", 1.0, failed=0)), repeated(ten_zip_run("asyncio", 1.0, failed=1))
+    before, after = (
+        repeated(ten_zip_run("asyncio", 1.0, failed=0)),
+        repeated(ten_zip_run("asyncio", 1.0, failed=1)),
+    )
     failed = by_figure(diff.diff(before, after), "asyncio")["failed"]
     assert (failed.a, failed.b, failed.relative, failed.verdict) == (0, 1, None, "more")
     same = by_figure(diff.diff(before, before), "asyncio")["failed"]
@@ -84,8 +81,13 @@ def test_zero_to_something_has_no_relative_change() -> None:
 
 
 def test_clients_on_one_side_are_added_or_removed() -> None:
-    before = result_of(ten_zip_run("blocking", 10.0, kind="blocking"), ten_zip_run("threaded", 1.0, kind="threaded"))
-    after = result_of(ten_zip_run("blocking", 10.0, kind="blocking"), ten_zip_run("uvloop", 1.0, kind="uvloop"))
+    before = result_of(
+        ten_zip_run("blocking", 10.0, kind="blocking"),
+        ten_zip_run("threaded", 1.0, kind="threaded"),
+    )
+    after = result_of(
+        ten_zip_run("blocking", 10.0, kind="blocking"), ten_zip_run("uvloop", 1.0, kind="uvloop")
+    )
     changes = diff.diff(before, after)
     one_sided = [(c.client, c.verdict) for c in changes if c.figure == ""]
     assert one_sided == [("threaded", "removed"), ("uvloop", "added")]

@@ -16,8 +16,6 @@ from clients.results.diff import UNCLEAR, UNTOLD
 from tests import builders
 
 
-
-
 def run(client: str, wall: float) -> RunResult:
     attempts = tuple(Attempt(f"{i:05}", 0, 0.0, wall / 2, 200, 1, lane=i) for i in range(4))
     settings = ClientSettings(kind=client)

@@ -3,8 +3,6 @@ malformed runs name their index; keys added later are ignored; a sweep's variant
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,28 +10,11 @@ from typing import Any
 
 import pytest
 
-from clients import console
 from clients.errors import ClientsError
-from clients.records import Attempt, ClientSettings, RunResult, RunState, Usage
-from clients.report import exports
-from clients.results import document as resultfile
-from clients.results.summary import Summary
-from tests import builders
-
-
-
-import re
-from dataclasses import replace
-from html import unescape
-from clients import cli
-from clients.harness import sampler
-from clients.records import ClientSettings, RunResult, RunState
-from clients.report import exports, html, payload
-from clients.report.panels import Compared
+from clients.records import Attempt, ClientSettings, RunResult, Usage
 from clients.results import document
+from clients.results import document as resultfile
 from tests import builders
-
-
 
 ENVIRONMENT = {
     "python": "3.11.7",
@@ -104,6 +85,8 @@ def test_keys_added_later_are_ignored(doc: dict[str, Any]) -> None:
     doc["runs"][0]["new_figure"] = 3
     doc["new_top_level"] = 4
     assert resultfile.runs_of(resultfile.check_document(doc))[0].attempts[0].zip == "00000"
+
+
 def test_load_any_reads_a_sweep_and_names_a_broken_variant(tmp_path: Path) -> None:
     doc = builders.sweep_doc()
     path = tmp_path / "sweep.json"
@@ -113,5 +96,3 @@ def test_load_any_reads_a_sweep_and_names_a_broken_variant(tmp_path: Path) -> No
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ClientsError, match=r"variants\[1\]\.result: missing key 'runs'"):
         document.load_any(path)
-
-

@@ -3,17 +3,13 @@ summaries, speed-ups, the exit code and the saved row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from rich.console import Console
 
-from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.report.table import COLUMNS, caption_text, natural_width, report_table
+from clients.records import Attempt
 from clients.results.summary import (
     Counts,
-    Summary,
     as_dict,
     client_overhead,
     count_outcomes,
@@ -23,17 +19,12 @@ from clients.results.summary import (
     speedups,
     summarize,
 )
-from clients.results.units import percent, ratio, seconds, size
-from tests.helpers import state_of
 from tests.builders import make_run, ok, summary_of
-
-
 
 
 def bad(zip_code: str, number: int = 0, error: str = "http_500") -> Attempt:
     status = int(error[5:]) if error.startswith("http_") else None
     return Attempt(zip_code, number, 0.0, 0.05, status=status, error=error)
-
 
 
 @pytest.mark.parametrize(

@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 import pytest
-from rich.console import Console
 
-from clients.records import Attempt, ClientSettings, RunResult, Usage
-from clients.report.table import COLUMNS, caption_text, natural_width, report_table
-from clients.results.summary import (
-    Counts,
-    Summary,
-    as_dict,
-    client_overhead,
-    count_outcomes,
-    exit_code,
-    median_run,
-    percentile,
-    speedups,
-    summarize,
-)
 from clients.results.units import percent, ratio, seconds, size
-from tests.helpers import state_of
-
-
 
 
 @pytest.mark.parametrize(
@@ -50,5 +29,3 @@ def test_small_formatters() -> None:
     assert ratio(None) == "–"
     assert percent(0.874) == "87%"
     assert percent(None) == "–"
-
-

@@ -1,0 +1,87 @@
+"""What every admin route shares: who may ask, how a body is read, how long work yields.
+
+`is_loopback` decides who may call `/__admin/*` (the app's guard and the CLI's exposure
+notice ask it); `read_json` reads a body under the one size and nesting rule a scenario file
+obeys too, and `bounded` answers 413 naming that limit; `sliced` runs a sliced computation,
+handing the event loop back between its slices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ipaddress
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..api.responses import json_error
+from ..config.documents import MAX_DEPTH, MAX_DOCUMENT_BYTES, size_message, too_deep
+from ..errors import BadParameter, BodyTooLarge
+from .preview import Steps
+
+T = TypeVar("T")
+
+
+def is_loopback(remote: str | None) -> bool:
+    """Whether a peer address is on this machine's loopback."""
+    try:
+        address = ipaddress.ip_address(remote) if remote else None
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack socket shows 127.0.0.1 as ::ffff:127.0.0.1
+    return address is not None and address.is_loopback
+
+
+def bounded(handler: Handler) -> Handler:
+    """Answer 413 naming the limit when `handler` reads a body over MAX_DOCUMENT_BYTES."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except BodyTooLarge as error:
+            return json_error(413, str(error), parameter="body")
+
+    return wrapped
+
+
+async def read_json(request: web.Request, *, empty: Any = ...) -> Any:
+    """The request's JSON body, read up to MAX_DOCUMENT_BYTES (`empty`: the value of no body).
+
+    Read here rather than by `request.json()`, whose limit is the application's
+    `client_max_size` (1 MiB) and whose 413 names no limit: one rule, for file and body alike.
+    """
+    length = request.content_length
+    if length is not None and length > MAX_DOCUMENT_BYTES:
+        raise BodyTooLarge(length, size_message(length))
+    raw = bytearray()
+    async for chunk in request.content.iter_any():
+        raw += chunk
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise BodyTooLarge(length, size_message(length))
+    if not raw and empty is not ...:
+        return empty
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError) as error:  # bad JSON or UTF-8, or absurd nesting
+        reason = "nested too deeply to read" if isinstance(error, RecursionError) else error
+        raise BadParameter("body", f"not valid JSON ({reason})") from None
+    deep = too_deep(document)
+    if deep is not None:
+        raise BadParameter("body", f"nested more than {MAX_DEPTH} levels deep, at {deep}")
+    return document
+
+
+async def sliced(steps: Steps[T]) -> T:
+    """Run a sliced computation, handing the event loop back between its slices."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        await asyncio.sleep(0)

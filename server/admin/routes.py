@@ -1,0 +1,153 @@
+"""Admin routes: the live scenario, stats, metrics, reset, the preview and warm-up, and the
+lease's routes (`lease`), all registered by `add_routes`.
+
+Loopback peers only (the app's guard asks `plumbing.is_loopback`). While a run holds the
+lease, the calls that change the server (scenario, reset, warm) need its token in `X-Lease`;
+every read stays open to anyone on this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+from ..accounting.metrics import render_metrics
+from ..api import envelopes
+from ..api.responses import json_error
+from ..config.parser import parse_config
+from ..errors import BadParameter, ScenarioError
+from ..models.lease import Leases
+from ..state import STATE
+from .journal import read_tag
+from .lease import (
+    LEASES,
+    lease_refusal,
+    release_lease,
+    renew_lease,
+    show_lease,
+    take_lease,
+)
+from .plumbing import bounded, read_json, sliced
+from .preview import preview_steps
+from .workload import from_query, parse_workload
+
+
+async def get_scenario(request: web.Request) -> web.Response:
+    """The active configuration document."""
+    config = request.app[STATE].config
+    document = dict(config.document) or {"seed": config.seed, "speed": config.speed, "server": {}}
+    return web.json_response(document)
+
+
+@bounded
+async def put_scenario(request: web.Request) -> web.StreamResponse:
+    """Replace the active configuration; an invalid one changes nothing. While a run holds
+    the lease, only its holder may (a `dry_run` changes nothing, so anyone may)."""
+    dry_run = request.query.get("dry_run") not in (None, "", "0", "false")
+    refused = None if dry_run else lease_refusal(request)
+    if refused is not None:
+        return refused
+    try:
+        document = await read_json(request)
+    except BadParameter as error:
+        return json_error(400, str(error), key="body")
+    active = request.app[STATE].config
+    if isinstance(document, dict):  # replacing the server section keeps the running seed and speed
+        document = {"seed": active.seed, "speed": active.speed, **document}
+    try:
+        config = parse_config(document)
+    except ScenarioError as error:
+        return json_error(400, str(error), key=error.key)
+    if dry_run:
+        return web.json_response(dict(config.document))  # valid: said, not applied
+    request.app[STATE].apply(config)
+    return web.json_response(dict(config.document))
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Clear stats, journal, attempt counters and token buckets; an optional JSON body
+    `{"tag": "..."}` labels the new run in the journal."""
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
+    try:
+        tag = await read_tag(request)
+    except BadParameter as error:
+        return json_error(400, str(error), key=error.name)
+    request.app[STATE].reset(tag)
+    if tag is None:
+        return web.json_response({"reset": True})
+    return web.json_response({"reset": True, "tag": tag, "now": 0.0})
+
+
+async def stats(request: web.Request) -> web.Response:
+    """Per-route counts, gauges, timing percentiles and the server's CPU time."""
+    return web.json_response(request.app[STATE].stats.snapshot())
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """The same as `/__admin/stats`, in Prometheus text format."""
+    text = render_metrics(request.app[STATE].stats.snapshot())
+    return web.Response(text=text, content_type="text/plain", charset="utf-8")
+
+
+@bounded
+async def preview_route(request: web.Request) -> web.StreamResponse:
+    """What the active scenario will do to a workload (GET query or POST JSON body).
+
+    Computed in slices with the event loop handed back between them, so a preview of
+    100,000 zips keeps every other request (`/health` included) answered meanwhile.
+    """
+    if request.method == "POST":
+        workload = parse_workload(await read_json(request))
+    else:
+        workload = from_query(request.query)
+    steps = preview_steps(
+        request.app[STATE].config,
+        workload.zips,
+        route=workload.route,
+        per_page=workload.per_page,
+        concurrency=workload.concurrency,
+        timeout=workload.timeout,
+    )
+    return web.json_response(await sliced(steps))
+
+
+@bounded
+async def warm(request: web.Request) -> web.StreamResponse:
+    """Render a workload's pages ahead of a run, so no client pays for Faker's first call.
+
+    One page at a time with the event loop handed back after each: a warm-up of thousands
+    of pages takes seconds, and the server keeps answering meanwhile.
+    """
+    refused = lease_refusal(request)
+    if refused is not None:
+        return refused
+    workload = parse_workload(await read_json(request))
+    render = envelopes.render_jobs if workload.route == "jobs" else envelopes.render_search
+    seed = request.app[STATE].config.seed
+    zips = workload.zips[: envelopes.CACHED_BODIES]  # more would only evict each other
+    started = time.perf_counter()
+    for zip_code in zips:
+        render(seed, zip_code, workload.per_page, 1)
+        await asyncio.sleep(0)
+    return web.json_response({"warmed": len(zips), "seconds": time.perf_counter() - started})
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the admin routes and `/metrics`, and the lease they answer to."""
+    app[LEASES] = Leases(clock=app[STATE].clock)
+    app.router.add_get("/__admin/lease", show_lease)
+    app.router.add_post("/__admin/lease", take_lease)
+    app.router.add_put("/__admin/lease", renew_lease)
+    app.router.add_delete("/__admin/lease", release_lease)
+    app.router.add_get("/__admin/scenario", get_scenario)
+    app.router.add_put("/__admin/scenario", put_scenario)
+    app.router.add_post("/__admin/reset", reset)
+    app.router.add_get("/__admin/stats", stats)
+    app.router.add_get("/__admin/preview", preview_route)
+    app.router.add_post("/__admin/preview", preview_route)
+    app.router.add_post("/__admin/warm", warm)
+    app.router.add_get("/metrics", metrics)

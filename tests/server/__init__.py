@@ -1,0 +1,1 @@
+"""Tests of the server, in folders that mirror `server/`."""

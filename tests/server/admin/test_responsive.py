@@ -1,0 +1,149 @@
+"""A big warm-up or preview never freezes the server: other requests are answered while it
+works, and its size is bounded with the bound in the 400. Orderings, not durations: a spy
+counts the work done when `/health` answers, and that must be before the work is finished."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from server.admin import preview
+from server.admin.workload import MAX_CONCURRENCIES, MAX_ZIPS
+from server.api import envelopes
+from server.config.plan import Plan
+
+Count = list[int]
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> Count:
+    """Count the calls of `owner.name` (the real function still runs)."""
+    real: Callable[..., Any] = getattr(owner, name)
+    calls = [0]
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+async def health_while(client: TestClient, work: asyncio.Task[Any], calls: Count) -> int:
+    """Wait until `work` has begun, ask `/health`, return how much work was done by then."""
+    while calls[0] == 0:
+        await asyncio.sleep(0)
+    async with client.get("/health") as response:
+        assert response.status == 200
+    return calls[0]
+
+
+async def post(client: TestClient, path: str, body: Any) -> tuple[int, Any]:
+    async with client.post(path, json=body) as response:
+        return response.status, await response.json()
+
+
+async def test_health_answers_while_a_big_warm_up_renders(
+    client: TestClient, put_scenario: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await put_scenario(client, {"seed": 987_654})  # a seed no other test has rendered
+    renders = spy(monkeypatch, envelopes, "render_jobs")
+    zips = [f"{n:05d}" for n in range(10_000, 10_000 + 150)]
+    work = asyncio.create_task(post(client, "/__admin/warm", {"zips": zips}))
+    done_at_health = await health_while(client, work, renders)
+    status, body = await work
+    assert status == 200 and body["warmed"] == len(zips)
+    assert renders[0] == len(zips)
+    assert done_at_health < len(zips)  # /health did not wait for the whole warm-up
+
+
+async def test_health_answers_while_a_big_preview_computes(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plans = spy(monkeypatch, preview, "plan_request")
+    zips = [f"{n:05d}" for n in range(40_000)]
+    work = asyncio.create_task(
+        post(client, "/__admin/preview", {"zips": zips, "concurrency": [1, 10, 0]})
+    )
+    done_at_health = await health_while(client, work, plans)
+    status, body = await work
+    assert status == 200, body
+    assert body["requests"] == len(zips)
+    assert plans[0] == len(zips)
+    assert done_at_health < len(zips)
+
+
+def test_a_sliced_preview_equals_the_whole_one() -> None:
+    from server.config.parser import parse_config
+
+    config = parse_config(
+        {"server": {"latency": {"model": "uniform", "low": 0, "high": 1}, "faults": {"hang": 0.1}}}
+    )
+    zips = [f"{n:05d}" for n in range(5_000)]
+    steps = preview.preview_steps(config, zips, concurrency=[3, 0], timeout=0.5)
+    slices = 0
+    while True:
+        try:
+            next(steps)
+            slices += 1
+        except StopIteration as done:
+            sliced = done.value
+            break
+    assert slices >= len(zips) // preview.SLICE
+    assert sliced == preview.preview(config, zips, concurrency=[3, 0], timeout=0.5)
+    assert sliced["makespans"]["3"] == pytest.approx(
+        preview.makespan([item["wait"] for item in sliced["zips"]], 3)
+    )
+    assert isinstance(Plan(0.0, None), Plan)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "name", "bound"),
+    [
+        pytest.param(
+            "/__admin/warm",
+            {"zips": ["90011"] * (MAX_ZIPS + 1)},
+            "zips",
+            f"1 to {MAX_ZIPS} zips",
+            id="warm-zips",
+        ),
+        pytest.param(
+            "/__admin/preview",
+            {"zips": ["90011"] * (MAX_ZIPS + 1)},
+            "zips",
+            f"1 to {MAX_ZIPS} zips",
+            id="preview-zips",
+        ),
+        pytest.param(
+            "/__admin/preview",
+            {"zips": ["90011"], "concurrency": list(range(1_000))},
+            "concurrency",
+            f"at most {MAX_CONCURRENCIES} values, got 1000",
+            id="preview-concurrencies",
+        ),
+        pytest.param(
+            "/__admin/preview",
+            {"zips": ["90011"], "per_page": 501},
+            "per_page",
+            "between 0 and 500",
+            id="jobs-per-page",
+        ),
+        pytest.param(
+            "/__admin/preview",
+            {"zips": ["90011"], "route": "search", "per_page": 501},
+            "per_page",
+            "between 0 and 500",
+            id="search-per-page",
+        ),
+    ],
+)
+async def test_oversized_workloads_are_400_with_the_bound(
+    client: TestClient, path: str, body: Any, name: str, bound: str
+) -> None:
+    status, answer = await post(client, path, body)
+    assert status == 400
+    assert answer["parameter"] == name
+    assert bound in answer["message"]
