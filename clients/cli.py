@@ -275,8 +275,9 @@ def command_scenarios(args: argparse.Namespace) -> int:
         names = [s.name for s in found]
         chosen = next((s for s in found if args.name in (s.name, f"{s.name}.toml")), None)
         if chosen is None:
-            raise ClientsError(f"scenarios: no shipped scenario {args.name!r}"
-                               f"{guess(args.name, names)}; shipped: {', '.join(names)}")  # fmt: skip
+            hint = guess(args.name, names)
+            raise ClientsError(f"scenarios: no shipped scenario {args.name!r}{hint}; shipped: "
+                               f"{', '.join(names)}")  # fmt: skip
         try:
             text = chosen.path.read_text(encoding="utf-8")
         except OSError as error:

@@ -37,9 +37,9 @@ def unobservable(entries: Sequence[Mapping[str, Any]], at_most: int) -> str | No
     median = statistics.median(delays) if delays else 0.0
     if median >= OBSERVABLE_DELAY:
         return None
-    return (f"the server held each request {seconds(median)} (the median intended delay), too short "
-            f"for concurrent requests to overlap: a concurrent client could pass this check by "
-            f"chance; give the scenario a delay of {seconds(OBSERVABLE_DELAY)} or more (the "
+    return (f"the server held each request {seconds(median)} (the median intended delay), too "
+            "short for concurrent requests to overlap: a concurrent client could pass this check "
+            f"by chance; give the scenario a delay of {seconds(OBSERVABLE_DELAY)} or more (the "
             f"plugin's default is {seconds(DEFAULT_DELAY)})")  # fmt: skip
 
 
