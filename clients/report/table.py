@@ -29,7 +29,8 @@ OPTIONAL: dict[str, Callable[[Summary], bool]] = {"tree\nRSS": lambda s: s.tree_
 
 
 LONG_NAMES = {
-    "ok/fail\n/retry": "zips ok / failed / retries", "speed\nup": "speed-up vs blocking (or slowest)",
+    "ok/fail\n/retry": "zips ok / failed / retries",
+    "speed\nup": "speed-up vs blocking (or slowest)",
     "effic-\niency": "efficiency", "cpu\nuser+sys": "cpu (user+sys)",
     "cpu\n/req": "cpu per request", "peak\nRSS +": "peak RSS growth",
     "peak\nVM +": "peak virtual memory growth", "thr-\neads": "peak threads",
@@ -85,11 +86,10 @@ STATE_STYLES = {RunState.OK: "", RunState.SKIPPED: "yellow", RunState.FAILED: "b
 
 def reasons(summaries: Sequence[Summary]) -> list[Text]:
     """Each row that did not run, with why, in full: `mine failed: cannot import …`."""
+    said = [s for s in summaries if s.state is not RunState.OK]
     return [
-        Text.assemble((s.client, "bold"), (f" {s.state.value}: ", STATE_STYLES[s.state]),
-                      s.reason)  # fmt: skip
-        for s in summaries
-        if s.state is not RunState.OK
+        Text.assemble((s.client, "bold"), (f" {s.state.value}: ", STATE_STYLES[s.state]), s.reason)
+        for s in said
     ]
 
 
