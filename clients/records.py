@@ -128,6 +128,9 @@ class Usage:
     # Growth of peak virtual memory, bytes: where thread stacks show on Linux (reserved, not
     # resident). None where it was not measured (not Linux; a program measured from outside).
     vmem: int | None = None
+    # A program measured from outside (a command): its whole process tree's peak RSS, bytes.
+    # `mem` stays growth for every row (for a command: from its smallest to its largest).
+    tree_rss: int | None = None
 
     @property
     def cpu(self) -> float:

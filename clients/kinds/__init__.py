@@ -114,8 +114,8 @@ _ALL: Final = (
     Kind("browser", "browser", "browser", Model.PROGRAM, Concurrency.NONE, retries=False,
          policies=False, libraries=("playwright",)),
     Kind("command", "command", "its own", Model.YOUR_CODE, journal=True, code=Code.COMMAND,
-         measured="from outside: the process tree's wall, CPU, peak RSS, threads and processes; "
-                  "requests from the server's journal",
+         measured="from outside: the process tree's wall, CPU, RSS growth and peak, threads and "
+                  "processes; requests from the server's journal",
          measured_from="from outside"),
     Kind("python", "python", "none", Model.YOUR_CODE, journal=True, code=Code.FUNCTION,
          measured="in its worker by the meter; requests from the server's journal"),

@@ -97,6 +97,7 @@ class Summary:
     hedges: int = 0  # second requests sent for tries that had not answered in time
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving it (its journal)
+    tree_rss: int | None = None  # a command's whole-tree peak RSS, bytes (None: not a command)
 
     @property
     def skipped(self) -> str | None:
@@ -180,7 +181,8 @@ def summarize(
         free_threaded=bool(middle.environment.get("free_threaded_build", False)),
         startup=startup(middle),
         peak_processes=max(r.usage.peak_processes for r in done),
-        vmem=_median_vmem(done),
+        vmem=_median_of([r.usage.vmem for r in done]),
+        tree_rss=_median_of([r.usage.tree_rss for r in done]),
         hedges=sum(1 for a in middle.attempts if a.hedge),
         budget_denied=middle.budget_denied,
         server_busy=middle.server_busy,
@@ -194,8 +196,8 @@ def startup(run: RunResult) -> float | None:
     return max(0.0, min(a.start for a in run.attempts))
 
 
-def _median_vmem(runs: Sequence[RunResult]) -> int | None:
-    known = [r.usage.vmem for r in runs if r.usage.vmem is not None]
+def _median_of(values: Sequence[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
     return int(statistics.median(known)) if known else None
 
 
@@ -209,14 +211,21 @@ def _skipped_summary(run: RunResult) -> Summary:
     )  # fmt: skip
 
 
+def baseline_of(summaries: Sequence[Summary]) -> Summary | None:
+    """The row speed-ups are measured against: the baseline kind's (blocking) when it ran and
+    summed right, else the slowest row that did; None when no row did."""
+    ran = [s for s in summaries if s.state is RunState.OK and s.trusted and s.wall > 0]
+    chosen = next((s for s in ran if KINDS[s.kind].baseline), None)
+    return chosen or max(ran, key=lambda s: s.wall, default=None)
+
+
 def speedups(summaries: Sequence[Summary]) -> dict[str, float | None]:
-    """Each client's wall time against the baseline kind's (blocking; None without that row)."""
-    baseline = next(
-        (s for s in summaries if KINDS[s.kind].baseline and s.state is RunState.OK), None
-    )
-    return {  # a client that got the total wrong has no speed worth a ratio
+    """Each client's wall time against the baseline's (`baseline_of`); None for a row that
+    did not run or got its total wrong: it has no speed worth a ratio."""
+    baseline = baseline_of(summaries)
+    return {
         s.client: baseline.wall / s.wall
-        if baseline and baseline.trusted and s.trusted and s.wall > 0 and s.state is RunState.OK
+        if baseline and s.trusted and s.wall > 0 and s.state is RunState.OK
         else None
         for s in summaries
     }
