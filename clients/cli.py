@@ -45,7 +45,10 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     commands = parser.add_subparsers(dest="command", required=True)
     if serve:  # the umbrella command hands `serve` to the server before parsing gets here
         commands.add_parser("serve", help="run the fake usajobs API (see `serve --help`)")
-    commands.add_parser("scenarios", help="list the shipped scenarios with their descriptions")
+    scenarios = commands.add_parser(
+        "scenarios", help="list the shipped scenarios, or print one's TOML (to copy as a template)"
+    )
+    scenarios.add_argument("name", nargs="?", help="a shipped scenario: print its file")
 
     run = commands.add_parser("run", help="run one client here and print the talk's block")
     built_in = sorted(name for name, kind in KINDS.items() if not kind.journal)
@@ -144,7 +147,7 @@ def command_run(args: argparse.Namespace) -> int:
     """
     from . import console
     from .errors import WorkerFailed
-    from .harness.compare import time_limit
+    from .harness.compare import bounded
     from .harness.launcher import run_worker
     from .harness.server_control import ServerControl
     from .records import ClientSettings
@@ -172,9 +175,10 @@ def command_run(args: argparse.Namespace) -> int:
         kind=args.name, concurrency=args.concurrency, timeout=args.timeout,
         retries=args.retries, api=args.api,
     )  # fmt: skip
+    settings, kill_after = bounded(settings, len(zips))
     job = {"settings": settings.to_dict(), "zips": list(zips), "url": args.url}
     try:
-        result = run_worker(job, lambda done: None, time_limit(settings, len(zips)))
+        result = run_worker(job, lambda done: None, kill_after)
     except WorkerFailed as why:
         console.error(str(why))
         return 1
@@ -264,10 +268,23 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def command_scenarios(args: argparse.Namespace) -> int:
-    """The shipped scenarios, a line each: name and description."""
+    """The shipped scenarios, a line each: name and description; or one's file, as it is."""
     from . import console, shipped
 
     found = shipped.shipped()
+    if args.name is not None:
+        names = [s.name for s in found]
+        chosen = next((s for s in found if args.name in (s.name, f"{s.name}.toml")), None)
+        if chosen is None:
+            hint = guess(args.name, names)
+            raise ClientsError(f"scenarios: no shipped scenario {args.name!r}{hint}; shipped: "
+                               f"{', '.join(names)}")  # fmt: skip
+        try:
+            text = chosen.path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ClientsError(f"{chosen.path}: cannot read: {error.strerror}") from None
+        console.say(text.rstrip("\n"))
+        return 0
     width = max((len(s.name) for s in found), default=0)
     console.say("\n".join(f"{s.name:<{width}}  {s.description}" for s in found))
     return 0

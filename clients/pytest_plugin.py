@@ -10,7 +10,9 @@
 `usajobs_server` (session) is the real server on a free loopback port, started on first use
 (or `--usajobs-url URL`: one already running); `usajobs` (per test) applies the test's marker
 (or the defaults), resets the server and hands back a `Usajobs`. A failed check says what the
-server saw and the seed that replays it; the default seed is in pytest's header.
+server saw and the seed that replays it; the default seed is in pytest's header. A server
+section without a latency gets a small real one (`checks.DEFAULT_DELAY`, 20 ms): at zero
+delay no concurrency check can fail, and `assert_max_in_flight` says so rather than pass.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any, Final
 import pytest
 
 from . import scenario as scenarios
-from . import zipsets
+from . import shipped, zipsets
 from .errors import ClientsError, NotOffered, ScenarioRejected, ServerHeld, ServerUnavailable
+from .harness import checks
 from .harness import journal as journals
 from .harness.server_control import ServerControl
 from .harness.servers import held_server
@@ -31,6 +34,7 @@ from .results.document import expected_total
 
 MARKER: Final = "usajobs"
 LEASE_TTL: Final = 60.0  # seconds a lease outlives its holder's last renewal
+DEFAULT_LATENCY: Final = {"model": "fixed", "value": checks.DEFAULT_DELAY}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,20 +112,24 @@ class Usajobs:
         seed: int | None = None,
         speed: float | None = None,
     ) -> None:
-        """Make a server section (a dict) or a scenario file's the server's, then reset."""
+        """Make a server section (a dict; without a latency, the plugin's default 20 ms) or
+        a scenario file's the server's, then reset."""
         if isinstance(config, Mapping):
-            self.server = dict(config)
+            self.server = dict(config)  # as given: the replay line repeats it
+            section = {"latency": DEFAULT_LATENCY, **config}
         else:
             try:
-                loaded = scenarios.load(config)
+                path = shipped.find(config)  # a file, or a shipped scenario's name
+                loaded = scenarios.load(path)
             except ClientsError as error:
                 raise failure(str(error)) from None
             self.server, self.zips = dict(loaded.server), loaded.workload.zips
-            self.seed, self.speed, self.scenario = loaded.seed, loaded.speed, Path(config)
+            self.seed, self.speed, self.scenario = loaded.seed, loaded.speed, path
+            section = self.server
         self.seed = self.seed if seed is None else seed
         self.speed = self.speed if speed is None else speed
         try:
-            self._control.apply(scenarios.server_document(self.seed, self.speed, self.server))
+            self._control.apply(scenarios.server_document(self.seed, self.speed, section))
         except ScenarioRejected as error:
             raise failure(f"the server refused the scenario: {error}") from None
         self.reset()
@@ -157,11 +165,13 @@ class Usajobs:
             raise failure("the server's preview gives no expected_total")
         return total
 
-    def _fail(self, what: str, entries: Sequence[Mapping[str, Any]]) -> None:
+    def _replay(self) -> str:
         chosen = f"scenario={str(self.scenario)!r}" if self.scenario else f"server={self.server!r}"
-        replay = f"@pytest.mark.usajobs({chosen}, seed={self.seed})"
-        pytest.fail(journals.failure_text(f"{what} (seed {self.seed})", entries, replay),
-                    pytrace=False)  # fmt: skip
+        return f"@pytest.mark.usajobs({chosen}, seed={self.seed})"
+
+    def _fail(self, what: str, entries: Sequence[Mapping[str, Any]]) -> None:
+        text = journals.failure_text(f"{what} (seed {self.seed})", entries, self._replay())
+        pytest.fail(text, pytrace=False)
 
     def assert_requested(
         self,
@@ -189,16 +199,42 @@ class Usajobs:
                        f"{' …' if len(missing) > 10 else ''}", everything)  # fmt: skip
 
     def assert_max_in_flight(self, at_most: int) -> None:
-        """The server never had more than `at_most` requests in flight at once."""
+        """The server never had more than `at_most` requests in flight at once, and could
+        have seen more: a check its scenario made impossible to fail fails, saying why."""
         everything = self.journal()
         most = journals.most_in_flight(everything)
         if most > at_most:
             self._fail(f"{most} requests were in flight at once, want at most {at_most}",
                        journals.busiest(everything))  # fmt: skip
+        why = checks.unobservable(everything, at_most)
+        if why is not None:
+            self._fail(f"assert_max_in_flight({at_most}) cannot tell: {why}",
+                       checks.api_entries(everything))  # fmt: skip
+
+    def assert_total(self, total: int, zips: Sequence[str] | None = None) -> None:
+        """`total` is what summing `zips` (default: `self.zips`) must give; if not, name the
+        zips the server never answered whole, with what it did to each."""
+        chosen = list(zips or self.zips)
+        expected = self.expected_total(chosen)
+        if total == expected:
+            return
+        everything = self.journal()
+        shorts = checks.short_zips(everything, chosen)
+        worth = {s.zip: self.expected_total([s.zip]) for s in shorts[:10]}
+        gap = (
+            f"short by {expected - total:,}"
+            if total < expected
+            else f"over by {total - expected:,}"
+        )
+        what = f"the total is {total:,}, want {expected:,} ({gap}; seed {self.seed})"
+        lines = checks.total_lines(what, shorts, worth, checks.answered_twice(everything, chosen),
+                                   journals.describe)  # fmt: skip
+        pytest.fail("\n".join([*lines, f"replay: {self._replay()}"]), pytrace=False)
 
 
 def _scenario_path(request: pytest.FixtureRequest, name: str) -> Path:
-    """A marker's scenario file: as given, or beside the test file, or under the rootdir."""
+    """A marker's scenario file: as given, beside the test file, under the rootdir, or a
+    shipped scenario's name."""
     given = Path(name)
     places = [given] if given.is_absolute() else [
         request.path.parent / given, request.config.rootpath / given, Path.cwd() / given,
@@ -206,9 +242,14 @@ def _scenario_path(request: pytest.FixtureRequest, name: str) -> Path:
     for place in places:
         if place.is_file():
             return place
+    try:  # a shipped scenario's name, as the command line takes it: "flaky", "quick.toml"
+        return shipped.find(name)
+    except ClientsError:
+        pass
     folders = ", ".join(dict.fromkeys(str(place.parent) for place in places))
-    pytest.fail(f"usajobs marker: scenario {name!r} not found (looked in {folders})",
-                pytrace=False)  # fmt: skip
+    names = ", ".join(s.name for s in shipped.shipped())
+    pytest.fail(f"usajobs marker: scenario {name!r} not found (looked in {folders}; shipped: "
+                f"{names})", pytrace=False)  # fmt: skip
 
 
 @pytest.fixture

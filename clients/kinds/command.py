@@ -2,8 +2,9 @@
 
 It runs in the worker's process group (so the run's time limit ends it and all it started)
 and is measured from outside: wall time from start to exit, the CPU of every descendant it
-waited for, and the tree's peak RSS, threads and processes sampled from /proc. Its requests
-are not its business to report: the harness reads them from the server's journal.
+waited for, and the tree's RSS growth and peak, threads and processes sampled from /proc.
+Its requests are not its business to report: the harness reads them from the server's
+journal.
 """
 
 from __future__ import annotations
@@ -24,13 +25,10 @@ from typing import Any, Final
 
 from ..errors import WorkerFailed
 from ..progress import Progress
-from ..records import Attempt, ClientSettings, Usage
+from ..records import CODE_SETTINGS, Attempt, ClientSettings, Usage
 from ..resources import process_stat
 
-PLACEHOLDERS: Final = (
-    "url", "zips_file", "zips", "count", "api", "concurrency", "timeout", "retries", "backoff",
-    "backoff_max", "python",
-)  # fmt: skip
+PLACEHOLDERS: Final = ("url", "zips_file", "zips", "count", "api", *CODE_SETTINGS, "python")
 SAMPLE_EVERY: Final = 0.02  # seconds between looks at the process tree
 _TALK_LINE: Final = re.compile(r"jobs available:\s*(-?\d+)", re.IGNORECASE)
 _INTEGER: Final = re.compile(r"-?\d+")
@@ -39,13 +37,12 @@ _INTEGER: Final = re.compile(r"-?\d+")
 def placeholder_values(
     settings: ClientSettings, base_url: str, zips: Sequence[str], zips_file: str
 ) -> dict[str, Any]:
-    """What each placeholder stands for; times are real seconds (the scenario's ÷ speed)."""
+    """What each placeholder stands for; times are real seconds (the scenario's ÷ speed), and
+    a setting that is not set (no retry budget) is `none`."""
+    told = {k: "none" if v is None else v for k, v in settings.for_code().items()}
     return {
         "url": base_url.rstrip("/"), "zips_file": zips_file, "zips": ",".join(zips),
-        "count": len(zips), "api": settings.api, "concurrency": settings.concurrency,
-        "timeout": settings.timeout / settings.speed, "retries": settings.retries,
-        "backoff": settings.backoff / settings.speed,
-        "backoff_max": settings.backoff_max / settings.speed, "python": sys.executable,
+        "count": len(zips), "api": settings.api, **told, "python": sys.executable,
     }  # fmt: skip
 
 
@@ -97,6 +94,10 @@ class Tree:
     def __init__(self, root: int) -> None:
         self.root = root
         self.processes = self.threads = self.rss = 0
+        # RSS growth: the most the tree grew above the smallest it had been until then (its
+        # first look may still be the worker's copy, before the program's exec).
+        self.grown = 0
+        self._low: int | None = None
         self._foreign: set[int] = set()
 
     def sample(self) -> None:
@@ -121,7 +122,11 @@ class Tree:
         self._foreign |= parents.keys() - members
         self.processes = max(self.processes, len(members))
         self.threads = max(self.threads, sum(parents[p][1] for p in members))
-        self.rss = max(self.rss, sum(parents[p][2] for p in members))
+        now = sum(parents[p][2] for p in members)
+        if members:
+            self._low = now if self._low is None else min(self._low, now)
+            self.grown = max(self.grown, now - self._low)
+        self.rss = max(self.rss, now)
 
 
 def _watch(tree: Tree, process: subprocess.Popen[str], stop: threading.Event) -> None:
@@ -154,8 +159,9 @@ def run(
         raise WorkerFailed(_exit_reason(code, stderr))
     after = _children_usage()
     progress.usage = Usage(
-        mem=max(usage.mem, after[2]), utime=after[0] - before[0], stime=after[1] - before[1],
-        time=usage.time, peak_threads=usage.peak_threads, peak_processes=usage.peak_processes,
+        mem=usage.mem, utime=after[0] - before[0], stime=after[1] - before[1], time=usage.time,
+        peak_threads=usage.peak_threads, peak_processes=usage.peak_processes,
+        tree_rss=max(usage.tree_rss or 0, after[2]),
     )  # fmt: skip
     progress.total = total_from(stdout)
     progress.done = len(zips)
@@ -185,8 +191,9 @@ def _measured(
         wall = time.perf_counter() - started
         stop.set()
         watcher.join()
-    peaks = Usage(mem=tree.rss, utime=0.0, stime=0.0, time=wall, peak_threads=max(1, tree.threads),
-                  peak_processes=max(1, tree.processes))  # fmt: skip
+    peaks = Usage(mem=tree.grown, utime=0.0, stime=0.0, time=wall,
+                  peak_threads=max(1, tree.threads), peak_processes=max(1, tree.processes),
+                  tree_rss=tree.rss)  # fmt: skip
     return stdout, stderr, process.returncode, peaks
 
 

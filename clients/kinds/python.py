@@ -1,9 +1,10 @@
 """Your function as a client: `package.module:callable`, called as `callable(zips, base_url)`.
 
 Imported before the meter starts (as every client's module is), then called under it: a plain
-function directly, an `async def` on asyncio or uvloop. It gets `concurrency`, `timeout`,
-`retries`, `backoff` and `backoff_max` as keywords when it names them, and must return the
-total as an integer. What it prints goes to the worker's stderr (stdout is the worker's own).
+function directly, an `async def` on asyncio or uvloop. It gets the settings of
+`records.CODE_SETTINGS` (`concurrency`, `timeout`, `retries`, `backoff`, `jitter`, `hedge`,
+`budget_ratio`, …) as keywords when it names them, and must return the total as an integer.
+What it prints goes to the worker's stderr (stdout is the worker's own).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import importlib
 import inspect
 import os
 import sys
+import sysconfig
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
@@ -22,9 +24,9 @@ from typing import Any, Final
 
 from ..errors import WorkerFailed
 from ..progress import Progress
-from ..records import Attempt, ClientSettings
+from ..records import CODE_SETTINGS, Attempt, ClientSettings
 
-KEYWORDS: Final = ("concurrency", "timeout", "retries", "backoff", "backoff_max")
+KEYWORDS: Final = CODE_SETTINGS
 
 
 def resolve(spec: str, folder: str | None) -> Callable[..., Any]:
@@ -35,7 +37,8 @@ def resolve(spec: str, folder: str | None) -> Callable[..., Any]:
     try:
         target: Any = importlib.import_module(module_name)
     except Exception as error:  # a user's module may raise anything while it is imported
-        raise WorkerFailed(f"cannot import {module_name} for {spec}: {_described(error)}") from None
+        why = _described(error, folder)
+        raise WorkerFailed(f"cannot import {module_name} for {spec}: {why}") from None
     for part in attribute.split("."):
         try:
             target = getattr(target, part)
@@ -53,11 +56,7 @@ def keywords(function: Callable[..., Any], settings: ClientSettings) -> dict[str
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):  # a builtin without a signature: give it nothing extra
         return {}
-    values = {
-        "concurrency": settings.concurrency, "timeout": settings.timeout / settings.speed,
-        "retries": settings.retries, "backoff": settings.backoff / settings.speed,
-        "backoff_max": settings.backoff_max / settings.speed,
-    }  # fmt: skip
+    values = settings.for_code()
     named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     return {k: values[k] for k in KEYWORDS if k in parameters and parameters[k].kind in named}
 
@@ -96,7 +95,7 @@ def call(
                 progress.loop = loop
                 result = _run_on(loop, result)
         except (Exception, SystemExit) as error:
-            raise WorkerFailed(f"{spec} raised {_described(error)}") from None
+            raise WorkerFailed(f"{spec} raised {_described(error, settings.path)}") from None
     if isinstance(result, bool) or not isinstance(result, int):
         raise WorkerFailed(f"{spec} returned {_clip(repr(result))}, not an integer total")
     progress.total = result
@@ -115,16 +114,40 @@ def _run_on(loop: str, awaitable: Awaitable[Any]) -> Any:
     return asyncio.run(wait())
 
 
-def _described(error: BaseException) -> str:
-    """`KeyError: 'x' (at fetch.py:42)`: the type, the message and the innermost line."""
-    frames = [  # the user's own lines: not this module's, not the import machinery's
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if frame.filename != __file__ and not frame.filename.startswith("<")
-    ]
-    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+# Where Python's own modules live: a frame there (importlib's `import_module`, asyncio's
+# `run`) is never the line a user wants pointed at.
+_STDLIB: Final = tuple(
+    {str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")}
+)
+
+
+def _theirs(filename: str) -> bool:
+    """Whether a traceback frame is the user's code: not this module, not the import
+    machinery (`<frozen importlib._bootstrap>`), not the standard library."""
+    if filename == __file__ or filename.startswith("<"):
+        return False
+    resolved = str(Path(filename).resolve())
+    return not any(resolved.startswith(root + os.sep) for root in _STDLIB)
+
+
+def _described(error: BaseException, folder: str | None = None) -> str:
+    """`KeyError: 'x' (at fetch.py:42)`: the type, the message and the innermost line of the
+    user's own code (its path from `folder`, the folder its code imports from)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _theirs(f.filename)]
+    where = f" (at {_shown(frames[-1].filename, folder)}:{frames[-1].lineno})" if frames else ""
     message = str(error).strip().splitlines()
     return f"{type(error).__name__}{': ' + _clip(message[0]) if message else ''}{where}"
+
+
+def _shown(filename: str, folder: str | None) -> str:
+    """A frame's file as the user knows it: relative to their folder when it is below it."""
+    path = Path(filename)
+    if folder:
+        try:
+            return str(path.resolve().relative_to(Path(folder).resolve()))
+        except ValueError:  # a library of theirs elsewhere: its name says enough
+            pass
+    return path.name
 
 
 def _clip(text: str, width: int = 100) -> str:

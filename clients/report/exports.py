@@ -33,7 +33,7 @@ CSV_COLUMNS: Final = (
     "retried", "requests", "wall_s", "wall_min_s", "wall_max_s", "speedup", "efficiency",
     "ideal_s", "utime_s", "stime_s", "cpu_s", "cpu_per_request_s", "mem_bytes",
     "peak_threads", "p50_s", "p95_s", "p99_s", "overhead_s", "server_cpu_s", "skipped",
-    "vmem_bytes",
+    "vmem_bytes", "tree_rss_bytes",
 )  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def _csv_row(s: Summary, speedup: float | None, expected: int | None) -> list[ob
         s.correct, s.counts.ok, s.counts.failed, s.counts.retried, s.counts.requests, s.wall,
         s.wall_min, s.wall_max, speedup, s.efficiency, s.ideal, s.utime, s.stime, s.cpu,
         s.cpu_per_request, s.mem, s.peak_threads, s.p50, s.p95, s.p99, s.overhead,
-        s.server_cpu, s.skipped, s.vmem,
+        s.server_cpu, s.skipped, s.vmem, s.tree_rss,
     )  # fmt: skip
     return ["" if value is None else value for value in figures]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..kinds import KINDS
 from ..records import RunState
-from ..results.summary import Summary
+from ..results.summary import Summary, baseline_of
 from ..results.units import percent, ratio, seconds, size
 
 COLUMNS = (
@@ -21,17 +21,21 @@ COLUMNS = (
     ("wall", "right"), ("speed\nup", "right"), ("effic-\niency", "right"),
     ("cpu\nuser+sys", "right"), ("cpu\n/req", "right"), ("peak\nRSS +", "right"),
     ("peak\nVM +", "right"), ("thr-\neads", "right"), ("latency\np50/95/99", "right"),
-    ("over-\nhead", "right"), ("server\ncpu", "right"),
+    ("over-\nhead", "right"), ("server\ncpu", "right"), ("tree\nRSS", "right"),
 )  # fmt: skip
+
+# Columns shown only when some row has a figure for them: a command's whole-tree peak RSS.
+OPTIONAL: dict[str, Callable[[Summary], bool]] = {"tree\nRSS": lambda s: s.tree_rss is not None}
 
 
 LONG_NAMES = {
-    "ok/fail\n/retry": "zips ok / failed / retries", "speed\nup": "speed-up vs blocking",
+    "ok/fail\n/retry": "zips ok / failed / retries",
+    "speed\nup": "speed-up vs blocking (or slowest)",
     "effic-\niency": "efficiency", "cpu\nuser+sys": "cpu (user+sys)",
     "cpu\n/req": "cpu per request", "peak\nRSS +": "peak RSS growth",
     "peak\nVM +": "peak virtual memory growth", "thr-\neads": "peak threads",
     "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
-    "server\ncpu": "server cpu",
+    "server\ncpu": "server cpu", "tree\nRSS": "peak RSS of a command's whole process tree",
 }  # fmt: skip
 
 
@@ -42,10 +46,14 @@ def _milliseconds(*values: float) -> str:
     return "/".join(f"{v * 1000:.0f}" if v >= 0.01 else f"{v * 1000:.1f}" for v in values) + " ms"
 
 
-def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str | Text]:
-    """One client's figures, in COLUMNS order after the client name."""
+def _cells(
+    s: Summary, speedup: float | None, expected: int | None, brief: bool = False
+) -> list[str | Text]:
+    """One client's figures, in COLUMNS order after the client name (`brief`: a row that did
+    not run says so in two words, its reason goes under the table)."""
     if s.state is not RunState.OK:
-        return [Text(s.skipped or "", style="yellow"), *[""] * (len(COLUMNS) - 2)]
+        said = f"{s.state.value}, see below" if brief else s.skipped or ""
+        return [Text(said, style=STATE_STYLES[s.state]), *[""] * (len(COLUMNS) - 2)]
     totals = ", ".join(str(t) for t in sorted(set(s.totals)))
     mark = (
         Text(f"{totals} ✓", style="green")
@@ -69,6 +77,19 @@ def _cells(s: Summary, speedup: float | None, expected: int | None) -> list[str 
         _milliseconds(s.p50, s.p95, s.p99),
         seconds(s.overhead),
         seconds(s.server_cpu),
+        "–" if s.tree_rss is None else size(s.tree_rss),
+    ]
+
+
+STATE_STYLES = {RunState.OK: "", RunState.SKIPPED: "yellow", RunState.FAILED: "bold red"}
+
+
+def reasons(summaries: Sequence[Summary]) -> list[Text]:
+    """Each row that did not run, with why, in full: `mine failed: cannot import …`."""
+    said = [s for s in summaries if s.state is not RunState.OK]
+    return [
+        Text.assemble((s.client, "bold"), (f" {s.state.value}: ", STATE_STYLES[s.state]), s.reason)
+        for s in said
     ]
 
 
@@ -95,18 +116,21 @@ def report_table(
     *,
     transpose: bool = False,
     columns: Sequence[int] | None = None,
+    brief: bool = False,
 ) -> Table:
     """One row per client (or, transposed for narrow terminals, one column per client).
 
-    `columns` picks which of COLUMNS after the client's to show (default: all).
+    `columns` picks which of COLUMNS after the client's to show (default: all); `brief` puts
+    a failed or skipped row's reason under the table (`reasons`) instead of in its row.
     """
-    caption = "\n".join(filter(None, [caption, *measured_lines(summaries)]))
+    caption = "\n".join(filter(None, [caption, *under_lines(summaries)]))
     table = Table(
         title=title or None, caption=caption or None, caption_justify="left",
         header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
     )  # fmt: skip
-    rows = [[client_label(s), *_cells(s, speedups.get(s.client), expected)] for s in summaries]
-    chosen = [0, *(columns if columns is not None else range(1, len(COLUMNS)))]
+    rows = [[client_label(s), *_cells(s, speedups.get(s.client), expected, brief)]
+            for s in summaries]  # fmt: skip
+    chosen = [0, *(columns if columns is not None else shown_columns(summaries))]
     if transpose:
         table.add_column("figure", style="bold")
         for s in summaries:
@@ -121,6 +145,27 @@ def report_table(
     for row in rows:
         table.add_row(*[row[index] for index in chosen])
     return table
+
+
+def shown_columns(summaries: Sequence[Summary]) -> list[int]:
+    """The indexes of COLUMNS after the client's that these rows fill: every column but an
+    OPTIONAL one no row has a figure for."""
+    return [
+        index
+        for index, (name, _) in enumerate(COLUMNS)
+        if index > 0 and (name not in OPTIONAL or any(OPTIONAL[name](s) for s in summaries))
+    ]
+
+
+def under_lines(summaries: Sequence[Summary]) -> list[str]:
+    """What the caption adds from the rows: the speed-up's baseline when it is not blocking,
+    and how the user's own code was measured."""
+    baseline = baseline_of(summaries)
+    said = []
+    if baseline is not None and not KINDS[baseline.kind].baseline:
+        said.append(f"speed up: against the slowest row, {baseline.client} (no blocking row "
+                    "summed right)")  # fmt: skip
+    return [*said, *measured_lines(summaries)]
 
 
 def measured_lines(summaries: Sequence[Summary]) -> list[str]:
@@ -147,25 +192,30 @@ def fitted_tables(
 ) -> list[Table | Text]:
     """The table as it fits `console.width`: whole; else in parts of a few columns each, every
     part with the client column, so no cell is cut, and the caption under the last part at
-    the console's width; else (very narrow) transposed."""
+    the console's width; else (very narrow) transposed. Split or transposed, a row that did
+    not run says why under the tables, in full, each reason on its own line."""
     args = (summaries, speedups, expected)
     whole = report_table(*args, title, caption)
     if natural_width(console, whole) <= console.width:
         return [whole]
     parts: list[list[int]] = [[]]
-    for index in range(1, len(COLUMNS)):
-        trial = report_table(*args, "", columns=[*parts[-1], index])
+    for index in shown_columns(summaries):
+        trial = report_table(*args, "", columns=[*parts[-1], index], brief=True)
         if parts[-1] and natural_width(console, trial) > console.width:
             parts.append([index])
         else:
             parts[-1].append(index)
-    if any(natural_width(console, report_table(*args, "", columns=p)) > console.width
+    below: list[Table | Text] = [*reasons(summaries)]
+    said = "\n".join(filter(None, [caption, *under_lines(summaries)]))
+    below += [Text(said, style="dim")] if said else []
+    if any(natural_width(console, report_table(*args, "", columns=p, brief=True)) > console.width
            for p in parts):  # fmt: skip
-        return [report_table(*args, title, caption, transpose=True)]
+        return [report_table(*args, title, transpose=True, brief=True), *below]
     tables: list[Table | Text] = [
-        report_table(*args, title if i == 0 else "", columns=p) for i, p in enumerate(parts)
+        report_table(*args, title if i == 0 else "", columns=p, brief=True)
+        for i, p in enumerate(parts)
     ]
-    return [*tables, Text(caption, style="dim")] if caption else tables
+    return [*tables, *below]
 
 
 def natural_width(console: Console, table: Table) -> int:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from ..kinds import KINDS, in_flight
-from ..records import Attempt, RunResult, RunState, state_text
+from ..records import CANCELLED, Attempt, RunResult, RunState, state_text
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ def count_outcomes(attempts: Sequence[Attempt]) -> Counts:
     return Counts(
         ok=ok,
         failed=len(final) - ok,
-        retried=sum(1 for a in attempts if a.attempt > 0),
+        retried=sum(1 for a in attempts if a.attempt > 0 and not a.hedge),
         requests=len(attempts),
     )
 
@@ -94,6 +94,10 @@ class Summary:
     startup: float | None = None  # user's code: seconds from its start to its first request
     peak_processes: int = 1  # a command's process tree at its largest
     vmem: int | None = None  # median growth of peak virtual memory, bytes (None: not measured)
+    hedges: int = 0  # second requests sent for tries that had not answered in time
+    budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
+    server_busy: float | None = None  # seconds the server spent serving it (its journal)
+    tree_rss: int | None = None  # a command's whole-tree peak RSS, bytes (None: not a command)
 
     @property
     def skipped(self) -> str | None:
@@ -104,6 +108,13 @@ class Summary:
     def trusted(self) -> bool:
         """Whether its speed means anything: it summed the right total (or none was known)."""
         return self.correct or not self.judged
+
+    @property
+    def amplification(self) -> float | None:
+        """Requests sent per zip: 1.0 when every zip took one request, retries and hedges
+        on top (None when no zip was asked for)."""
+        zips = self.counts.ok + self.counts.failed
+        return self.counts.requests / zips if zips else None
 
     @property
     def efficiency(self) -> float | None:
@@ -133,7 +144,8 @@ def summarize(
     if not done:
         return _skipped_summary(first)
     middle = median_run(done)
-    latencies = [a.latency for a in middle.attempts]  # as the client saw them, failures too
+    # As the client saw them, failures too; not a request abandoned to its hedge (cut short).
+    latencies = [a.latency for a in middle.attempts if a.error != CANCELLED]
     died = [r for r in runs if r.state is RunState.FAILED]
     walls = [r.usage.time for r in done]
     totals = tuple(r.total for r in done)
@@ -169,7 +181,11 @@ def summarize(
         free_threaded=bool(middle.environment.get("free_threaded_build", False)),
         startup=startup(middle),
         peak_processes=max(r.usage.peak_processes for r in done),
-        vmem=_median_vmem(done),
+        vmem=_median_of([r.usage.vmem for r in done]),
+        tree_rss=_median_of([r.usage.tree_rss for r in done]),
+        hedges=sum(1 for a in middle.attempts if a.hedge),
+        budget_denied=middle.budget_denied,
+        server_busy=middle.server_busy,
     )
 
 
@@ -180,8 +196,8 @@ def startup(run: RunResult) -> float | None:
     return max(0.0, min(a.start for a in run.attempts))
 
 
-def _median_vmem(runs: Sequence[RunResult]) -> int | None:
-    known = [r.usage.vmem for r in runs if r.usage.vmem is not None]
+def _median_of(values: Sequence[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
     return int(statistics.median(known)) if known else None
 
 
@@ -195,14 +211,21 @@ def _skipped_summary(run: RunResult) -> Summary:
     )  # fmt: skip
 
 
+def baseline_of(summaries: Sequence[Summary]) -> Summary | None:
+    """The row speed-ups are measured against: the baseline kind's (blocking) when it ran and
+    summed right, else the slowest row that did; None when no row did."""
+    ran = [s for s in summaries if s.state is RunState.OK and s.trusted and s.wall > 0]
+    chosen = next((s for s in ran if KINDS[s.kind].baseline), None)
+    return chosen or max(ran, key=lambda s: s.wall, default=None)
+
+
 def speedups(summaries: Sequence[Summary]) -> dict[str, float | None]:
-    """Each client's wall time against the baseline kind's (blocking; None without that row)."""
-    baseline = next(
-        (s for s in summaries if KINDS[s.kind].baseline and s.state is RunState.OK), None
-    )
-    return {  # a client that got the total wrong has no speed worth a ratio
+    """Each client's wall time against the baseline's (`baseline_of`); None for a row that
+    did not run or got its total wrong: it has no speed worth a ratio."""
+    baseline = baseline_of(summaries)
+    return {
         s.client: baseline.wall / s.wall
-        if baseline and baseline.trusted and s.trusted and s.wall > 0 and s.state is RunState.OK
+        if baseline and s.trusted and s.wall > 0 and s.state is RunState.OK
         else None
         for s in summaries
     }
@@ -218,5 +241,6 @@ def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
     """JSON-ready row."""
     row = asdict(summary)
     state, reason = row.pop("state"), row.pop("reason")
-    row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup)
+    row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup,
+               amplification=summary.amplification)  # fmt: skip
     return row

@@ -71,6 +71,18 @@ def test_apply_in_the_test(usajobs):
     assert ask(usajobs.url).status_code == 200
     (entry,) = usajobs.journal()
     assert entry["intended"] == pytest.approx(0.05)
+
+
+def test_the_default_scenario_holds_each_request_a_little(usajobs):
+    assert ask(usajobs.url).status_code == 200
+    (entry,) = usajobs.journal()
+    assert entry["intended"] == pytest.approx(0.02)
+
+
+@pytest.mark.usajobs(scenario="flaky")
+def test_a_shipped_scenario_by_name(usajobs):
+    assert usajobs.scenario.name == "flaky.toml" and len(usajobs.zips) == 100
+    usajobs.assert_total(usajobs.expected_total(usajobs.zips[:3]), usajobs.zips[:3])
 """
 )
 
@@ -115,6 +127,39 @@ def test_asks_once(usajobs):
 )
 
 
+CONCURRENT = (
+    HELPERS
+    + """
+from concurrent.futures import ThreadPoolExecutor
+
+
+def eight_threads(url, zips):
+    with ThreadPoolExecutor(8) as pool:
+        return sum(int(a.json()["TotalJobs"]) for a in pool.map(lambda z: ask(url, z), zips))
+
+
+def test_eight_threads_are_more_than_four(usajobs):
+    eight_threads(usajobs.url, usajobs.zips[:32])
+    usajobs.assert_max_in_flight(4)
+
+
+@pytest.mark.usajobs(server={"latency": {"model": "fixed", "value": 0}})
+def test_at_zero_delay_the_check_cannot_tell(usajobs):
+    for zip_code in usajobs.zips[:8]:
+        ask(usajobs.url, zip_code)
+    usajobs.assert_max_in_flight(4)
+
+
+@pytest.mark.usajobs(server={"faults": {"error_503": 0.3}}, seed=7)
+def test_a_short_total_names_its_zips(usajobs):
+    zips = usajobs.zips[:10]
+    got = sum(int(a.json()["TotalJobs"]) for a in map(lambda z: ask(usajobs.url, z), zips)
+              if a.status_code == 200)
+    usajobs.assert_total(got, zips)
+"""
+)
+
+
 @pytest.fixture(autouse=True)
 def quiet_ini(pytester: pytest.Pytester) -> None:
     """An ini for the inner runs, so pytest-asyncio (installed here) does not warn in them."""
@@ -126,12 +171,12 @@ def test_a_users_suite(pytester: pytest.Pytester) -> None:
     example = textwrap.dedent(readme_block("Use the fake server in your tests", "python"))
     pytester.makepyfile(test_mine=PASSING, test_markers=BAD_MARKERS, test_readme=example)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA")
-    result.assert_outcomes(passed=7, errors=3)  # five here, two in the README's example
+    result.assert_outcomes(passed=9, errors=3)  # seven here, two in the README's example
     result.stdout.fnmatch_lines(["usajobs: fake server seed 0 (started on first use)"])
     result.stdout.fnmatch_lines_random([
         "PASSED test_readme.py::test_sums_the_talks_zips",
         "PASSED test_readme.py::test_retries_every_503",
-        "*usajobs marker: scenario 'missing.toml' not found (looked in *",
+        "*usajobs marker: scenario 'missing.toml' not found (looked in *; shipped: *flaky*",
         "*usajobs: the server refused the scenario: server.latency.model: must be one of *",
         "*usajobs marker: takes scenario=, server=, seed=, speed= only, not sead",
     ])  # fmt: skip
@@ -155,6 +200,26 @@ def test_a_failed_check_says_what_the_server_saw(pytester: pytest.Pytester) -> N
     statuses = re.findall(r"90011 attempt \d, [0-9.–]+ s: (\w+)", section)
     assert len(statuses) == 3 and "503" in statuses  # the draws of seed 7 for this zip
     assert "Traceback" not in result.stdout.str()
+
+
+def test_checks_that_cannot_tell_or_totals_that_are_short_say_why(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_mine=CONCURRENT)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=3)
+    text = result.stdout.str()
+    assert "Traceback" not in text
+    assert re.search(r"usajobs: [5-8] requests were in flight at once, want at most 4", text)
+    result.stdout.fnmatch_lines_random([
+        "*usajobs: assert_max_in_flight(4) cannot tell: the server held each request 0 µs "
+        "(the median intended delay), too short for concurrent requests to overlap*",
+        "*replay: @pytest.mark.usajobs(server={'latency': {'model': 'fixed', 'value': 0}}, seed=0)",
+        "*usajobs: the total is *, want * (short by *; seed 7)",
+        "*zip* never answered whole:",
+        "*(worth * jobs): 1 request, none answered whole",
+        "*attempt 0, *: 503 (fault error_503), port *",
+    ])  # fmt: skip
 
 
 def test_a_server_another_run_holds_fails_the_session_in_one_line(

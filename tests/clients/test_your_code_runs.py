@@ -74,7 +74,9 @@ def test_a_command_is_measured_from_outside(live_server: LiveServer, code: Path)
                               path=str(code))  # fmt: skip
     result = run_in_worker(settings, live_server.url)
     assert (result.state, result.total) == (RunState.OK, EXPECTED)
-    assert result.usage.cpu > 0 and result.usage.mem > 1_000_000  # a whole Python's RSS
+    tree = result.usage.tree_rss
+    assert result.usage.cpu > 0 and tree is not None and tree > 1_000_000  # a whole Python
+    assert 0 <= result.usage.mem < tree  # growth, from its smallest
     assert result.usage.peak_processes >= 1 and result.usage.time > 0
     assert result.origin is not None and result.attempts == ()  # they come from the journal
 
@@ -112,6 +114,9 @@ def test_a_function_is_called_under_the_meter(
         pytest.param("python", "nowhere.mod:total", "cannot import nowhere.mod for "
                      "nowhere.mod:total: ModuleNotFoundError: No module named 'nowhere'",
                      id="import-fails"),
+        pytest.param("python", "broken:total", "cannot import broken for broken:total: "
+                     "ModuleNotFoundError: No module named 'requestz' (at broken.py:2)",
+                     id="its-import-fails"),
         pytest.param("python", "fetch:missing", "cannot import fetch:missing: fetch has no "
                      "missing", id="no-such-function"),
         pytest.param("python", "fetch:boom", "fetch:boom raised KeyError: 'no such zip' "
@@ -131,10 +136,12 @@ def test_bad_code_is_one_failed_line(
     else:
         loop = "uvloop" if "uvloop" in reason else None
         settings = ClientSettings(kind="python", function=code_of, path=str(code), loop=loop)
+    (code / "broken.py").write_text('"""Imports a module that is not there."""\nimport requestz\n')
     result = run_in_worker(settings, live_server.url)
     assert result.state is RunState.FAILED
     assert reason in result.reason
     assert "\n" not in result.reason and "Traceback" not in result.reason
+    assert "__init__.py" not in result.reason  # never importlib's own line
 
 
 # --- compare: the journal's requests, the table, the other rows ---------------------------

@@ -1,5 +1,5 @@
-"""At 80 columns: the eight-client table and the sweep's table and chart, whole and unwrapped;
-and the sweep's numeric axis."""
+"""At 80 columns: the eight-client table and the sweep's table and chart, whole and unwrapped,
+a failed row's reason whole under the table; the sweep's numeric axis; speed-up's baseline."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from rich.console import Console
 
+from clients.records import ClientSettings, RunResult, RunState
 from clients.report import table as report
 from clients.report.sweepplot import positions, sweep_plot, sweep_renderable
 from clients.results.document import summaries_from
@@ -85,3 +86,29 @@ def test_the_plot_is_as_wide_as_asked() -> None:
     assert max(len(line) for line in lines) <= 60
     assert any("wall time (log scale) against concurrency" in line for line in lines)
     assert any("▲ asyncio" in line for line in lines)
+
+
+def test_a_failed_rows_reason_is_whole_under_the_table_at_80_columns() -> None:
+    why = ("cannot import mycode for mycode:total: ModuleNotFoundError: No module named "
+           "'requestz' (at mycode.py:3)")  # fmt: skip
+    failed = RunResult.without_figures(
+        ClientSettings("python", label="mine", function="mycode:total"), RunState.FAILED, why
+    )
+    found = summaries_from([builders.asyncio_run(), builders.threaded(), failed], 6, {})
+    console = Console(width=80, record=True)
+    parts = report.fitted_tables(console, found, speedups(found), 6, "title", "a caption")
+    lines = printed(80, *parts)
+    assert max(len(line) for line in lines) <= 80 and not any("…" in line for line in lines)
+    assert any(line.split()[:3] == ["mine", "failed,", "see"] for line in lines)
+    said = " ".join(" ".join(lines).split())  # the reason, wrapped at 80 columns, joined again
+    assert f"mine failed: {why}" in said
+    assert said.index("mine failed:") > said.index("p50/95/99")  # under every part
+
+
+def test_speed_up_without_a_blocking_row_says_its_baseline() -> None:
+    found = summaries_from([builders.asyncio_run(), builders.threaded()], 6, {})
+    ups = speedups(found)
+    assert ups == {"asyncio": 1.0, "threaded": 1.0}  # both 0.3 s: the first slowest is it
+    lines = printed(250, report.report_table(found, ups, 6, "two", "a caption"))
+    assert any("speed up: against the slowest row, asyncio (no blocking row" in line
+               for line in lines)  # fmt: skip

@@ -3,11 +3,12 @@ transposed form, its natural width and its caption."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.console import Console
 
-from clients.report.table import COLUMNS, caption_text, natural_width, report_table
+from clients.report.table import COLUMNS, OPTIONAL, caption_text, natural_width, report_table
 from clients.results.summary import (
     Summary,
     speedups,
@@ -37,7 +38,7 @@ def rows() -> tuple[list[Summary], dict[str, float | None]]:
 def test_report_table() -> None:
     summaries, ups = rows()
     table = report_table(summaries, ups, 3, "quick: the talk", "a caption")
-    assert len(table.columns) == len(COLUMNS)
+    assert len(table.columns) == len(COLUMNS) - len(OPTIONAL)  # no command: no tree RSS
     text = render(table)
     lines = text.splitlines()
     for name in ("blocking", "asyncio", "threaded-pool-5", "node"):
@@ -69,12 +70,12 @@ def test_report_table_transposed() -> None:
     assert [str(c.header) for c in table.columns] == [
         "figure", "blocking", "asyncio", "threaded-pool-5", "node",
     ]  # fmt: skip
-    assert table.row_count == len(COLUMNS) - 1
+    assert table.row_count == len(COLUMNS) - 1 - len(OPTIONAL)
     text = render(table)
     header = next(line for line in text.splitlines() if "figure" in line)
     for name in ("blocking", "asyncio", "threaded-pool-5", "node"):
         assert name in header
-    assert "speed-up vs blocking" in text
+    assert "speed-up vs blocking (or slowest)" in text
     speed_line = next(line for line in text.splitlines() if "speed-up vs blocking" in line)
     assert "1.0×" in speed_line and "8.0×" in speed_line
     assert "✓" in text and "✗" in text and "want 3" in text
@@ -123,3 +124,12 @@ def test_caption_text_free_threaded_and_sparse() -> None:
     assert "free-threaded" in caption_text({**CONTEXT, "environment": env})
     sparse = caption_text({**CONTEXT, "environment": {}})
     assert "Python ?" in sparse and "? CPUs" in sparse
+
+
+def test_a_commands_tree_peak_has_its_own_column() -> None:
+    summaries, ups = rows()
+    command = replace(summaries[1], client="mine", kind="command", mem=2 << 20, tree_rss=31 << 20)
+    text = render(report_table([summaries[0], command], ups, 3, "a command"))
+    line = next(line for line in text.splitlines() if line.lstrip().startswith("mine "))
+    assert "2.0 MiB" in line and line.rstrip().endswith("31.0 MiB")  # growth, then its peak
+    assert "tree" in text and "RSS" in text

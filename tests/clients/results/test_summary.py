@@ -11,6 +11,7 @@ from clients.records import Attempt
 from clients.results.summary import (
     Counts,
     as_dict,
+    baseline_of,
     client_overhead,
     count_outcomes,
     exit_code,
@@ -172,10 +173,11 @@ def test_speedups_against_blocking() -> None:
     assert speedups(rows) == pytest.approx({"blocking": 1.0, "asyncio": 8.0, "threaded": 0.5})
 
 
-def test_speedups_without_blocking_are_none() -> None:
+def test_speedups_without_blocking_are_against_the_slowest() -> None:
     rows = [summary_of("asyncio", "asyncio", 0.5), summary_of("uvloop", "uvloop", 0.4)]
-    assert speedups(rows) == {"asyncio": None, "uvloop": None}
-    assert speedups([]) == {}
+    assert speedups(rows) == pytest.approx({"asyncio": 1.0, "uvloop": 1.25})
+    assert baseline_of(rows) is rows[0]
+    assert speedups([]) == {} and baseline_of([]) is None
 
 
 def test_speedups_with_skipped_rows() -> None:
@@ -183,7 +185,7 @@ def test_speedups_with_skipped_rows() -> None:
         summary_of("blocking", "blocking", 4.0, skipped="skipped: no"),
         summary_of("asyncio", "asyncio", 0.5),
     ]
-    assert speedups(rows) == {"blocking": None, "asyncio": None}
+    assert speedups(rows) == {"blocking": None, "asyncio": 1.0}  # against itself, the slowest
     rows = [
         summary_of("blocking", "blocking", 4.0),
         summary_of("node", "asyncio", 1.0, skipped="skipped: no node"),
