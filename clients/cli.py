@@ -152,7 +152,7 @@ def command_run(args: argparse.Namespace) -> int:
     """
     from . import console
     from .errors import WorkerFailed
-    from .harness.compare import time_limit
+    from .harness.compare import bounded
     from .harness.launcher import run_worker
     from .harness.server_control import ServerControl
     from .records import ClientSettings
@@ -180,9 +180,10 @@ def command_run(args: argparse.Namespace) -> int:
         kind=args.name, concurrency=args.concurrency, timeout=args.timeout,
         retries=args.retries, api=args.api,
     )  # fmt: skip
+    settings, kill_after = bounded(settings, len(zips))
     job = {"settings": settings.to_dict(), "zips": list(zips), "url": args.url}
     try:
-        result = run_worker(job, lambda done: None, time_limit(settings, len(zips)))
+        result = run_worker(job, lambda done: None, kill_after)
     except WorkerFailed as why:
         console.error(str(why))
         return 1

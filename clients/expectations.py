@@ -45,7 +45,7 @@ class Figure:
     """A figure an expectation may name: how to read it from a row, and its unit."""
 
     name: str
-    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %) or "times"
+    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %), "times" or "per_zip"
     get: Callable[[Summary, float | None], float | None]  # (summary, speed-up) → value
     help: str
 
@@ -79,6 +79,25 @@ FIGURES: Final[dict[str, Figure]] = {
         _figure("failed", "count", lambda s: s.counts.failed, "zips given up on"),
         _figure("retried", "count", lambda s: s.counts.retried, "extra attempts"),
         _figure("requests", "count", lambda s: s.counts.requests, "attempts in all"),
+        _figure(
+            "amplification",
+            "times",
+            lambda s: s.amplification,
+            "requests sent per zip (retries and hedges included)",
+        ),
+        _figure("hedges", "count", lambda s: s.hedges, "second requests for slow tries"),
+        _figure(
+            "budget_denied",
+            "count",
+            lambda s: s.budget_denied,
+            "retries and hedges the retry budget refused",
+        ),
+        _figure(
+            "server_busy",
+            "s",
+            lambda s: s.server_busy,
+            "seconds the server spent serving it (journal)",
+        ),
         _figure("efficiency", "share", lambda s: s.efficiency, "ideal makespan ÷ wall, 0–1"),
         Figure("speedup", "times", lambda _, up: up, "blocking's wall ÷ this wall"),
     )

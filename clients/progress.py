@@ -21,6 +21,7 @@ class Progress:
         self.total: int | None = None
         self.loop: str | None = None
         self.origin: float | None = None
+        self.budget_denied = 0  # retries and hedges its retry budget refused (never sent)
 
     def tick(self) -> None:
         """One more zip finished; note how many Python threads are alive right now."""

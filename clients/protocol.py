@@ -1,4 +1,6 @@
-"""What every client shares: URLs, reading the count, Server-Timing, and the retry policy.
+"""What every client shares: URLs, reading the count, Server-Timing, what is worth a retry.
+
+The retry policy itself (backoff, jitter, budget, hedging) is `policy`.
 
 All pure: the clients do the I/O and hand what they got to these functions.
 """
@@ -72,16 +74,6 @@ def is_retryable(status: int | None, error: str | None) -> bool:
     if error is None:
         return False
     return status is None or status == 429 or status >= 500 or error in ("malformed", "payload")
-
-
-MAX_RETRY_AFTER = 60.0  # scenario seconds: a server asking for longer is not waited on in full
-
-
-def backoff_delay(settings: ClientSettings, retry: int, asked: float | None) -> float:
-    """How long to wait before retry number `retry` (1-based), honouring Retry-After up to
-    MAX_RETRY_AFTER (a run must stay bounded, whatever a server asks)."""
-    exponential = min(settings.backoff * 2.0 ** (retry - 1), settings.backoff_max) / settings.speed
-    return max(exponential, min(asked or 0.0, MAX_RETRY_AFTER / settings.speed))
 
 
 @dataclass(frozen=True, slots=True)

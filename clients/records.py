@@ -42,11 +42,29 @@ class ClientSettings:
     function: str | None = None  # the python kind's `package.module:callable`
     path: str | None = None  # the folder a command runs in, a function imports from
     loop: str | None = None  # the python kind's event loop for an async function: asyncio or uvloop
+    seed: int = 0  # the scenario's seed: a jitter draw is keyed by it, the zip and the retry
+    jitter: str = "none"  # how backoffs are spread: none, full, equal, decorrelated (policy)
+    budget_ratio: float | None = None  # a retry budget: retries up to this share of requests
+    budget_min_per_s: float = 10.0  # ... plus this many a second (no budget when ratio is None)
+    hedge: float = 0.0  # seconds before an unanswered try gets a second request; 0: never
+    time_limit: float | None = None  # the run's bound; None: worked out from timeout and retries
 
     @property
     def name(self) -> str:
         """The row label: `label`, else `kind`."""
         return self.label or self.kind
+
+    def for_code(self) -> dict[str, Any]:
+        """What the user's program (placeholders) or function (keywords) is told of these
+        settings, in CODE_SETTINGS order: times in real seconds (the scenario's ÷ speed)."""
+        speed = self.speed
+        return {
+            "concurrency": self.concurrency, "timeout": self.timeout / speed,
+            "retries": self.retries, "backoff": self.backoff / speed,
+            "backoff_max": self.backoff_max / speed, "jitter": self.jitter,
+            "hedge": self.hedge / speed, "budget_ratio": self.budget_ratio,
+            "budget_min_per_s": self.budget_min_per_s * speed,
+        }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -59,6 +77,13 @@ class ClientSettings:
         if settings.command is not None:  # JSON has no tuples
             return replace(settings, command=tuple(settings.command))
         return settings
+
+
+CODE_SETTINGS = (  # the settings a user's program or function receives (`for_code`)
+    "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter", "hedge",
+    "budget_ratio", "budget_min_per_s",
+)  # fmt: skip
+CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +102,7 @@ class Attempt:
     intended: float | None = None  # the server's Server-Timing values, in seconds
     queue: float | None = None
     overshoot: float | None = None
+    hedge: bool = False  # a second request for a try that had not answered in time
 
     @property
     def ok(self) -> bool:
@@ -179,6 +205,8 @@ class RunResult:
     reason: str = ""  # why it was skipped or failed (e.g. "node not installed")
     origin: float | None = None  # the run's time zero on the monotonic clock (journal kinds)
     samples: Samples | None = None  # the meter's CPU per thread over the run (Linux)
+    budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
+    server_busy: float | None = None  # seconds the server spent serving this run (journal)
 
     @classmethod
     def without_figures(
@@ -218,6 +246,8 @@ class RunResult:
             "skipped": self.skipped,
             **({} if self.origin is None else {"origin": self.origin}),
             "samples": self.samples.to_dict() if self.samples else None,
+            "budget_denied": self.budget_denied,
+            "server_busy": self.server_busy,
         }
 
     @classmethod
@@ -236,6 +266,8 @@ class RunResult:
             reason=reason,
             origin=raw.get("origin"),
             samples=Samples.from_dict(raw["samples"]) if raw.get("samples") else None,
+            budget_denied=int(raw.get("budget_denied") or 0),
+            server_busy=raw.get("server_busy"),
         )
 
 

@@ -20,6 +20,7 @@ from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS, Code
 from .kinds.command import PLACEHOLDERS
+from .policy import JITTERS
 from .records import ClientSettings
 from .sweeps import SWEEP_SETTINGS, Target
 from .validate import MAX_DEPTH, Checker, guess, too_deep
@@ -31,9 +32,13 @@ TOP_KEYS: Final = (
 )  # fmt: skip
 WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
 CLIENT_KEYS: Final = (
-    "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "shared_session",
-    "python", "node", "command", "function", "path", "loop",
+    "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter",
+    "retry_budget", "hedge", "time_limit", "shared_session", "python", "node", "command",
+    "function", "path", "loop",
 )  # fmt: skip
+POLICY_KEYS: Final = ("jitter", "retry_budget", "hedge")  # what kinds without policies refuse
+BUDGET_KEYS: Final = ("ratio", "min_per_s")
+TIME_LIMIT: Final = (1.0, 86_400.0)  # a run's own bound, scenario seconds
 CODE_KEYS: Final = (*(key for code in Code for key in code.keys), "path")  # the user's code
 FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 LOOPS: Final = ("asyncio", "uvloop")
@@ -133,7 +138,8 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         raise check.fail("clients", f"name at least one client; kinds: {', '.join(KINDS)}")
     base = Path(path).resolve().parent if Path(path).is_file() else Path.cwd()
     clients = tuple(
-        _client(check, label, raw, workload, speed, base) for label, raw in clients_table.items()
+        _client(check, label, raw, workload, speed, base, seed)
+        for label, raw in clients_table.items()
     )
     server = check.table(document.get("server", {}), "server")
     try:  # it travels to the server as JSON: no dates, nan or inf
@@ -193,7 +199,13 @@ def _workload(check: Checker, value: Any, seed: int) -> Workload:
 
 
 def _client(
-    check: Checker, label: str, value: Any, workload: Workload, speed: float, base: Path
+    check: Checker,
+    label: str,
+    value: Any,
+    workload: Workload,
+    speed: float,
+    base: Path,
+    seed: int,
 ) -> ClientSettings:
     where = f"clients.{label}"
     if label == "*" or not label.strip():
@@ -213,6 +225,11 @@ def _client(
         if table.get(key, 0):
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no retries or "
                              "concurrency limit (its page is the talk's async.html)")  # fmt: skip
+    for key in POLICY_KEYS if not described.policies else ():
+        if key in table:
+            raise check.fail(f"{where}.{key}", f"the {kind} client takes no {key}: jitter, "
+                             "retry_budget and hedge are for the clients whose retries go "
+                             "through clients/policy.py")  # fmt: skip
     return ClientSettings(
         kind=kind,
         label=label if label != kind else "",
@@ -220,9 +237,14 @@ def _client(
         timeout=_swept(check, table, where, "timeout", 30.0),
         retries=int(_swept(check, table, where, "retries", 0)),
         backoff=_swept(check, table, where, "backoff", 0.1),
-        backoff_max=check.number(
-            table.get("backoff_max", 5.0), f"{where}.backoff_max", 0.0, 3600.0
-        ),
+        backoff_max=_swept(check, table, where, "backoff_max", 5.0),
+        jitter=_choice(check, table.get("jitter", "none"), f"{where}.jitter", JITTERS),
+        hedge=_swept(check, table, where, "hedge", 0.0),
+        **_budget(check, table, where),
+        time_limit=None
+        if "time_limit" not in table
+        else check.number(table["time_limit"], f"{where}.time_limit", *TIME_LIMIT),
+        seed=seed,
         shared_session=check.boolean(table.get("shared_session", False), f"{where}.shared_session"),
         api=workload.api,
         per_page=workload.per_page,
@@ -233,11 +255,40 @@ def _client(
     )
 
 
+def _choice(check: Checker, value: Any, key: str, choices: tuple[str, ...]) -> str:
+    """`value` if it is one of `choices`."""
+    if not isinstance(value, str) or value not in choices:
+        raise check.fail(key, f"must be one of {', '.join(choices)}, got {value!r}"
+                         f"{guess(value, choices) if isinstance(value, str) else ''}")  # fmt: skip
+    return value
+
+
+def _budget(check: Checker, table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """`retry_budget = { ratio = 0.1, min_per_s = 10 }`: a share of requests plus a floor."""
+    if "retry_budget" not in table:
+        return {}
+    key = f"{where}.retry_budget"
+    budget = check.table(table["retry_budget"], key)
+    check.keys(budget, key, BUDGET_KEYS)
+    ratio = check.required(budget, key, "ratio", "the share of requests that may be retried")
+    found = {"ratio": ratio, "min_per_s": budget.get("min_per_s", 10.0)}
+    return {
+        f"budget_{name}": _swept(check, found, key, name, 0.0, setting_name=f"budget_{name}")
+        for name in BUDGET_KEYS
+    }
+
+
 def _swept(
-    check: Checker, table: Mapping[str, Any], where: str, name: str, default: float
+    check: Checker,
+    table: Mapping[str, Any],
+    where: str,
+    name: str,
+    default: float,
+    *,
+    setting_name: str = "",
 ) -> float:
     """A client setting a sweep may vary, within the range the sweep table gives it."""
-    setting = SWEEP_SETTINGS[name]
+    setting = SWEEP_SETTINGS[setting_name or name]
     key, value = f"{where}.{name}", table.get(name, default)
     if setting.whole:
         return check.integer(value, key, int(setting.low), int(setting.high))

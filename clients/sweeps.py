@@ -35,6 +35,9 @@ class Axis(enum.Enum):
     LINEAR = "linear"
 
 
+MAX_RETRIES: Final = 10_000  # "until it succeeds": a run's time limit bounds it in time
+
+
 def _every(kind: Kind) -> bool:
     return True
 
@@ -70,10 +73,18 @@ SWEEP_SETTINGS: Final[dict[str, SweepSetting]] = {
                      axis=Axis.LOG, unlimited=0, taken_by=lambda kind: kind.takes_limit),
         SweepSetting("timeout", Target.CLIENT, 0.0, 3600.0, ("timeout",),
                      above_low="a timeout must be > 0 seconds"),
-        SweepSetting("retries", Target.CLIENT, 0, 20, ("retries",), whole=True,
+        SweepSetting("retries", Target.CLIENT, 0, MAX_RETRIES, ("retries",), whole=True,
                      taken_by=lambda kind: kind.retries),
         SweepSetting("backoff", Target.CLIENT, 0.0, 600.0, ("backoff",),
                      taken_by=lambda kind: kind.retries),
+        SweepSetting("backoff_max", Target.CLIENT, 0.0, 3600.0, ("backoff_max",),
+                     taken_by=lambda kind: kind.retries),
+        SweepSetting("hedge", Target.CLIENT, 0.0, 3600.0, ("hedge",),
+                     taken_by=lambda kind: kind.policies),
+        SweepSetting("budget_ratio", Target.CLIENT, 0.0, 10.0, ("budget_ratio",),
+                     taken_by=lambda kind: kind.policies),
+        SweepSetting("budget_min_per_s", Target.CLIENT, 0.0, 10_000.0, ("budget_min_per_s",),
+                     taken_by=lambda kind: kind.policies),
         SweepSetting("zips", Target.WORKLOAD, 1, MAX_ZIPS, whole=True, axis=Axis.LOG),
         SweepSetting("latency_scale", Target.SPEED, 1e-6, 1e6),
         SweepSetting("error_rate", Target.SERVER, 0.0, 1.0, ("faults", "error_500")),

@@ -159,12 +159,26 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
     )
 
 
+MAX_WORKED_OUT = 3600.0  # real seconds: the longest limit worked out for a client without one
+KILL_GRACE = 15.0  # seconds past its limit a worker has to finish (no retry starts past it)
+
+
 def time_limit(settings: ClientSettings, zips: int) -> float:
-    """A generous bound on one run, so nothing can hang the compare forever."""
+    """One run's bound, real seconds, so nothing can hang the compare forever: the client's
+    `time_limit`, else a generous one from its timeout, retries and backoff (up to an hour)."""
+    if settings.time_limit is not None:
+        return settings.time_limit / settings.speed
     per_zip = settings.timeout * (settings.retries + 1) + settings.backoff_max * settings.retries
     concurrency = in_flight(settings)
     lanes = concurrency if concurrency > 0 else zips
-    return 120.0 + per_zip / settings.speed * zips / lanes
+    return min(MAX_WORKED_OUT, 120.0 + per_zip / settings.speed * zips / lanes)
+
+
+def bounded(settings: ClientSettings, zips: int) -> tuple[ClientSettings, float]:
+    """The settings a worker runs with (its `time_limit` worked out, so its retries stop
+    within it) and when the worker is killed if it has not finished."""
+    limit = time_limit(settings, zips)
+    return replace(settings, time_limit=limit * settings.speed), limit + KILL_GRACE
 
 
 def run_clients(
@@ -194,14 +208,15 @@ def one_run(
     runs: list[RunResult],
 ) -> None:
     """Reset the server, run the client in a fresh process, add the run to `runs`, then note
-    the server's CPU on it (and, for code that records no requests itself, read them from the
-    server's journal)."""
+    the server's CPU and its service time on it, from the server's journal (where code that
+    records no requests itself also gets them)."""
     tag = f"{settings.name} {uuid.uuid4().hex[:12]}"
     control.reset(tag=tag)
     where = journal.anchor(control, tag) if KINDS[settings.kind].journal else None
+    settings, kill_after = bounded(settings, len(zips))
     job = {"settings": settings.to_dict(), "zips": zips, "url": control.url}
     try:
-        run = run_worker(job, on_progress, time_limit(settings, len(zips)))
+        run = run_worker(job, on_progress, kill_after)
     except WorkerFailed as error:
         runs.append(RunResult.without_figures(settings, RunState.FAILED, str(error)))
         return
@@ -210,8 +225,10 @@ def one_run(
         return
     runs.append(run)  # kept before the server is asked anything more: it may have gone
     stats = control.stats()
-    run = replace(run, server_cpu=float(stats["cpu"]["total_s"]))
-    runs[-1] = run if where is None else journal.attach(control, run, where)
+    reading = journal.read(control, tag)
+    run = replace(run, server_cpu=float(stats["cpu"]["total_s"]),
+                  server_busy=journal.service_time(reading))  # fmt: skip
+    runs[-1] = run if where is None else journal.attach(run, where, reading)
 
 
 def execute(

@@ -117,22 +117,46 @@ def settle(control: ServerControl, patience: float = SETTLE) -> None:
         time.sleep(0.02)
 
 
-def attach(control: ServerControl, run: RunResult, where: Anchor) -> RunResult:
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The journal as read after a run: its entries, or why they cannot stand for the run."""
+
+    entries: list[dict[str, Any]]
+    problem: str | None = None
+
+
+def read(control: ServerControl, tag: str) -> Reading:
+    """Every entry of the run tagged `tag`, once what it left in flight has ended."""
+    settle(control)
+    try:
+        found, page = entries(control)
+    except NotOffered:
+        return Reading([], NO_JOURNAL)
+    return Reading(found, problem(page, tag))
+
+
+def service_time(reading: Reading) -> float | None:
+    """Seconds the server spent serving the run's API requests (from the start of service,
+    after any queue wait, to the end); None when the journal cannot say."""
+    if reading.problem is not None:
+        return None
+    return sum(
+        max(0.0, float(e["end"]) - float(e["start"]))
+        for e in reading.entries
+        if e.get("route") in API_ROUTES
+    )
+
+
+def attach(run: RunResult, where: Anchor, reading: Reading) -> RunResult:
     """The run with its attempts read from the journal; a failed row when they cannot be."""
     if run.state is not RunState.OK or run.origin is None:
         return run
     if where.missing:
         return _failed(run, where.missing)
-    settle(control)
-    try:
-        found, page = entries(control)
-    except NotOffered:
-        return _failed(run, NO_JOURNAL)
-    why = problem(page, where.tag)
-    if why:
-        return _failed(run, why)
+    if reading.problem:
+        return _failed(run, reading.problem)
     shift = run.origin - where.reset_at
-    return replace(run, attempts=tuple(to_attempts(found, shift, run.usage.time)))
+    return replace(run, attempts=tuple(to_attempts(reading.entries, shift, run.usage.time)))
 
 
 def problem(page: Mapping[str, Any], tag: str) -> str | None:

@@ -67,6 +67,7 @@ def execute(job: dict[str, Any], report_progress: bool = False) -> RunResult:
         environment={**environment.describe(), "loop": progress.loop or described.loop},
         origin=(progress.origin or origin) if described.journal else None,
         samples=meter.samples,
+        budget_denied=progress.budget_denied,
     )
 
 

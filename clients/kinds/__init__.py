@@ -2,10 +2,11 @@
 
 Every other module asks a kind's descriptor (`KINDS[name]`) instead of testing kind names:
 its module, the event loop it runs on, the model it stands for, how it reads `concurrency`,
-whether it takes retries, whether it is the speed-up baseline, which of the user's code it
-runs, how it is measured, and which libraries shape its figures. Adding a kind means adding
-one module here (with a `run(zips, base_url, settings, progress)` function, and optionally a
-`prepare(settings)` that returns one after unmeasured set-up) and one `Kind` in `KINDS`. The
+whether it takes retries and the tuned retry policies (jitter, budget, hedging), whether it
+is the speed-up baseline, which of the user's code it runs, how it is measured, and which
+libraries shape its figures. Adding a kind means adding one module here (with a
+`run(zips, base_url, settings, progress)` function, and optionally a `prepare(settings)` that
+returns one after unmeasured set-up) and one `Kind` in `KINDS`. The
 `command` and `python` kinds run the user's own code; their requests come from the server's
 journal.
 
@@ -69,6 +70,9 @@ class Kind:
     model: Model
     concurrency: Concurrency = Concurrency.AS_GIVEN
     retries: bool = True  # whether it takes `retries` (the browser's page does not)
+    # whether it takes the tuned policies (jitter, retry_budget, hedge): the built-in Python
+    # clients ask `clients.policy`, the user's code is told them; Node keeps its own loop
+    policies: bool = True
     baseline: bool = False  # speed-ups are this kind's wall time ÷ the others'
     libraries: tuple[str, ...] = ()  # whose versions a result must record
     journal: bool = False  # its requests are read from the server's journal, not recorded by it
@@ -106,9 +110,9 @@ _ALL: Final = (
     Kind("httpx", "httpx", "asyncio", Model.EVENT_LOOP, libraries=("httpx",)),
     Kind("processes", "processes", "none", Model.PROCESSES, Concurrency.CPUS_WHEN_ZERO,
          libraries=("requests",)),
-    Kind("javascript", "javascript", "node", Model.PROGRAM),
+    Kind("javascript", "javascript", "node", Model.PROGRAM, policies=False),
     Kind("browser", "browser", "browser", Model.PROGRAM, Concurrency.NONE, retries=False,
-         libraries=("playwright",)),
+         policies=False, libraries=("playwright",)),
     Kind("command", "command", "its own", Model.YOUR_CODE, journal=True, code=Code.COMMAND,
          measured="from outside: the process tree's wall, CPU, RSS growth and peak, threads and "
                   "processes; requests from the server's journal",

@@ -11,19 +11,14 @@ import functools
 import heapq
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 import aiohttp
 
+from ..policy import Policy, Step, Tries, settles
 from ..progress import Progress
-from ..protocol import (
-    Answer,
-    backoff_delay,
-    is_retryable,
-    request_url,
-    retry_after,
-    to_attempt,
-)
-from ..records import Attempt, ClientSettings
+from ..protocol import Answer, request_url, retry_after, to_attempt
+from ..records import CANCELLED, Attempt, ClientSettings
 
 
 class Lanes:
@@ -64,6 +59,52 @@ async def get(session: aiohttp.ClientSession, url: str, timeout: float) -> Answe
 AsyncGetter = Callable[[str, float], Awaitable[Answer]]
 
 
+class _Try:
+    """One try of one zip: a request, and its hedge when the policy sends one."""
+
+    def __init__(
+        self, get: AsyncGetter, url: str, zip_code: str, settings: ClientSettings,
+        clock: Callable[[], float], lanes: Lanes,
+    ) -> None:  # fmt: skip
+        self.get, self.url, self.zip, self.settings = get, url, zip_code, settings
+        self.timeout = settings.timeout / settings.speed
+        self.clock, self.lanes = clock, lanes
+        self.cancelled: list[Attempt] = []
+
+    async def send(self, number: int, hedge: bool = False) -> tuple[Attempt, Answer]:
+        """One request on a lane of its own; one cancelled is recorded as such."""
+        lane = self.lanes.take()
+        start = self.clock()
+        try:
+            answer = await self.get(self.url, self.timeout)
+        except asyncio.CancelledError:
+            self.cancelled.append(Attempt(self.zip, number, start, self.clock(), error=CANCELLED,
+                                          lane=lane, hedge=hedge))  # fmt: skip
+            raise
+        finally:
+            self.lanes.give(lane)
+        attempt = to_attempt(self.zip, number, start, self.clock(), answer, self.settings.api, lane)
+        return (replace(attempt, hedge=True) if hedge else attempt), answer
+
+    async def hedged(self, number: int, tries: Tries, after: float) -> list[tuple[Attempt, Answer]]:
+        """The request, and a second one if it has not answered `after` seconds on (when the
+        policy allows): the first answer that settles it wins, the other is cancelled."""
+        pending = {asyncio.ensure_future(self.send(number))}
+        ended: list[tuple[Attempt, Answer]] = []
+        try:
+            done, _ = await asyncio.wait(pending, timeout=after)
+            if not done and tries.may_hedge():
+                pending.add(asyncio.ensure_future(self.send(number + 1, hedge=True)))
+            while pending and not any(settles(a) for a, _ in ended):
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                ended += [task.result() for task in done]
+        finally:  # the winner's rival, or both when this zip itself is cancelled (Ctrl-C)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        return ended
+
+
 async def fetch_zip(
     get: AsyncGetter,
     base_url: str,
@@ -71,24 +112,26 @@ async def fetch_zip(
     zip_code: str,
     clock: Callable[[], float],
     lanes: Lanes,
+    policy: Policy,
 ) -> list[Attempt]:
-    """Ask for one zip, retrying as the settings say; every attempt is recorded."""
-    url = request_url(base_url, settings, zip_code)
-    timeout = settings.timeout / settings.speed
+    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded."""
+    one = _Try(get, request_url(base_url, settings, zip_code), zip_code, settings, clock, lanes)
+    tries = policy.tries(zip_code)
+    after = tries.hedge_after()
     attempts: list[Attempt] = []
-    for number in range(settings.retries + 1):
-        lane = lanes.take()
-        start = clock()
-        answer = await get(url, timeout)
-        attempt = to_attempt(zip_code, number, start, clock(), answer, settings.api, lane)
-        lanes.give(lane)
-        attempts.append(attempt)
-        if attempt.ok or not is_retryable(attempt.status, attempt.error):
-            break
-        if number < settings.retries:
-            asked = retry_after(answer.headers or {})
-            await asyncio.sleep(backoff_delay(settings, number + 1, asked))
-    return attempts
+    while True:
+        if after is None:
+            ended = [await one.send(len(attempts))]
+        else:
+            ended = await one.hedged(len(attempts), tries, after)
+        attempts += [a for a, _ in ended] + one.cancelled
+        one.cancelled = []
+        ranked = sorted(ended, key=lambda found: not found[0].ok)  # an answer before a failure
+        last, answer = next(((a, r) for a, r in ranked if settles(a)), ended[-1])
+        decision = tries.after(last, retry_after(answer.headers or {}))
+        if decision.step is not Step.RETRY:
+            return sorted(attempts, key=lambda a: a.attempt)
+        await asyncio.sleep(decision.delay)
 
 
 async def fan_out(
@@ -109,17 +152,21 @@ async def fan_out(
 
     gate = asyncio.Semaphore(settings.concurrency) if settings.concurrency > 0 else None
     lanes = Lanes()
+    policy = Policy(settings, clock)
 
     async def one(zip_code: str) -> list[Attempt]:
         if gate is None:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy)
         async with gate:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy)
 
     attempts: list[Attempt] = []
-    for finished in asyncio.as_completed([one(z) for z in zips]):
-        attempts += await finished
-        progress.tick()
+    try:
+        for finished in asyncio.as_completed([one(z) for z in zips]):
+            attempts += await finished
+            progress.tick()
+    finally:
+        progress.budget_denied = policy.denied
     return attempts
 
 

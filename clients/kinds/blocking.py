@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import requests
 
+from ..policy import Policy
 from ..progress import Progress
 from ..records import Attempt, ClientSettings
 from ._sync import fetch_zip, requests_getter
@@ -23,12 +24,14 @@ def run(
 
     session = requests.Session() if settings.shared_session else None
     get = requests_getter(session or requests)
+    policy = Policy(settings, clock)
     attempts: list[Attempt] = []
     try:
         for zip_code in zips:
-            attempts += fetch_zip(get, base_url, settings, zip_code, clock)
+            attempts += fetch_zip(get, base_url, settings, zip_code, clock, policy)
             progress.tick()
     finally:
+        progress.budget_denied = policy.denied
         if session is not None:
             session.close()
     return attempts

@@ -25,13 +25,10 @@ from typing import Any, Final
 
 from ..errors import WorkerFailed
 from ..progress import Progress
-from ..records import Attempt, ClientSettings, Usage
+from ..records import CODE_SETTINGS, Attempt, ClientSettings, Usage
 from ..resources import process_stat
 
-PLACEHOLDERS: Final = (
-    "url", "zips_file", "zips", "count", "api", "concurrency", "timeout", "retries", "backoff",
-    "backoff_max", "python",
-)  # fmt: skip
+PLACEHOLDERS: Final = ("url", "zips_file", "zips", "count", "api", *CODE_SETTINGS, "python")
 SAMPLE_EVERY: Final = 0.02  # seconds between looks at the process tree
 _TALK_LINE: Final = re.compile(r"jobs available:\s*(-?\d+)", re.IGNORECASE)
 _INTEGER: Final = re.compile(r"-?\d+")
@@ -40,13 +37,12 @@ _INTEGER: Final = re.compile(r"-?\d+")
 def placeholder_values(
     settings: ClientSettings, base_url: str, zips: Sequence[str], zips_file: str
 ) -> dict[str, Any]:
-    """What each placeholder stands for; times are real seconds (the scenario's ÷ speed)."""
+    """What each placeholder stands for; times are real seconds (the scenario's ÷ speed), and
+    a setting that is not set (no retry budget) is `none`."""
+    told = {k: "none" if v is None else v for k, v in settings.for_code().items()}
     return {
         "url": base_url.rstrip("/"), "zips_file": zips_file, "zips": ",".join(zips),
-        "count": len(zips), "api": settings.api, "concurrency": settings.concurrency,
-        "timeout": settings.timeout / settings.speed, "retries": settings.retries,
-        "backoff": settings.backoff / settings.speed,
-        "backoff_max": settings.backoff_max / settings.speed, "python": sys.executable,
+        "count": len(zips), "api": settings.api, **told, "python": sys.executable,
     }  # fmt: skip
 
 

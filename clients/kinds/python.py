@@ -1,9 +1,10 @@
 """Your function as a client: `package.module:callable`, called as `callable(zips, base_url)`.
 
 Imported before the meter starts (as every client's module is), then called under it: a plain
-function directly, an `async def` on asyncio or uvloop. It gets `concurrency`, `timeout`,
-`retries`, `backoff` and `backoff_max` as keywords when it names them, and must return the
-total as an integer. What it prints goes to the worker's stderr (stdout is the worker's own).
+function directly, an `async def` on asyncio or uvloop. It gets the settings of
+`records.CODE_SETTINGS` (`concurrency`, `timeout`, `retries`, `backoff`, `jitter`, `hedge`,
+`budget_ratio`, …) as keywords when it names them, and must return the total as an integer.
+What it prints goes to the worker's stderr (stdout is the worker's own).
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import Any, Final
 
 from ..errors import WorkerFailed
 from ..progress import Progress
-from ..records import Attempt, ClientSettings
+from ..records import CODE_SETTINGS, Attempt, ClientSettings
 
-KEYWORDS: Final = ("concurrency", "timeout", "retries", "backoff", "backoff_max")
+KEYWORDS: Final = CODE_SETTINGS
 
 
 def resolve(spec: str, folder: str | None) -> Callable[..., Any]:
@@ -55,11 +56,7 @@ def keywords(function: Callable[..., Any], settings: ClientSettings) -> dict[str
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):  # a builtin without a signature: give it nothing extra
         return {}
-    values = {
-        "concurrency": settings.concurrency, "timeout": settings.timeout / settings.speed,
-        "retries": settings.retries, "backoff": settings.backoff / settings.speed,
-        "backoff_max": settings.backoff_max / settings.speed,
-    }  # fmt: skip
+    values = settings.for_code()
     named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     return {k: values[k] for k in KEYWORDS if k in parameters and parameters[k].kind in named}
 

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from ..policy import Policy
 from ..progress import Progress
 from ..records import Attempt, ClientSettings
 from ._sync import fetch_zip, requests_getter
@@ -19,6 +20,11 @@ def run(
 ) -> list[Attempt]:
     """`concurrency` 0 starts a thread per zip, as the talk did; N runs a pool of N threads."""
     t0 = time.perf_counter()
+
+    def clock() -> float:
+        return time.perf_counter() - t0
+
+    policy = Policy(settings, clock)  # one budget for every thread
     results: list[list[Attempt]] = [[] for _ in zips]
     local = threading.local()
     lanes = iter(range(len(zips) + 1))
@@ -30,9 +36,7 @@ def run(
             with lane_lock:
                 local.lane = next(lanes)
         get = requests_getter(local.session)
-        results[index] = fetch_zip(
-            get, base_url, settings, zips[index], lambda: time.perf_counter() - t0, local.lane
-        )
+        results[index] = fetch_zip(get, base_url, settings, zips[index], clock, policy, local.lane)
         progress.tick()
 
     if settings.concurrency > 0:
@@ -44,4 +48,5 @@ def run(
             thread.start()
         for thread in threads:
             thread.join()
+    progress.budget_denied = policy.denied
     return [attempt for per_zip in results for attempt in per_zip]

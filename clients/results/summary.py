@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from ..kinds import KINDS, in_flight
-from ..records import Attempt, RunResult, RunState, state_text
+from ..records import CANCELLED, Attempt, RunResult, RunState, state_text
 
 T = TypeVar("T")
 
@@ -43,7 +43,7 @@ def count_outcomes(attempts: Sequence[Attempt]) -> Counts:
     return Counts(
         ok=ok,
         failed=len(final) - ok,
-        retried=sum(1 for a in attempts if a.attempt > 0),
+        retried=sum(1 for a in attempts if a.attempt > 0 and not a.hedge),
         requests=len(attempts),
     )
 
@@ -94,6 +94,9 @@ class Summary:
     startup: float | None = None  # user's code: seconds from its start to its first request
     peak_processes: int = 1  # a command's process tree at its largest
     vmem: int | None = None  # median growth of peak virtual memory, bytes (None: not measured)
+    hedges: int = 0  # second requests sent for tries that had not answered in time
+    budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
+    server_busy: float | None = None  # seconds the server spent serving it (its journal)
     tree_rss: int | None = None  # a command's whole-tree peak RSS, bytes (None: not a command)
 
     @property
@@ -105,6 +108,13 @@ class Summary:
     def trusted(self) -> bool:
         """Whether its speed means anything: it summed the right total (or none was known)."""
         return self.correct or not self.judged
+
+    @property
+    def amplification(self) -> float | None:
+        """Requests sent per zip: 1.0 when every zip took one request, retries and hedges
+        on top (None when no zip was asked for)."""
+        zips = self.counts.ok + self.counts.failed
+        return self.counts.requests / zips if zips else None
 
     @property
     def efficiency(self) -> float | None:
@@ -134,7 +144,8 @@ def summarize(
     if not done:
         return _skipped_summary(first)
     middle = median_run(done)
-    latencies = [a.latency for a in middle.attempts]  # as the client saw them, failures too
+    # As the client saw them, failures too; not a request abandoned to its hedge (cut short).
+    latencies = [a.latency for a in middle.attempts if a.error != CANCELLED]
     died = [r for r in runs if r.state is RunState.FAILED]
     walls = [r.usage.time for r in done]
     totals = tuple(r.total for r in done)
@@ -172,6 +183,9 @@ def summarize(
         peak_processes=max(r.usage.peak_processes for r in done),
         vmem=_median_of([r.usage.vmem for r in done]),
         tree_rss=_median_of([r.usage.tree_rss for r in done]),
+        hedges=sum(1 for a in middle.attempts if a.hedge),
+        budget_denied=middle.budget_denied,
+        server_busy=middle.server_busy,
     )
 
 
@@ -227,5 +241,6 @@ def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
     """JSON-ready row."""
     row = asdict(summary)
     state, reason = row.pop("state"), row.pop("reason")
-    row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup)
+    row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup,
+               amplification=summary.amplification)  # fmt: skip
     return row

@@ -51,6 +51,7 @@ FORMATS: Final[dict[str, Callable[[float], str]]] = {
     "count": count,
     "share": percent,
     "times": ratio,
+    "per_zip": lambda value: f"{value:.2f}",  # amplification: requests a zip, 1.00 at best
 }
 
 

@@ -22,7 +22,7 @@ BASE = Summary(
     client="", kind="", runs=1, totals=(1651,), correct=True, counts=Counts(100, 0, 0, 100),
     wall=1.0, wall_min=1.0, wall_max=1.0, utime=0.1, stime=0.05, cpu=0.15,
     cpu_per_request=0.0015, mem=0, peak_threads=1, p50=0.1, p95=0.2, p99=0.25,
-    overhead=0.002, server_cpu=0.05, ideal=0.9, concurrency=0, vmem=0,
+    overhead=0.002, server_cpu=0.05, ideal=0.9, concurrency=0, vmem=0, server_busy=0.4,
 )  # fmt: skip
 
 
@@ -263,7 +263,8 @@ def test_every_figure_reads_a_value() -> None:
         assert value is not None, name
         assert figure.format(value) != "–"
     required = {"wall", "cpu", "cpu_per_request", "mem", "p50", "p95", "p99", "failed",
-                "retried", "threads", "efficiency", "speedup"}  # fmt: skip
+                "retried", "threads", "efficiency", "speedup", "amplification", "hedges",
+                "budget_denied", "server_busy"}  # fmt: skip
     assert required <= set(verdicts.FIGURES)
 
 

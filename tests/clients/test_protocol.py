@@ -12,7 +12,6 @@ from requests.structures import CaseInsensitiveDict
 from clients.errors import Malformed
 from clients.protocol import (
     Answer,
-    backoff_delay,
     is_retryable,
     pack_lanes,
     parse_count,
@@ -202,61 +201,6 @@ def test_is_retryable(status: int | None, error: str | None, retry: bool) -> Non
     assert is_retryable(status, error) is retry
 
 
-# --- backoff_delay ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("retry", "delay"),
-    [
-        pytest.param(1, 0.1, id="first"),
-        pytest.param(2, 0.2, id="second"),
-        pytest.param(3, 0.4, id="third"),
-        pytest.param(4, 0.8, id="fourth"),
-    ],
-)
-def test_backoff_doubles(retry: int, delay: float) -> None:
-    settings = ClientSettings(kind="asyncio", backoff=0.1, backoff_max=5.0)
-    assert backoff_delay(settings, retry, None) == pytest.approx(delay)
-
-
-def test_backoff_is_capped() -> None:
-    settings = ClientSettings(kind="asyncio", backoff=1.0, backoff_max=5.0)
-    assert [backoff_delay(settings, r, None) for r in (1, 2, 3, 4, 10)] == pytest.approx(
-        [1.0, 2.0, 4.0, 5.0, 5.0]
-    )
-
-
-def test_backoff_divided_by_speed() -> None:
-    settings = ClientSettings(kind="asyncio", backoff=0.1, backoff_max=1.0, speed=4.0)
-    assert backoff_delay(settings, 1, None) == pytest.approx(0.025)
-    assert backoff_delay(settings, 20, None) == pytest.approx(0.25)  # the cap, sped up too
-
-
-def test_zero_backoff() -> None:
-    settings = ClientSettings(kind="asyncio", backoff=0.0)
-    assert backoff_delay(settings, 3, None) == 0.0
-
-
-@pytest.mark.parametrize(
-    ("asked", "delay"),
-    [
-        pytest.param(None, 0.2, id="not-asked"),
-        pytest.param(0.0, 0.2, id="asked-nothing"),
-        pytest.param(0.05, 0.2, id="asked-less"),
-        pytest.param(1.5, 1.5, id="asked-more"),
-        pytest.param(60.0, 60.0, id="asked-beyond-cap"),  # the server's wait wins over the cap
-    ],
-)
-def test_backoff_honours_the_asked_wait(asked: float | None, delay: float) -> None:
-    settings = ClientSettings(kind="asyncio", backoff=0.1, backoff_max=5.0, speed=1.0)
-    assert backoff_delay(settings, 2, asked) == pytest.approx(delay)
-
-
-def test_asked_wait_is_not_scaled_by_speed() -> None:
-    settings = ClientSettings(kind="asyncio", backoff=0.001, speed=10.0)
-    assert backoff_delay(settings, 1, 0.3) == pytest.approx(0.3)
-
-
 # --- to_attempt ---------------------------------------------------------------------------
 
 TIMING = {"Server-Timing": "intended;dur=12.000, queue;dur=1.000, overshoot;dur=0.500"}
@@ -348,15 +292,6 @@ def failed(zip_code: str, number: int = 0, error: str = "http_500") -> Attempt:
 def test_total_jobs(attempts: list[Attempt], total: int) -> None:
     assert total_jobs(attempts) == total
     assert total_jobs(tuple(attempts)) == total
-
-
-def test_a_huge_retry_after_is_honoured_only_up_to_the_cap() -> None:
-    """A server asking for a thousand seconds must not stall a run for that long."""
-    from clients.protocol import MAX_RETRY_AFTER
-
-    settings = ClientSettings(kind="asyncio", backoff=0.1, speed=2.0)
-    assert backoff_delay(settings, 1, 1000.0) == MAX_RETRY_AFTER / 2.0
-    assert backoff_delay(settings, 1, 0.5) == 0.5  # a modest ask is honoured as it is
 
 
 def test_pack_lanes_gives_overlapping_attempts_different_lanes() -> None:

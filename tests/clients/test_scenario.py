@@ -32,7 +32,7 @@ ONE_CLIENT = "\n[clients.asyncio]\n"
 def test_message_lists() -> None:
     assert TOP.startswith("name, description, seed, speed, repeat, workload, server, clients")
     assert CLIENT.startswith(
-        "kind, concurrency, timeout, retries, backoff, backoff_max, shared_session, python"
+        "kind, concurrency, timeout, retries, backoff, backoff_max, jitter, retry_budget, hedge"
     )
     assert WORKLOAD == "zips, count, api, per_page"
     assert KIND_LIST.startswith("blocking, threaded, asyncio, uvloop")
@@ -203,9 +203,9 @@ BAD = [
         id="timeout-zero",
     ),
     pytest.param(
-        "[clients.blocking]\nretries = 21\n",
+        "[clients.blocking]\nretries = 10001\n",
         "clients.blocking.retries",
-        "must be between 0 and 20, got 21",
+        "must be between 0 and 10000, got 10001",
         id="retries-too-many",
     ),
     pytest.param(
@@ -316,7 +316,68 @@ BAD = [
         "must be an integer, got 1.5",
         id="float-for-integer",
     ),
+    pytest.param(
+        "[clients.asyncio]\njitter = 'fulll'\n",
+        "clients.asyncio.jitter",
+        "must be one of none, full, equal, decorrelated, got 'fulll' (did you mean 'full'?)",
+        id="jitter-typo",
+    ),
+    pytest.param(
+        "[clients.asyncio]\nretry_budget = 0.1\n",
+        "clients.asyncio.retry_budget",
+        "must be a table, got float",
+        id="budget-not-a-table",
+    ),
+    pytest.param(
+        "[clients.asyncio]\nretry_budget = { min_per_s = 10 }\n",
+        "clients.asyncio.retry_budget.ratio",
+        "is required: the share of requests that may be retried",
+        id="budget-without-ratio",
+    ),
+    pytest.param(
+        "[clients.asyncio]\nretry_budget = { ratio = 0.1, per_s = 10 }\n",
+        "clients.asyncio.retry_budget.per_s",
+        "unknown key (did you mean 'min_per_s'?); valid keys: ratio, min_per_s",
+        id="budget-unknown-key",
+    ),
+    pytest.param(
+        "[clients.asyncio]\nretry_budget = { ratio = -0.1 }\n",
+        "clients.asyncio.retry_budget.ratio",
+        "must be >= 0 and <= 10, got -0.1",
+        id="budget-negative-ratio",
+    ),
+    pytest.param(
+        "[clients.asyncio]\nhedge = -1\n",
+        "clients.asyncio.hedge",
+        "must be >= 0 and <= 3600, got -1",
+        id="hedge-negative",
+    ),
+    pytest.param(
+        "[clients.asyncio]\ntime_limit = 0\n",
+        "clients.asyncio.time_limit",
+        "must be >= 1 and <= 86400, got 0",
+        id="time-limit-zero",
+    ),
+    pytest.param(
+        "[clients.javascript]\nhedge = 0.5\n",
+        "clients.javascript.hedge",
+        "the javascript client takes no hedge: jitter, retry_budget and hedge are for the "
+        "clients whose retries go through clients/policy.py",
+        id="node-takes-no-hedge",
+    ),
 ]
+
+
+def test_the_retry_policies_are_read_into_the_settings(tmp_path: Path) -> None:
+    path = tmp_path / "tuned.toml"
+    path.write_text("seed = 9\n[clients.asyncio]\njitter = 'decorrelated'\nhedge = 0.25\n"
+                    "retry_budget = { ratio = 0.2 }\ntime_limit = 30\nretries = 1000\n",
+                    encoding="utf-8")  # fmt: skip
+    (settings,) = load(path).clients
+    assert (settings.jitter, settings.hedge, settings.time_limit, settings.retries) == (
+        "decorrelated", 0.25, 30.0, 1000,
+    )  # fmt: skip
+    assert (settings.budget_ratio, settings.budget_min_per_s, settings.seed) == (0.2, 10.0, 9)
 
 
 @pytest.mark.parametrize(("text", "key", "message"), BAD)

@@ -88,6 +88,13 @@ def test_compare_every_client(live_server: Any, tmp_path: Path) -> None:
         assert summary["runs"] == 2
         assert summary["totals"] == [EXPECTED, EXPECTED]
         assert summary["speedup"] is not None
+        assert (summary["amplification"], summary["hedges"], summary["budget_denied"]) == (
+            1.0, 0, 0,
+        )  # fmt: skip
+        # Ten services of at least 10 ms each, as the server's journal timed them.
+        assert summary["server_busy"] >= 10 * 0.01
+    blocking = summaries["blocking"]  # one request at a time: its services cannot overlap
+    assert blocking["server_busy"] <= blocking["wall_max"]
     assert summaries["blocking"]["speedup"] == 1.0
     assert summaries["blocking"]["concurrency"] == 1
 

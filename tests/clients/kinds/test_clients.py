@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-import clients.kinds._sync
-import clients.kinds.asyncio
+import clients.policy
 from clients.kinds import in_flight, loader
+from clients.policy import real_delay
 from clients.progress import Progress
-from clients.protocol import backoff_delay, total_jobs
+from clients.protocol import total_jobs
 from clients.records import Attempt, ClientSettings
 from clients.zipsets import MEMPY_2015
 from server.api.data import job_count
@@ -200,16 +200,15 @@ def test_non_retryable_status_is_not_retried(live_server: Any) -> None:
 
 @pytest.fixture
 def asked_waits(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[float | None, float]]]:
-    """Spy on `backoff_delay` as both request loops call it: (asked, delay) per retry."""
+    """Spy on `policy.real_delay` as both request loops reach it: (asked, delay) per retry."""
     calls: list[tuple[float | None, float]] = []
 
-    def spy(settings: ClientSettings, retry: int, asked: float | None) -> float:
-        delay = backoff_delay(settings, retry, asked)
+    def spy(settings: ClientSettings, wait: float, asked: float | None) -> float:
+        delay = real_delay(settings, wait, asked)
         calls.append((asked, delay))
         return delay
 
-    monkeypatch.setattr(clients.kinds._sync, "backoff_delay", spy)
-    monkeypatch.setattr(clients.kinds.asyncio, "backoff_delay", spy)
+    monkeypatch.setattr(clients.policy, "real_delay", spy)
     yield calls
 
 

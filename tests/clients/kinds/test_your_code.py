@@ -6,6 +6,7 @@ settings in `harness/test_sweep.py`; the runs themselves in `test_your_code_runs
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -67,6 +68,23 @@ def test_placeholders_are_filled_in_real_seconds() -> None:
         sys.executable, "http://h:1/x", "90011,08701", "2", "4", "0.5", "3", "0.125", "search",
         "/tmp/z.txt", "0.50", "{literal}",
     ]  # fmt: skip
+
+
+def test_the_retry_policies_reach_a_program_and_a_function() -> None:
+    settings = ClientSettings(kind="command", command=("prog",), jitter="full", hedge=0.4,
+                              budget_ratio=0.1, budget_min_per_s=10.0, speed=2.0)  # fmt: skip
+    values = placeholder_values(settings, "http://h:1/", ["90011"], "/tmp/z.txt")
+    argv = command_line(["{jitter}", "{hedge}", "{budget_ratio}", "{budget_min_per_s}"], values)
+    assert argv == ["full", "0.2", "0.1", "20.0"]  # real seconds; a floor per real second
+    no_budget = placeholder_values(replace(settings, budget_ratio=None), "u", [], "f")
+    assert no_budget["budget_ratio"] == "none"
+
+    def tuned(zips: list[str], url: str, jitter: str = "", hedge: float = 0.0,
+              budget_ratio: float | None = None) -> int:  # fmt: skip
+        return 0
+
+    told = keywords(tuned, replace(settings, kind="python", command=None))
+    assert told == {"jitter": "full", "hedge": 0.2, "budget_ratio": 0.1}
 
 
 def test_a_function_gets_the_keywords_it_names() -> None:
