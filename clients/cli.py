@@ -90,6 +90,9 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     compare.add_argument(
         "--report", action="store_true", help="also write the HTML report next to the JSON"
     )
+    compare.add_argument(
+        "--junit", type=Path, metavar="FILE", help="also write the verdicts as JUnit XML here"
+    )
 
     report = commands.add_parser("report", help="a saved result as one self-contained HTML page")
     report.add_argument("result", type=Path)
@@ -102,7 +105,9 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     timeline.add_argument("--svg", type=Path, help="also write the timeline as SVG here")
     timeline.add_argument("--max-lanes", type=int, default=40, help="rows per client at most")
 
-    export = commands.add_parser("export", help="render a saved result to .md .csv .svg .html")
+    export = commands.add_parser(
+        "export", help="render a saved result to .md .csv .svg .html .txt .har .trace.json .xml"
+    )
     export.add_argument("result", type=Path)
     export.add_argument(
         "-o",
@@ -202,7 +207,7 @@ def command_compare(args: argparse.Namespace) -> int:
         signal.signal(polite, _interrupt)
     return console.run_compare(
         loaded, args.url, console.terminal(), args.results, timeline=args.timeline,
-        report=args.report, wait=not args.no_wait,
+        report=args.report, wait=not args.no_wait, junit=args.junit,
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from .harness.sweep import SweepOutcome, sweep
 from .report import exports
 from .report import table as tables
 from .report.html import render_report
+from .report.junit import render_junit
 from .report.sweepplot import sweep_renderable
 from .report.timeline import representative_runs, timeline_renderable
 from .report.verdicts import verdict_panel
@@ -168,10 +169,11 @@ def run_compare(
     timeline: bool = False,
     wait: bool = True,
     report: bool = False,
+    junit: Path | None = None,
 ) -> int:
     """Compare (or sweep) with a live progress display, then show the outcome (and write the
-    HTML report next to the JSON when asked); `wait`: for a server another run holds (else a
-    `ServerHeld` error)."""
+    HTML report next to the JSON, and the verdicts as JUnit XML, when asked); `wait`: for a
+    server another run holds (else a `ServerHeld` error)."""
     with ProgressDisplay(console) as display:
         if scenario.sweep is not None:
             swept = sweep(scenario, url, results_dir, display, wait=wait)
@@ -179,8 +181,12 @@ def run_compare(
             outcome = compare(scenario, url, results_dir, display, wait=wait)
     if scenario.sweep is not None:
         code, saved = show_sweep(swept, console), swept.saved
+        document = swept.document()
     else:
         code, saved = show_compare(outcome, console, timeline=timeline), outcome.saved
+        document = outcome.document()
+    if junit is not None:  # what finished, even when nothing could be saved
+        console.print(f"junit {write_text(junit, render_junit(document))}")
     if report and saved is not None:
         console.print(f"report {write_report(load_any(saved), saved.with_suffix('.html'))}")
     return code
@@ -203,7 +209,7 @@ def write_report(doc: Mapping[str, Any], path: Path) -> Path:
 def export(doc: Mapping[str, Any], path: Path) -> Path:
     """Write `doc` at `path` in the format its suffix names; `ClientsError` for another."""
     try:
-        text = exports.render(doc, path.suffix)
+        text = exports.render(doc, path.name)
     except ClientsError as error:
         raise ClientsError(f"{path}: {error}") from None
     return write_text(path, text)

@@ -1,10 +1,13 @@
-"""Exports: a saved result as Markdown, CSV, SVG or a self-contained HTML page.
+"""Exports: a saved result as Markdown, CSV, SVG, a self-contained HTML page, or in the
+formats other tools read — HAR 1.2, a Chrome trace for Perfetto, JUnit XML.
 
 Markdown, SVG and text show the very table the terminal shows (`report.report_table`, with
 `report.caption_text` under it) and the verdicts; HTML is the report page (`report.html`:
 the table, the verdicts, trains, timelines and curves); CSV has one row per client with the
-raw numbers (seconds, bytes, counts) for spreadsheets and plots. Pure: a document in, text
-out; `render` picks the format by a file's suffix (`console.export` writes the file).
+raw numbers (seconds, bytes, counts) for spreadsheets and plots; `.har` every request
+(`har`), `.trace.json` the trains and requests over time (`chrometrace`), `.xml` the verdicts
+as test results (`junit`). Pure: a document in, text out; `render` picks the format by how a
+file's name ends (`console.export` writes the file).
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from ..results.document import context_of, expected_total, summaries_of, title_o
 from ..results.summary import Summary, speedups
 from ..results.verdicts import saved_verdicts
 from . import table as report
+from .chrometrace import render_trace
+from .har import render_har
 from .html import render_report
+from .junit import render_junit
 from .verdicts import verdict_panel
 
 MIN_WIDTH: Final = 80
@@ -134,13 +140,24 @@ FORMATS: Final[dict[str, Callable[[Mapping[str, Any]], str]]] = {
     ".svg": render_svg,
     ".html": render_html,
     ".txt": render_text,
+    ".har": render_har,
+    ".trace.json": render_trace,
+    ".xml": render_junit,
 }
 
 
-def render(doc: Mapping[str, Any], suffix: str) -> str:
-    """The document in the format `suffix` names (".md", ".csv", ".svg", ".html", ".txt")."""
-    renderer = FORMATS.get(suffix.lower())
-    if renderer is None:
+def format_of(name: str) -> str | None:
+    """The key of FORMATS a file's name ends with (the longest: `run.trace.json`), or None."""
+    lower = name.lower()
+    return next((k for k in sorted(FORMATS, key=len, reverse=True) if lower.endswith(k)), None)
+
+
+def render(doc: Mapping[str, Any], name: str) -> str:
+    """The document in the format a file's name (or a bare suffix: ".md") ends with."""
+    chosen = format_of(name)
+    if chosen is None:
+        suffix = name[name.rfind(".") :] if "." in name else ""
         shown = repr(suffix) if suffix else "no suffix"
-        raise ClientsError(f"unknown export format {shown}; formats: {', '.join(FORMATS)}")
-    return renderer(doc)
+        hint = " (a Chrome trace is .trace.json)" if suffix.lower() == ".json" else ""
+        raise ClientsError(f"unknown export format {shown}{hint}; formats: {', '.join(FORMATS)}")
+    return FORMATS[chosen](doc)

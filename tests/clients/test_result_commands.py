@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from junitparser import Failure, JUnitXml
 from rich.console import Console
 
 from clients import cli, scenario
@@ -45,14 +46,15 @@ by = 100
 
 
 def run_compare(
-    tmp_path: Path, server: LiveServer, expect: str, *, timeline: bool = False
-) -> tuple[int, str, Path]:
+    tmp_path: Path, server: LiveServer, expect: str, *, timeline: bool = False,
+    junit: Path | None = None,
+) -> tuple[int, str, Path]:  # fmt: skip
     """Compare the tiny scenario against `server`; the exit code, the text and the saved JSON."""
     path = tmp_path / "tiny.toml"
     path.write_text(SCENARIO.format(expect=expect))
     console = Console(record=True, width=140)
     code = compare(scenario.load(path), server.url, console, tmp_path / "results",
-                   timeline=timeline)  # fmt: skip
+                   timeline=timeline, junit=junit)  # fmt: skip
     saved = sorted((tmp_path / "results").glob("*.json"))[-1]
     return code, console.export_text(), saved
 
@@ -70,11 +72,17 @@ def test_expectations_pass_show_a_panel_and_are_saved(
 
 
 def test_a_failed_expectation_fails_the_run(tmp_path: Path, live_server: LiveServer) -> None:
-    code, text, saved = run_compare(tmp_path, live_server, FAILING)
+    junit = tmp_path / "verdicts.xml"
+    code, text, saved = run_compare(tmp_path, live_server, FAILING, junit=junit)
     assert code == 1
     assert "expectations: 0/1 passed" in text
     assert "✗ blocking at least 100× faster than asyncio" in text
     assert json.loads(saved.read_text())["verdicts"][0]["passed"] is False
+    assert f"junit {junit}" in text  # and JUnit says so too, as CI reads it
+    suite = next(iter(JUnitXml.fromfile(str(junit))))
+    failed = [case.name for case in suite if case.result and isinstance(case.result[0], Failure)]
+    assert failed == ["blocking at least 100× faster than asyncio"]
+    assert (suite.tests, suite.failures, suite.errors) == (3, 1, 0)  # two clients, one verdict
 
 
 def test_an_expectation_naming_an_unknown_client_stops_before_anything_runs(
@@ -114,6 +122,9 @@ def test_the_timeline_command_draws_and_writes_svg(
         pytest.param(".csv", "client,", id="csv"),
         pytest.param(".svg", "<svg", id="svg"),
         pytest.param(".html", "<html", id="html"),
+        pytest.param(".har", '"version":"1.2"', id="har"),
+        pytest.param(".trace.json", '"traceEvents":', id="trace"),
+        pytest.param(".xml", "<testsuites", id="junit"),
     ],
 )
 def test_the_export_command_writes_each_format(

@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -80,6 +81,10 @@ def test_the_wheel_is_the_whole_tool(installed: Path, tmp_path: Path) -> None:
     assert help_text.startswith("usage: asynchronicity compare")
     listed = run(tool, "scenarios", cwd=elsewhere).stdout
     assert "quick " in listed and "mempy-2015 " in listed
+    template = run(tool, "scenarios", "flaky", cwd=elsewhere).stdout  # a file to copy
+    assert tomllib.loads(template)["name"] == "flaky"
+    typo = run(tool, "scenarios", "flakey", cwd=elsewhere)
+    assert typo.returncode == 2 and "(did you mean 'flaky'?)" in typo.stderr
 
     missing = run(tool, "compare", "nosuch", cwd=elsewhere)
     assert missing.returncode == 2 and "shipped: " in missing.stderr and "quick" in missing.stderr

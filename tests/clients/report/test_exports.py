@@ -158,7 +158,7 @@ def test_an_unknown_suffix_names_it_and_the_valid_ones(doc: dict[str, Any], tmp_
         console.export(doc, tmp_path / "result.pdf")
     assert str(caught.value) == (
         f"{tmp_path / 'result.pdf'}: unknown export format '.pdf'; "
-        "formats: .md, .csv, .svg, .html, .txt"
+        "formats: .md, .csv, .svg, .html, .txt, .har, .trace.json, .xml"
     )
     with pytest.raises(ClientsError, match="unknown export format no suffix"):
         console.export(doc, tmp_path / "result")
