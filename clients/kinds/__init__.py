@@ -12,8 +12,8 @@ journal.
 
 This module holds the table alone and imports nothing of the package but `records` (which
 imports nothing), so anything may ask it; `kinds.loader` imports a kind's module when a worker
-runs it. The kind modules may import `records`, `progress`, `protocol`, `resources` and
-`errors`; never the harness, the report or the result data.
+runs it. The kind modules may import `records`, `progress`, `protocol`, `resources`,
+`lifeline` and `errors`; never the harness, the report or the result data.
 """
 
 from __future__ import annotations
