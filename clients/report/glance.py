@@ -34,14 +34,6 @@ class Card:
     cores: float | None  # CPU ÷ wall: how many cores it kept busy on average
 
 
-def cores_of(s: Summary) -> float | None:
-    """CPU seconds per wall second (a `cores` figure on the summary when it has one)."""
-    saved = getattr(s, "cores", None)
-    if isinstance(saved, int | float):
-        return float(saved)
-    return s.cpu / s.wall if s.wall > 0 else None
-
-
 def _mentions(text: str, client: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(client)}(?![\w-])", text) is not None
 
@@ -68,7 +60,7 @@ def cards(summaries: Sequence[Summary], verdicts: Sequence[Mapping[str, Any]]) -
     out = []
     for s in summaries:
         text, good = verdict_of(s, verdicts)
-        out.append(Card(s.client, text, good, s.wall, s.p99, s.counts.failed, s.cpu, cores_of(s)))
+        out.append(Card(s.client, text, good, s.wall, s.p99, s.counts.failed, s.cpu, s.cores))
     return out
 
 
@@ -104,7 +96,7 @@ def answer(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> str:
         cheapest = min(trusted, key=lambda s: s.cpu)
         same = " too" if cheapest is fastest else ""
         parts.append(f"{cheapest.client} the cheapest{same} ({seconds(cheapest.cpu)} of CPU, "
-                     f"{_cores(cores_of(cheapest))})")  # fmt: skip
+                     f"{_cores(cheapest.cores)})")  # fmt: skip
     else:
         parts.append("no client summed the right total, so none has a speed worth comparing")
     parts.append(_failures(summaries, runs))

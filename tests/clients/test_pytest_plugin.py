@@ -197,7 +197,7 @@ def test_a_failed_check_says_what_the_server_saw(pytester: pytest.Pytester) -> N
     ])  # fmt: skip
     # The failure section only: the short summary repeats it whole when the terminal is wide.
     section = result.stdout.str().split("short test summary info")[0]
-    statuses = re.findall(r"90011 attempt \d, [0-9.–]+ s: (\w+)", section)
+    statuses = re.findall(r"90011 attempt \d \([a-z0-9 ]+\), [0-9.–]+ s: (\w+)", section)
     assert len(statuses) == 3 and "503" in statuses  # the draws of seed 7 for this zip
     assert "Traceback" not in result.stdout.str()
 
