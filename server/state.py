@@ -10,15 +10,18 @@ from aiohttp import web
 from .accounting.attempts import AttemptCounter
 from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .accounting.stats import Stats
+from .config.parser import parse_config
 from .config.plan import Planner
 from .config.settings import ServerConfig
-from .models.capacity import CapacityGate
 from .models.ratelimit import TokenBuckets
+from .shared.local import LocalShared
+from .shared.protocol import SharedState, Slots
 
 
 class State:
     """The active config, attempt counters, stats, journal, and the rate-limit and capacity
-    machinery."""
+    machinery; `shared` is where what every process of the server shares lives (this
+    process, by default: `server.shared`)."""
 
     def __init__(
         self,
@@ -27,14 +30,26 @@ class State:
         *,
         journal_size: int = DEFAULT_SIZE,
         journal_bytes: int = DEFAULT_BYTES,
+        shared: SharedState | None = None,
     ) -> None:
         self.clock = clock
         self.config = config
-        self.journal = Journal(journal_size, clock, journal_bytes)
+        # With a shared store the journal is the store's: this process keeps none of its own.
+        self.journal = Journal(journal_size if shared is None else 0, clock, journal_bytes)
         self.attempts = AttemptCounter()
         self.stats = Stats(self.journal, self.attempts)
         self.buckets: TokenBuckets | None = None
-        self.gate: CapacityGate | None = None
+        self.gate: Slots | None = None
+        self.shared: SharedState = shared or LocalShared(
+            self.attempts, lambda: self.buckets, self.journal, lambda: self.stats, clock
+        )
+        if shared is not None:
+            self.stats.sink = shared.record
+            shared.attach(
+                lambda document: self.apply(parse_config(document)),
+                self.reset,
+                lambda: self.stats.part(),
+            )
         self.apply(config)
 
     def apply(self, config: ServerConfig) -> None:
@@ -49,14 +64,18 @@ class State:
         # Speed scales time, so the bucket refills `speed` times faster to keep the same shape.
         self.buckets = TokenBuckets(limit.rate * config.speed, limit.burst) if limit else None
         capacity = config.capacity
-        self.gate = CapacityGate(capacity.workers, capacity.queue, self.clock) if capacity else None
+        self.gate = (
+            self.shared.slots(capacity.workers, capacity.queue, self.clock) if capacity else None
+        )
 
     def reset(self, tag: str | None = None) -> None:
         """Clear the stats, the journal (labelled `tag` from now), the attempt counters and
         the token buckets."""
         self.journal.clear(tag)
         self.attempts.clear()
+        sink = self.stats.sink
         self.stats = Stats(self.journal, self.attempts, self.stats.gauges)  # gauges carry over
+        self.stats.sink = sink
         self.apply(self.config)
 
     def next_attempt(self, route: str, zip_code: str) -> int:
