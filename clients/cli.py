@@ -127,7 +127,8 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     )  # fmt: skip
     primer.add_argument("rest", nargs=argparse.REMAINDER)
 
-    commands.add_parser("worker", help="(internal) run one job from stdin, print JSON")
+    worker = commands.add_parser("worker", help="(internal) run one job from stdin, print JSON")
+    worker.add_argument("--channel", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -311,7 +312,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None, serve: b
         if args.command == "worker":
             from .harness.worker import main as worker_main
 
-            return worker_main()
+            return worker_main(args.channel)
         if args.command == "run":
             return command_run(args)
         commands = {"timeline": command_timeline, "export": command_export, "diff": command_diff,

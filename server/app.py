@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
 from . import __version__
-from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE
+from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .admin import journal, routes
 from .admin.plumbing import is_loopback
 from .api.handler import API_ROUTES, Handler, api_handler
@@ -70,7 +70,14 @@ async def openapi(request: web.Request) -> web.Response:
 
 async def get_journal(request: web.Request) -> web.StreamResponse:
     """`GET /__admin/journal`: every API request since the last reset (see server.admin.journal)."""
-    return await journal.get_journal(request, request.app[STATE].shared.journal)
+    state = request.app[STATE]
+
+    async def load(since: int) -> Journal:
+        read = await state.shared.journal(since)
+        read.schedule = state.schedule  # names each entry's phase, from its arrival
+        return read
+
+    return await journal.get_journal(request, load)
 
 
 def refusal(request: web.Request) -> web.Response | None:

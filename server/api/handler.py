@@ -19,7 +19,7 @@ from typing import Final
 from aiohttp import web
 
 from ..config.plan import NOTHING, Plan
-from ..config.settings import RateLimit
+from ..config.settings import Abandon, RateLimit
 from ..errors import BadParameter, StoreUnreachable
 from ..models.capacity import QueueFull
 from ..models.faults import Fault
@@ -79,13 +79,18 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
             query, _, body, key = page
             zip_code = query.zip_code
             attempt = next(counters[route](key))  # two C calls: see accounting.attempts
-            planner = state.planner
+            planner, phase = state.planner, 0
+            if state.phased:  # the phase active at the request's arrival picks the model
+                phase = state.refresh(arrival)
+                planner = state.planners[phase]
             plan = planner.constant[route] or planner.plan(route, zip_code, attempt)
             gate = state.gate
             if (plan is not NOTHING and (plan.delay > 0.0 or plan.fault is not None)) or not (
                 gate is None or gate.try_acquire()
             ):
                 served = True
+                if state.capacities[phase].abandon is Abandon.KEEP:
+                    return await _kept(request, state, route, page, attempt, plan, arrival)
                 return await _serve(request, state, route, page, attempt, plan, arrival)
             status: int | str | None = None  # what the client got; None: the handler answers
             try:  # the common path — nothing to wait for, nothing to break — kept short
@@ -232,7 +237,7 @@ def _note(
     )
 
 
-async def _serve(
+async def _kept(
     request: web.Request,
     state: State,
     route: str,
@@ -241,7 +246,35 @@ async def _serve(
     plan: Plan,
     arrival: float,
 ) -> web.StreamResponse:
-    """Queue for a worker (when there is a capacity), wait the planned delay, then deliver."""
+    """`_serve` under `abandon = "keep"`: a client that leaves does not stop the work — its
+    request keeps its place in the queue and its worker for the whole planned delay, the
+    wasted work that keeps an overloaded server overloaded — and only the answer is lost."""
+    work = asyncio.ensure_future(
+        _serve(request, state, route, page, attempt, plan, arrival, watch=False)
+    )
+    work.add_done_callback(_retrieved)
+    return await asyncio.shield(work)  # cancelled (the client left): the work goes on
+
+
+def _retrieved(work: asyncio.Future[web.StreamResponse]) -> None:
+    """Read a kept request's outcome, so an error nobody awaits is logged, not lost."""
+    if not work.cancelled() and work.exception() is not None:
+        log.error("a kept request failed", exc_info=work.exception())
+
+
+async def _serve(
+    request: web.Request,
+    state: State,
+    route: str,
+    page: Page,
+    attempt: int,
+    plan: Plan,
+    arrival: float,
+    *,
+    watch: bool = True,
+) -> web.StreamResponse:
+    """Queue for a worker (when there is a capacity), wait the planned delay, then deliver;
+    `watch`: stop waiting as soon as the client has gone (`abandon = "drop"`)."""
     gate, gauges, clock = state.gate, state.stats.gauges, state.clock
     query = page[0]
     fault_name = plan.fault.value if plan.fault else None
@@ -263,7 +296,7 @@ async def _serve(
     start = arrival + queue
     outcome: tuple[int | str, int] = ("gone", 0)  # what the client got, unless it left first
     try:
-        await wait_until(request, clock, start + plan.delay)
+        await wait_until(request, clock, start + plan.delay, watch=watch)
         timing = (plan.delay, queue, clock() - start)
         header = timing_header(*timing)
         answer, outcome = await deliver(request, state, route, page[2], plan, header, timing)
@@ -278,6 +311,8 @@ async def _serve(
         raise
     finally:
         if gate is not None:
+            if state.phased:  # a worker coming back is a moment a phase's change shows
+                state.refresh(clock())
             gate.release()
         status, size = outcome
         _note(state, request, route, arrival, start, query.zip_code, attempt, plan.delay, queue,
@@ -336,9 +371,14 @@ def shared_handler(state: State, route: str, require_key: bool) -> Handler:
                                      zip_code, fault="store")  # fmt: skip
             if page[1] != state.config.seed:  # the answer brought another process's scenario
                 page = _page(pages, request, parse, render, state.config.seed)
-            planner = state.planner
+            planner, phase = state.planner, 0
+            if state.phased:  # the phase active at the request's arrival picks the model
+                phase = state.refresh(arrival)
+                planner = state.planners[phase]
             plan = planner.constant[route] or planner.plan(route, zip_code, attempt)
             served = True
+            if state.capacities[phase].abandon is Abandon.KEEP:
+                return await _kept(request, state, route, page, attempt, plan, arrival)
             return await _serve(request, state, route, page, attempt, plan, arrival)
         except BadParameter as error:
             state.stats.record(route, "400")

@@ -15,6 +15,7 @@ from ..accounting.journal import Asker, Journal
 from ..accounting.stats import Stats
 from ..models.capacity import CapacityGate
 from ..models.lease import Lease, Leases
+from ..models.phases import Schedule
 from ..models.ratelimit import TokenBuckets
 
 
@@ -77,6 +78,7 @@ class LocalShared:
         on_config: Callable[[Mapping[str, Any]], None],
         on_reset: Callable[[], None],
         stats_part: Callable[[], dict[str, Any]],
+        schedule: Callable[[], Schedule],
     ) -> None:
         """One process: nobody else changes its scenario or its run."""
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from ..accounting.journal import Asker, Journal
 from ..models.lease import Lease
+from ..models.phases import Schedule
 
 
 class Slots(Protocol):
@@ -32,6 +33,9 @@ class Slots(Protocol):
 
     def release(self) -> None:
         """Give the slot back (to the first one queued, if any)."""
+
+    def resize(self, workers: int, queue: int) -> None:
+        """A phase's capacity from now on (requests held keep their slots)."""
 
 
 class LeaseBook(Protocol):
@@ -78,6 +82,7 @@ class SharedState(Protocol):
         on_config: Callable[[Mapping[str, Any]], None],
         on_reset: Callable[[], None],
         stats_part: Callable[[], dict[str, Any]],
+        schedule: Callable[[], Schedule],
     ) -> None:
         """What this process does when another changes the scenario or resets the run, and
         how it tells its share of the stats."""

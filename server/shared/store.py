@@ -43,6 +43,7 @@ from ..config.settings import ROUTES
 from ..errors import StoreError, StoreRefused, StoreUnreachable
 from ..models.capacity import QueueFull
 from ..models.lease import Lease, LeaseConflict
+from ..models.phases import NO_PHASES, Schedule
 from . import scripts
 from .batch import Batcher
 
@@ -189,6 +190,10 @@ class StoreSlots:
         """Give the slot back (the store hands it to the first ticket queued)."""
         self._store.batcher.post("r")
 
+    def resize(self, workers: int, queue: int) -> None:
+        """A phase's capacity: asked of the store from the next request on."""
+        self._workers, self._queue = workers, queue
+
 
 class RedisShared:
     """The shared-state protocol on a Redis or Valkey server."""
@@ -218,6 +223,7 @@ class RedisShared:
         self.on_config: ConfigHook | None = None
         self.on_reset: ResetHook | None = None
         self.stats_part: Callable[[], dict[str, Any]] | None = None
+        self.schedule: Callable[[], Schedule] = lambda: NO_PHASES
         self.wall_offset = time.time() - clock()  # journal times are unix seconds
         self._client: Any = None
         self._sha: dict[str, str] = {}
@@ -342,9 +348,11 @@ class RedisShared:
         on_config: ConfigHook,
         on_reset: ResetHook,
         stats_part: Callable[[], dict[str, Any]],
+        schedule: Callable[[], Schedule],
     ) -> None:
         """What this process does when another changes the scenario or resets the run."""
         self.on_config, self.on_reset, self.stats_part = on_config, on_reset, stats_part
+        self.schedule = schedule
 
     async def refresh(self) -> None:
         """Apply the store's scenario if another process published a newer one."""
@@ -462,7 +470,7 @@ class RedisShared:
             keys = await asyncio.gather(*(self._client.hlen(self._key("a:" + r)) for r in ROUTES))
         except Exception as error:
             raise self._unreachable(error) from None
-        snapshot = Stats.merged(parts).snapshot()
+        snapshot = Stats.merged(parts, self.schedule()).snapshot()
         journal = await self.journal(10**15, barrier=False)  # the figures alone
         figures = journal.figures()
         snapshot["connections"] = figures.pop("connections")
