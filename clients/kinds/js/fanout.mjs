@@ -1,6 +1,6 @@
 // The talk's async.html as a Node script: global fetch and Promise.all.
 // Reads a job on stdin ({url, zips, api, per_page, concurrency, timeout, retries, backoff,
-// backoff_max, speed}) and prints one JSON line: {attempts, usage} in the Python clients' shape.
+// backoff_max, speed, headers}) and prints one JSON line: {attempts, usage} in the Python clients' shape.
 import { readFileSync, readdirSync } from "node:fs";
 
 const job = JSON.parse(readFileSync(0, "utf8"));
@@ -38,7 +38,7 @@ async function once(zip, attempt, lane) {
   let retryAfter = null;
   try {
     const signal = AbortSignal.timeout((job.timeout / job.speed) * 1000);
-    const response = await fetch(urlFor(zip), { signal });
+    const response = await fetch(urlFor(zip), { signal, headers: job.headers ?? {} });
     const body = await response.text();
     Object.assign(record, { status: response.status, bytes: Buffer.byteLength(body) });
     const t = timing(response.headers.get("server-timing"));
