@@ -40,6 +40,7 @@ from .report.verdicts import verdict_panel
 from .results.document import context_of, expected_total, load_any, title_of
 from .results.summary import speedups
 from .scenario import Scenario
+from .sweeps import Combination
 
 
 class ProgressDisplay:
@@ -83,9 +84,9 @@ class ProgressDisplay:
             self._progress.remove_task(self._task)
             self._task = None
 
-    def value_started(self, setting: str, value: float) -> None:
-        """A sweep's next value: say which."""
-        self.console.print(f"[bold]{setting} = {value:g}[/]")
+    def value_started(self, combination: Combination) -> None:
+        """A sweep's next value (or combination of a grid): say which."""
+        self.console.print(f"[bold]{escape(combination.label)}[/]", highlight=False)
 
     def server_chosen(self, url: str, started: bool) -> None:
         """Say which server the run uses, and whether this process started it."""
@@ -152,11 +153,14 @@ def show_sweep(swept: SweepOutcome, console: Console) -> int:
         console.print(f"[red]error: {escape(swept.unsaved)}[/]")
     if swept.interrupted:
         return swept.exit_code()
-    for value, verdicts in swept.verdicts():
+    for combination, verdicts in swept.verdicts():
         if verdicts:
             panel = verdict_panel(verdicts)
-            panel.title = f"{swept.setting} = {value:g}: {panel.title}"
+            panel.title = f"{combination.label}: {panel.title}"
             console.print(panel)
+    for answer in swept.answers():
+        style = "green" if answer.found else "red"
+        console.print(f"[{style}]{escape(answer.sentence())}[/]", highlight=False)
     return swept.exit_code()
 
 

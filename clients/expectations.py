@@ -253,13 +253,21 @@ def _parse_one(check: _Parser, item: Any, where: str) -> Expectation:
 
 
 def parse_expectations(
-    raw: Any, clients: Sequence[str], path: str = "<scenario>"
+    raw: Any, clients: Sequence[str], path: str = "<scenario>", where: str = "expect"
 ) -> tuple[Expectation, ...]:
-    """Validate a scenario's `expect` array against its client names; raise a one-line error."""
+    """Validate a scenario's `expect` array (or another array in the grammar, at `where`:
+    `[tune]`'s `require`) against its client names; raise a one-line error."""
     check = _Parser(path, clients)
     if not isinstance(raw, list):
-        raise check.fail("expect", f"must be an array of tables ([[expect]]), got {raw!r}")
-    return tuple(_parse_one(check, item, f"expect[{index}]") for index, item in enumerate(raw))
+        raise check.fail(where, f"must be an array of tables ([[expect]]), got {raw!r}")
+    return tuple(_parse_one(check, item, f"{where}[{index}]") for index, item in enumerate(raw))
+
+
+def figures_of(summary: Summary, speedup: float | None) -> dict[str, float | None]:
+    """Every figure of one row, by name (none for a client that did not run)."""
+    if summary.state is not RunState.OK:
+        return {}
+    return {name: figure.get(summary, speedup) for name, figure in FIGURES.items()}
 
 
 class _Rows:

@@ -22,13 +22,14 @@ from .kinds import KINDS, Code
 from .kinds.command import PLACEHOLDERS
 from .policy import JITTERS
 from .records import ClientSettings
-from .sweeps import SWEEP_SETTINGS, Target
+from .sweeps import SPEED, SWEEP_SETTINGS, Sweep, parse_sweep
+from .tuning import Tune, parse_tune
 from .validate import MAX_DEPTH, Checker, guess, too_deep
 from .zipsets import MAX_ZIPS
 
 TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
-    "expect",
+    "tune", "expect",
 )  # fmt: skip
 WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
 CLIENT_KEYS: Final = (
@@ -43,7 +44,6 @@ CODE_KEYS: Final = (*(key for code in Code for key in code.keys), "path")  # the
 FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 LOOPS: Final = ("asyncio", "uvloop")
 APIS: Final = ("jobs", "search")
-SPEED: Final = (1e-3, 1e3)  # the speeds a scenario may run at, a swept latency_scale's too
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +54,6 @@ class Workload:
     source: str  # "mempy-2015", "list" or "count=N": how the zips were chosen
     api: str = "jobs"
     per_page: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Sweep:
-    """Which setting to vary (a name in `sweeps.SWEEP_SETTINGS`), over which values."""
-
-    setting: str
-    values: tuple[float, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, as a sweep's result saves it."""
-        return {"setting": self.setting, "values": list(self.values)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +72,7 @@ class Scenario:
     raw: Mapping[str, Any] = field(default_factory=dict)
     sweep: Sweep | None = None
     expect: tuple[Expectation, ...] = ()
+    tune: Tune | None = None  # what "best" means for a sweep's combinations
 
     def server_document(self) -> dict[str, Any]:
         """What compare sends to `PUT /__admin/scenario`."""
@@ -141,6 +130,10 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         _client(check, label, raw, workload, speed, base, seed)
         for label, raw in clients_table.items()
     )
+    sweep = parse_sweep(check, document["sweep"], speed) if "sweep" in document else None
+    names = [c.name for c in clients]
+    if "tune" in document and sweep is None:
+        raise check.fail("tune", "needs a [sweep]: it picks the best of the sweep's combinations")
     server = check.table(document.get("server", {}), "server")
     try:  # it travels to the server as JSON: no dates, nan or inf
         json.dumps(server, allow_nan=False)
@@ -157,8 +150,9 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         server=server,
         clients=clients,
         raw=document,
-        sweep=_sweep(check, document["sweep"], speed) if "sweep" in document else None,
+        sweep=sweep,
         expect=_expect(document.get("expect", []), clients, path),
+        tune=None if "tune" not in document else parse_tune(document["tune"], names, path),
     )
 
 
@@ -353,33 +347,3 @@ def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[E
     if not isinstance(raw, list):
         raise ScenarioFileError(path, "expect", "must be a list of [[expect]] tables")
     return parse_expectations(raw, [c.name for c in clients], path)
-
-
-def _sweep(check: Checker, value: Any, speed: float) -> Sweep:
-    table = check.table(value, "sweep")
-    check.keys(table, "sweep", ("setting", "values"))
-    name = table.get("setting")
-    if not isinstance(name, str) or name not in SWEEP_SETTINGS:
-        valid = ", ".join(SWEEP_SETTINGS)
-        raise check.fail("sweep.setting", f"must be one of {valid}, got {name!r}")
-    values = table.get("values")
-    if not isinstance(values, list) or not 1 <= len(values) <= 50:
-        raise check.fail("sweep.values", "must be a list of 1 to 50 numbers")
-    setting = SWEEP_SETTINGS[name]
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise check.fail("sweep.values", f"{value!r} is not a number")
-        if not setting.low <= value <= setting.high:
-            bounds = f"{setting.low:g} to {setting.high:g}"
-            raise check.fail("sweep.values", f"{value!r} is out of range for {name} ({bounds})")
-        if setting.whole and value != int(value):
-            raise check.fail("sweep.values", f"{value!r}: {name} takes whole numbers")
-        if setting.above_low and value <= setting.low:
-            raise check.fail("sweep.values", f"{value!r}: {setting.above_low}")
-        if setting.target is Target.SPEED and not SPEED[0] <= speed / value <= SPEED[1]:
-            raise check.fail("sweep.values", f"{value!r} would make the speed {speed / value:g}; "
-                             f"speed ÷ {name} must stay within {SPEED[0]:g} to "
-                             f"{SPEED[1]:g}")  # fmt: skip
-    if len(set(values)) != len(values):
-        raise check.fail("sweep.values", "each value may appear once")
-    return Sweep(name, tuple(float(v) for v in values))

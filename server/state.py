@@ -11,7 +11,7 @@ from .accounting.attempts import AttemptCounter
 from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .accounting.stats import Stats
 from .config.plan import Planner
-from .config.settings import ServerConfig
+from .config.settings import UNLIMITED, Capacity, ServerConfig
 from .models.capacity import CapacityGate
 from .models.ratelimit import TokenBuckets
 
@@ -41,15 +41,37 @@ class State:
         """Make `config` the active one; requests already in service finish under the old one.
 
         Everything a request would otherwise work out again and again — each route's and
-        overridden zip's latency model and fault rates, speed applied — is worked out here.
+        overridden zip's latency model and fault rates, speed applied — is worked out here,
+        for the base server and for each phase.
         """
         self.config = config
-        self.planner = Planner(config)
+        self.configs = config.configs()  # base, then each phase: the schedule's index order
+        self.planners = tuple(Planner(each) for each in self.configs)
+        self.planner = self.planners[0]
+        self.schedule = config.schedule
+        self.phased = bool(config.phases)
+        self.phase = 0  # the phase the gate is sized for now
+        self.journal.schedule = self.stats.schedule = self.schedule
         limit = config.rate_limit
         # Speed scales time, so the bucket refills `speed` times faster to keep the same shape.
         self.buckets = TokenBuckets(limit.rate * config.speed, limit.burst) if limit else None
-        capacity = config.capacity
+        self.capacities: tuple[Capacity, ...] = tuple(
+            each.capacity or UNLIMITED for each in self.configs
+        )
+        capacity = config.capacity if config.capacity or not self.phased else UNLIMITED
         self.gate = CapacityGate(capacity.workers, capacity.queue, self.clock) if capacity else None
+
+    def refresh(self, now: float) -> int:
+        """The phase active at `now` (0: none, i: phase i - 1); the gate is resized to it when
+        it changed. Called as requests arrive and as workers come back, so a phase's change
+        of capacity shows as soon as anyone could notice it."""
+        index = self.schedule.index_at(now - self.journal.epoch)
+        if index != self.phase:
+            self.phase = index
+            if self.gate is not None:
+                capacity = self.capacities[index]
+                self.gate.resize(capacity.workers, capacity.queue)
+        return index
 
     def reset(self, tag: str | None = None) -> None:
         """Clear the stats, the journal (labelled `tag` from now), the attempt counters and
@@ -57,7 +79,7 @@ class State:
         self.journal.clear(tag)
         self.attempts.clear()
         self.stats = Stats(self.journal, self.attempts, self.stats.gauges)  # gauges carry over
-        self.apply(self.config)
+        self.apply(self.config)  # phases count from the reset, so the gate starts at the base
 
     def next_attempt(self, route: str, zip_code: str) -> int:
         """How many times `zip_code` was asked for on `route` before this request (0 first)."""

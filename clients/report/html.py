@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any, Final
 
 from ..results.document import title_of
-from ..sweeps import axis_of, label_of
+from ..sweeps import axis_of, label_of, variant_name
 from . import panels, payload, talkfigures
 from .panels import Compared, esc, panel
 
@@ -122,14 +122,13 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
         result, value = variant["result"], float(variant["value"])
         compared = Compared.of(result)
         label = label_of(setting, value)
+        heading = variant_name(setting, variant)
         table = (
             panels.table_panel(compared)
             .replace('data-panel="table"', f'data-panel="table" data-value="{esc(label)}"', 1)
             .replace('id="panel-table"', f'id="value-{index}"', 1)
         )
-        sections.append(
-            table.replace("<h2>The table</h2>", f"<h2>{esc(setting)} = {esc(label)}</h2>", 1)
-        )
+        sections.append(table.replace("<h2>The table</h2>", f"<h2>{esc(heading)}</h2>", 1))
         sections.append(
             panels.notes_panel(compared).replace('id="panel-notes"', f'id="notes-{index}"', 1)
         )

@@ -70,12 +70,14 @@ def sweep_table(
     """
     shown = list(clients) if clients is not None else list(dict.fromkeys(p.client for p in found))
     table = Table(title=title or None, box=box.SIMPLE_HEAD, header_style="bold")
-    table.add_column(setting, justify="right")
+    settings = swept_settings(setting, found)
+    for name in settings:
+        table.add_column(name, justify="right")
     names = " · ".join(FIGURE_NAMES[i] for i in figures)
     for client in shown:
         table.add_column(f"{client}\n{names}", justify="right", no_wrap=True)
     for value in dict.fromkeys(p.value for p in found):
-        row: list[str | Text] = [label_of(setting, value)]
+        row: list[str | Text] = setting_cells(setting, settings, found, value)
         for client in shown:
             point = next((p for p in found if p.client == client and p.value == value), None)
             cells = _cell(point)
@@ -86,6 +88,22 @@ def sweep_table(
             row.append(" · ".join(str(cells[i]) for i in figures) + mark)
         table.add_row(*row)
     return table
+
+
+def swept_settings(setting: str, found: Sequence[Point]) -> list[str]:
+    """The settings a table names in its first columns: a grid's each, else the one."""
+    combination = next((p.combination for p in found if p.combination), None)
+    return list(combination) if combination else [setting]
+
+
+def setting_cells(
+    setting: str, settings: Sequence[str], found: Sequence[Point], value: float
+) -> list[str | Text]:
+    """A row's first cells: each swept setting's value at the point placed at `value`."""
+    combination = next((p.combination for p in found if p.value == value and p.combination), None)
+    if not combination:
+        return [label_of(setting, value)]
+    return [label_of(name, combination[name]) for name in settings]
 
 
 def sweep_tables(console: Console, setting: str, found: Sequence[Point], title: str) -> list[Table]:
@@ -187,7 +205,15 @@ def _caption(setting: str, width: int) -> str:
 def sweep_renderable(
     setting: str, found: Sequence[Point], title: str, console: Console | None = None
 ) -> Group:
-    """The table (in parts when the console is narrow) and the plot, as wide as the console."""
+    """The table (in parts when the console is narrow) and the plot, as wide as the console;
+    a grid (or a named setting's sweep) has no numeric axis to plot against: the table alone
+    (the report draws its heatmaps)."""
+    if len(swept_settings(setting, found)) > 1 or any(
+        isinstance(v, str) for p in found for v in p.combination.values()
+    ):
+        tables = sweep_tables(console, setting, found, title) if console else [
+            sweep_table(setting, found, title)]  # fmt: skip
+        return Group(*tables)
     if console is None:
         return Group(sweep_table(setting, found, title), sweep_plot(setting, found))
     return Group(

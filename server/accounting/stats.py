@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any
 
 from ..config.settings import ROUTES
+from ..models.phases import NO_PHASES, Schedule
 from .attempts import AttemptCounter
 from .journal import (
     COMMON_BYTES,
@@ -69,7 +70,19 @@ class Stats:
         self.timings = TimingLog()
         self.journal = journal
         self.attempts = attempts
+        self._schedule = NO_PHASES
+        self.by_phase: list[Counter[str]] = [Counter()]  # statuses per phase, base first
         self._cpu_start = _cpu_times()
+
+    @property
+    def schedule(self) -> Schedule:
+        """The phases whose requests are counted apart (set as a scenario is applied)."""
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, schedule: Schedule) -> None:
+        self._schedule = schedule
+        self.by_phase = [Counter() for _ in schedule.names()]
 
     @property
     def in_flight(self) -> int:
@@ -113,6 +126,9 @@ class Stats:
             if len(pending) >= FOLD:
                 self.timings.common.fold()
         journal = self.journal
+        if self._schedule.windows:  # which phase the request met: the one at its arrival
+            epoch = journal.epoch if journal is not None else 0.0
+            self.by_phase[self._schedule.index_at(arrival - epoch)][str(status)] += 1
         if journal is None or not journal.enabled:
             return
         # The entry and its charge (`journal.entry_bytes`, `journal.peer_bytes`, inlined).
@@ -183,6 +199,7 @@ class Stats:
             "in_flight": self.in_flight,
             "queued": self.queued,
             "max_in_flight": self.gauges.peak,
+            **self._phase_figures(),
             **self._journal_figures(),
             **self.timings.summaries(),
             "cpu": {
@@ -191,6 +208,23 @@ class Stats:
                 "total_s": (user - start_user) + (system - start_system),
             },
         }
+
+    def _phase_figures(self) -> dict[str, Any]:
+        """The phase active now and each phase's requests by status (none without phases)."""
+        schedule = self._schedule
+        if not schedule.windows:
+            return {}
+        now = self.journal.now if self.journal is not None else 0.0
+        spans = [(None, None), *((w.start, w.end - w.start) for w in schedule.windows)]
+        return {
+            "phase": schedule.name_at(now) or "base",
+            "phases": [
+                {"name": name, "at": at, "for": duration, "requests": sum(counts.values()),
+                 "statuses": dict(counts)}
+                for name, (at, duration), counts in zip(
+                    schedule.names(), spans, self.by_phase, strict=True)
+            ],
+        }  # fmt: skip
 
     def _journal_figures(self) -> dict[str, Any]:
         figures: dict[str, Any] = {"connections": None, "requests_per_connection": None}

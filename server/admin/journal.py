@@ -18,6 +18,7 @@ from aiohttp import web
 from ..accounting.journal import FAULT, ROUTE, STATUS, ZIP, Entry, Journal, to_dict
 from ..api.responses import json_error
 from ..errors import BadParameter
+from ..models.phases import Schedule
 
 MAX_TAG: Final = 200
 CHUNK: Final = 2_000  # entries encoded per write, so a large journal never blocks the loop
@@ -120,14 +121,14 @@ async def get_journal(request: web.Request, journal: Journal) -> web.StreamRespo
         response = web.StreamResponse(headers=_meta_headers(meta))
         response.content_type = NDJSON
         await response.prepare(request)
-        for lines in _encoded(chosen, epoch, "\n"):
+        for lines in _encoded(chosen, epoch, "\n", journal.schedule):
             await response.write(lines.encode() + b"\n")
     else:
         response = web.StreamResponse()
         response.content_type = "application/json"
         await response.prepare(request)
         await response.write(b'{"entries":[')
-        for index, lines in enumerate(_encoded(chosen, epoch, ",")):
+        for index, lines in enumerate(_encoded(chosen, epoch, ",", journal.schedule)):
             await response.write((b"," if index else b"") + lines.encode())
         tail = json.dumps(meta, separators=(",", ":"))
         await response.write(b"]," + tail[1:].encode())
@@ -135,10 +136,12 @@ async def get_journal(request: web.Request, journal: Journal) -> web.StreamRespo
     return response
 
 
-def _encoded(chosen: list[tuple[int, Entry]], epoch: float, separator: str) -> Iterable[str]:
+def _encoded(
+    chosen: list[tuple[int, Entry]], epoch: float, separator: str, schedule: Schedule
+) -> Iterable[str]:
     for offset in range(0, len(chosen), CHUNK):
         yield separator.join(
-            json.dumps(to_dict(seq, entry, epoch), separators=(",", ":"))
+            json.dumps(to_dict(seq, entry, epoch, schedule), separators=(",", ":"))
             for seq, entry in chosen[offset : offset + CHUNK]
         )
 

@@ -19,7 +19,7 @@ from typing import Final
 from aiohttp import web
 
 from ..config.plan import NOTHING, Plan
-from ..config.settings import RateLimit
+from ..config.settings import Abandon, RateLimit
 from ..errors import BadParameter
 from ..models.capacity import QueueFull
 from ..models.faults import Fault
@@ -77,13 +77,18 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
             query, _, body, key = page
             zip_code = query.zip_code
             attempt = next(counters[route](key))  # two C calls: see accounting.attempts
-            planner = state.planner
+            planner, phase = state.planner, 0
+            if state.phased:  # the phase active at the request's arrival picks the model
+                phase = state.refresh(arrival)
+                planner = state.planners[phase]
             plan = planner.constant[route] or planner.plan(route, zip_code, attempt)
             gate = state.gate
             if (plan is not NOTHING and (plan.delay > 0.0 or plan.fault is not None)) or not (
                 gate is None or gate.try_acquire()
             ):
                 served = True
+                if state.capacities[phase].abandon is Abandon.KEEP:
+                    return await _kept(request, state, route, page, attempt, plan, arrival)
                 return await _serve(request, state, route, page, attempt, plan, arrival)
             status: int | str | None = None  # what the client got; None: the handler answers
             try:  # the common path — nothing to wait for, nothing to break — kept short
@@ -225,7 +230,7 @@ def _note(
     )
 
 
-async def _serve(
+async def _kept(
     request: web.Request,
     state: State,
     route: str,
@@ -234,7 +239,35 @@ async def _serve(
     plan: Plan,
     arrival: float,
 ) -> web.StreamResponse:
-    """Queue for a worker (when there is a capacity), wait the planned delay, then deliver."""
+    """`_serve` under `abandon = "keep"`: a client that leaves does not stop the work — its
+    request keeps its place in the queue and its worker for the whole planned delay, the
+    wasted work that keeps an overloaded server overloaded — and only the answer is lost."""
+    work = asyncio.ensure_future(
+        _serve(request, state, route, page, attempt, plan, arrival, watch=False)
+    )
+    work.add_done_callback(_retrieved)
+    return await asyncio.shield(work)  # cancelled (the client left): the work goes on
+
+
+def _retrieved(work: asyncio.Future[web.StreamResponse]) -> None:
+    """Read a kept request's outcome, so an error nobody awaits is logged, not lost."""
+    if not work.cancelled() and work.exception() is not None:
+        log.error("a kept request failed", exc_info=work.exception())
+
+
+async def _serve(
+    request: web.Request,
+    state: State,
+    route: str,
+    page: Page,
+    attempt: int,
+    plan: Plan,
+    arrival: float,
+    *,
+    watch: bool = True,
+) -> web.StreamResponse:
+    """Queue for a worker (when there is a capacity), wait the planned delay, then deliver;
+    `watch`: stop waiting as soon as the client has gone (`abandon = "drop"`)."""
     gate, gauges, clock = state.gate, state.stats.gauges, state.clock
     query = page[0]
     fault_name = plan.fault.value if plan.fault else None
@@ -253,7 +286,7 @@ async def _serve(
     start = arrival + queue
     outcome: tuple[int | str, int] = ("gone", 0)  # what the client got, unless it left first
     try:
-        await wait_until(request, clock, start + plan.delay)
+        await wait_until(request, clock, start + plan.delay, watch=watch)
         timing = (plan.delay, queue, clock() - start)
         header = timing_header(*timing)
         answer, outcome = await deliver(request, state, route, page[2], plan, header, timing)
@@ -268,6 +301,8 @@ async def _serve(
         raise
     finally:
         if gate is not None:
+            if state.phased:  # a worker coming back is a moment a phase's change shows
+                state.refresh(clock())
             gate.release()
         status, size = outcome
         _note(state, request, route, arrival, start, query.zip_code, attempt, plan.delay, queue,
