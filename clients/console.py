@@ -138,10 +138,12 @@ def show_sweep(swept: SweepOutcome, console: Console) -> int:
         title += " (interrupted: partial results)"
     if swept.lost:
         console.print(f"[red]error: {swept.lost}[/]")
-    console.print(sweep_renderable(swept.setting, swept.points(), title, console))
+    found, answers = swept.points(), swept.answers()
+    best = {a.client: a.best.value for a in answers if a.best is not None}
+    console.print(sweep_renderable(swept.setting, found, title, console, best))
     if swept.saved is not None:
         recorder = Console(record=True, width=120, file=io.StringIO())
-        recorder.print(sweep_renderable(swept.setting, swept.points(), title, recorder))
+        recorder.print(sweep_renderable(swept.setting, found, title, recorder, best))
         svg = swept.saved.with_suffix(".svg")
         try:
             write_atomic(svg, recorder.export_svg(title=swept.scenario.name))
@@ -158,7 +160,7 @@ def show_sweep(swept: SweepOutcome, console: Console) -> int:
             panel = verdict_panel(verdicts)
             panel.title = f"{combination.label}: {panel.title}"
             console.print(panel)
-    for answer in swept.answers():
+    for answer in answers:
         style = "green" if answer.found else "red"
         console.print(f"[{style}]{escape(answer.sentence())}[/]", highlight=False)
     return swept.exit_code()

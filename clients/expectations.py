@@ -45,7 +45,7 @@ class Figure:
     """A figure an expectation may name: how to read it from a row, and its unit."""
 
     name: str
-    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %), "times" or "per_zip"
+    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %), "times", "per_zip" or "cores"
     get: Callable[[Summary, float | None], float | None]  # (summary, speed-up) → value
     help: str
 
@@ -66,6 +66,7 @@ FIGURES: Final[dict[str, Figure]] = {
         _figure("cpu", "s", lambda s: s.cpu, "user + system CPU, seconds"),
         _figure("utime", "s", lambda s: s.utime, "user CPU, seconds"),
         _figure("stime", "s", lambda s: s.stime, "system CPU, seconds"),
+        _figure("cores", "cores", lambda s: s.cores, "cores kept busy on average: CPU ÷ wall"),
         _figure("cpu_per_request", "s", lambda s: s.cpu_per_request, "CPU per request, s"),
         _figure("mem", "bytes", lambda s: s.mem, "peak RSS growth, bytes"),
         _figure("vmem", "bytes", lambda s: s.vmem, "peak virtual memory growth, bytes"),

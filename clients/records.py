@@ -48,6 +48,8 @@ class ClientSettings:
     budget_min_per_s: float = 10.0  # ... plus this many a second (no budget when ratio is None)
     hedge: float = 0.0  # seconds before an unanswered try gets a second request; 0: never
     time_limit: float | None = None  # the run's bound; None: worked out from timeout and retries
+    cpu: float = 0.0  # seconds of CPU after each answer ([workload] cpu), scenario seconds
+    cpu_kind: str = "python"  # "python" (holds the GIL) or "native" (releases it): cpuwork
 
     @property
     def name(self) -> str:
@@ -64,6 +66,7 @@ class ClientSettings:
             "backoff_max": self.backoff_max / speed, "jitter": self.jitter,
             "hedge": self.hedge / speed, "budget_ratio": self.budget_ratio,
             "budget_min_per_s": self.budget_min_per_s * speed,
+            "cpu": self.cpu / speed, "cpu_kind": self.cpu_kind,
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,7 +84,7 @@ class ClientSettings:
 
 CODE_SETTINGS = (  # the settings a user's program or function receives (`for_code`)
     "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter", "hedge",
-    "budget_ratio", "budget_min_per_s",
+    "budget_ratio", "budget_min_per_s", "cpu", "cpu_kind",
 )  # fmt: skip
 CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
 

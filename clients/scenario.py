@@ -11,11 +11,12 @@ import re
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
 from . import zipsets
+from .cpuwork import CPU_KINDS
 from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS, Code
@@ -31,7 +32,8 @@ TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
     "tune", "expect",
 )  # fmt: skip
-WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
+WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page", "cpu", "cpu_kind")
+CPU: Final = (0.0, 60.0)  # seconds of CPU per answer a workload may ask for
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter",
     "retry_budget", "hedge", "time_limit", "shared_session", "python", "node", "command",
@@ -54,6 +56,8 @@ class Workload:
     source: str  # "mempy-2015", "list" or "count=N": how the zips were chosen
     api: str = "jobs"
     per_page: int | None = None
+    cpu: float = 0.0  # seconds of CPU each client does after each answer (`clients.cpuwork`)
+    cpu_kind: str = "python"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,8 @@ class Scenario:
             "path": self.path, "name": self.name, "description": self.description,
             "seed": self.seed, "speed": self.speed, "repeat": self.repeat,
             "workload": {"source": workload.source, "api": workload.api,
-                         "per_page": workload.per_page, "zips": list(workload.zips)},
+                         "per_page": workload.per_page, "cpu": workload.cpu,
+                         "cpu_kind": workload.cpu_kind, "zips": list(workload.zips)},
             "document": json.loads(json.dumps(self.raw, default=str)),  # TOML dates as text
         }  # fmt: skip
 
@@ -159,6 +164,13 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
 def _workload(check: Checker, value: Any, seed: int) -> Workload:
     table = check.table(value, "workload")
     check.keys(table, "workload", WORKLOAD_KEYS)
+    cpu = check.number(table.get("cpu", 0.0), "workload.cpu", *CPU)
+    cpu_kind = _choice(check, table.get("cpu_kind", "python"), "workload.cpu_kind", CPU_KINDS)
+    return replace(_zips(check, table, seed), cpu=cpu, cpu_kind=cpu_kind)
+
+
+def _zips(check: Checker, table: Mapping[str, Any], seed: int) -> Workload:
+    """Which zips, asked through which API."""
     if "zips" in table and "count" in table:
         raise check.fail("workload.count", "give either workload.zips or workload.count, not both")
     api = table.get("api", "jobs")
@@ -219,6 +231,9 @@ def _client(
         if table.get(key, 0):
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no retries or "
                              "concurrency limit (its page is the talk's async.html)")  # fmt: skip
+    if workload.cpu and not described.cpu:
+        raise check.fail(where, f"the {kind} client cannot do [workload] cpu after each answer "
+                         "(its page is the server's); leave it out of this scenario")  # fmt: skip
     for key in POLICY_KEYS if not described.policies else ():
         if key in table:
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no {key}: jitter, "
@@ -242,6 +257,8 @@ def _client(
         shared_session=check.boolean(table.get("shared_session", False), f"{where}.shared_session"),
         api=workload.api,
         per_page=workload.per_page,
+        cpu=workload.cpu,
+        cpu_kind=workload.cpu_kind,
         speed=speed,
         python=None if python is None else check.string(python, f"{where}.python"),
         node=None if "node" not in table else check.string(table["node"], f"{where}.node"),

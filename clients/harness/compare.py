@@ -27,6 +27,7 @@ from ..kinds import KINDS, in_flight
 from ..protocol import run_tag
 from ..records import ClientSettings, RunResult, RunState
 from ..results.document import compare_document, expected_total, summaries_from
+from ..results.ideal import with_cpu
 from ..results.summary import Summary, exit_code, speedups
 from ..results.verdicts import Verdict, verdict_exit_code
 from ..scenario import Scenario
@@ -142,7 +143,8 @@ def validate(control: ServerControl, scenarios: list[Scenario]) -> None:
 
 
 def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
-    """Apply the scenario's server section, then ask what it will do to the workload."""
+    """Apply the scenario's server section, then ask what it will do to the workload (its
+    ideal makespans counting the workload's CPU per answer on this machine's cores)."""
     try:
         control.apply(scenario.server_document())
     except ScenarioRejected as error:
@@ -150,13 +152,15 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
     workload = scenario.workload
     control.warm(workload.zips, workload.api, workload.per_page)
     timeouts = {c.timeout for c in scenario.clients}
-    return control.preview(
+    preview = control.preview(
         workload.zips,
         [in_flight(c) for c in scenario.clients],
         min(timeouts) / scenario.speed if len(timeouts) == 1 else None,
         workload.api,
         workload.per_page,
     )
+    cpu = workload.cpu / scenario.speed
+    return with_cpu(preview, cpu, workload.cpu_kind, os.cpu_count() or 1)
 
 
 MAX_WORKED_OUT = 3600.0  # real seconds: the longest limit worked out for a client without one

@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from ..cpuwork import after_answer
 from ..policy import Policy, Step, Tries, settles
 from ..protocol import Answer, request_url, retry_after, to_attempt
 from ..records import CANCELLED, Attempt, ClientSettings
@@ -102,7 +103,8 @@ def fetch_zip(
     lane: int = 0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Attempt]:
-    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded."""
+    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded.
+    After its answer, the workload's CPU work (`cpuwork`), in this thread."""
     url = request_url(base_url, settings, zip_code)
     timeout = settings.timeout / settings.speed
     tries = policy.tries(zip_code)
@@ -129,5 +131,7 @@ def fetch_zip(
         last, answer = next(((a, r) for a, r in ranked if settles(a)), found[-1])
         decision = tries.after(last, retry_after(answer.headers or {}))
         if decision.step is not Step.RETRY:
+            if last.ok:
+                after_answer(answer.body, settings)
             return sorted(attempts, key=lambda a: a.attempt)
         sleep(decision.delay)

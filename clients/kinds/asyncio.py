@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import aiohttp
 
+from ..cpuwork import after_answer
 from ..policy import Policy, Step, Tries, settles
 from ..progress import Progress
 from ..protocol import Answer, request_url, retry_after, to_attempt
@@ -114,7 +115,8 @@ async def fetch_zip(
     lanes: Lanes,
     policy: Policy,
 ) -> list[Attempt]:
-    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded."""
+    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded.
+    After its answer, the workload's CPU work (`cpuwork`), inline: it holds the loop."""
     one = _Try(get, request_url(base_url, settings, zip_code), zip_code, settings, clock, lanes)
     tries = policy.tries(zip_code)
     after = tries.hedge_after()
@@ -130,6 +132,8 @@ async def fetch_zip(
         last, answer = next(((a, r) for a, r in ranked if settles(a)), ended[-1])
         decision = tries.after(last, retry_after(answer.headers or {}))
         if decision.step is not Step.RETRY:
+            if last.ok:
+                after_answer(answer.body, settings)
             return sorted(attempts, key=lambda a: a.attempt)
         await asyncio.sleep(decision.delay)
 
