@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from ..errors import NotOffered
-from ..protocol import pack_lanes
+from ..protocol import is_run_tag, pack_lanes
 from ..records import Attempt, RunResult, RunState, attempt_text
 from .server_control import ServerControl
 
@@ -119,20 +119,35 @@ def settle(control: ServerControl, patience: float = SETTLE) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """The journal as read after a run: its entries, or why they cannot stand for the run."""
+    """The journal as read after a run: its own entries, or why they cannot stand for the run,
+    and how many API requests were someone else's (`foreign`)."""
 
     entries: list[dict[str, Any]]
     problem: str | None = None
+    foreign: int = 0
 
 
-def read(control: ServerControl, tag: str) -> Reading:
-    """Every entry of the run tagged `tag`, once what it left in flight has ended."""
+def is_foreign(entry: Mapping[str, Any], tag: str, marks: bool) -> bool:
+    """Whether an API request is not the run tagged `tag`'s: one that does not carry the tag,
+    for a client that marks its requests; else one carrying another run's tag (a stray)."""
+    if entry.get("route") not in API_ROUTES:
+        return False
+    client = entry.get("client")
+    if marks:
+        return client != tag
+    return client != tag and is_run_tag(client)
+
+
+def read(control: ServerControl, tag: str, marks: bool = False) -> Reading:
+    """Every entry of the run tagged `tag` (the others counted as foreign: `is_foreign`), once
+    what it left in flight has ended."""
     settle(control)
     try:
         found, page = entries(control)
     except NotOffered:
         return Reading([], NO_JOURNAL)
-    return Reading(found, problem(page, tag))
+    own = [entry for entry in found if not is_foreign(entry, tag, marks)]
+    return Reading(own, problem(page, tag), len(found) - len(own))
 
 
 def service_time(reading: Reading) -> float | None:
