@@ -154,6 +154,7 @@ class Pick:
 
     combination: Combination
     index: int  # the order it ran in
+    value: float  # where its points sit (`Point.value`): the swept value, or the index
     figures: Figures
     checks: tuple[Check, ...]
 
@@ -255,14 +256,15 @@ def _rank(tune: Tune, pick: Pick) -> tuple[float, float, int]:
     return objective, number(tune.then) if tune.then else 0.0, pick.index
 
 
-def answer(
-    tune: Tune, client: str, rows: Sequence[tuple[Combination, Mapping[str, Figures]]]
-) -> Answer:
+Row = tuple[Combination, float, Mapping[str, Figures]]  # a combination, its value, figures
+
+
+def answer(tune: Tune, client: str, rows: Sequence[Row]) -> Answer:
     """One client's answer from each combination's figures (`rows`, in the order they ran)."""
     picks = [
-        Pick(combination, index, figures.get(client, {}),
+        Pick(combination, index, value, figures.get(client, {}),
              tuple(c for r in tune.require if (c := check(r, client, figures)) is not None))
-        for index, (combination, figures) in enumerate(rows)
+        for index, (combination, value, figures) in enumerate(rows)
     ]  # fmt: skip
     met = sorted((p for p in picks if p.meets), key=lambda p: _rank(tune, p))
     if met:
@@ -275,10 +277,10 @@ def answer(
 
 def answers(tune: Tune, found: Sequence[Point]) -> list[Answer]:
     """Every client's answer from a sweep's points (each with its combination and figures)."""
-    combos: dict[tuple[tuple[str, Any], ...], dict[str, Figures]] = {}
+    combos: dict[tuple[tuple[str, Any], ...], tuple[float, dict[str, Figures]]] = {}
     for point in found:
         key = tuple(point.combination.items())
-        combos.setdefault(key, {})[point.client] = point.figures
-    rows = [(Combination(key), figures) for key, figures in combos.items()]
+        combos.setdefault(key, (point.value, {}))[1][point.client] = point.figures
+    rows = [(Combination(key), value, figures) for key, (value, figures) in combos.items()]
     clients = list(dict.fromkeys(p.client for p in found))
     return [answer(tune, client, rows) for client in clients]
