@@ -1,20 +1,25 @@
-"""A big warm-up or preview never freezes the server: other requests are answered while it
-works, and its size is bounded with the bound in the 400. Orderings, not durations: a spy
-counts the work done when `/health` answers, and that must be before the work is finished."""
+"""A big warm-up, preview or journal read never freezes the server: other requests are
+answered while it works, and its size is bounded with the bound in the 400. Orderings, not
+durations: a spy counts the work done when `/health` answers, and that must be before the
+work is finished; or a task of the same loop notes the count each time the loop comes back to
+it, and the work done between two of its turns must be one slice at most."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.admin import preview
+from server.admin import journal, preview
 from server.admin.workload import MAX_CONCURRENCIES, MAX_ZIPS
 from server.api import envelopes
 from server.config.plan import Plan
+from server.state import STATE
+from tests.helpers import asker
 
 Count = list[int]
 
@@ -39,6 +44,39 @@ async def health_while(client: TestClient, work: asyncio.Task[Any], calls: Count
     async with client.get("/health") as response:
         assert response.status == 200
     return calls[0]
+
+
+async def turns_while(work: asyncio.Task[Any], calls: Count) -> list[int]:
+    """The count each time the loop came back to this task, until `work` is done."""
+    seen = [calls[0]]
+    while not work.done():
+        await asyncio.sleep(0)
+        seen.append(calls[0])
+    return seen
+
+
+def most_between_turns(seen: list[int]) -> int:
+    """The most work done between two turns of the watching task."""
+    return max(after - before for before, after in pairwise(seen))
+
+
+async def drained(client: TestClient, path: str) -> int:
+    """Read a whole answer as a client that keeps up would; its length in bytes."""
+    size = 0
+    async with client.get(path) as response:
+        assert response.status == 200
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+    return size
+
+
+def fill_journal(client: TestClient, count: int) -> None:
+    """`count` entries recorded directly, as the API's handler records them."""
+    stats, clock = client.app[STATE].stats, client.app[STATE].clock
+    for index in range(count):
+        now = clock()
+        route = "jobs" if index % 2 else "search"
+        stats.finished(now, now, route, f"{index:05d}", 0, 0.0, 0.0, 200, None, 10, asker())
 
 
 async def post(client: TestClient, path: str, body: Any) -> tuple[int, Any]:
@@ -74,6 +112,34 @@ async def test_health_answers_while_a_big_preview_computes(
     assert body["requests"] == len(zips)
     assert plans[0] == len(zips)
     assert done_at_health < len(zips)
+
+
+@pytest.mark.parametrize(
+    "query", [pytest.param("", id="json"), pytest.param("?format=ndjson", id="ndjson")]
+)
+async def test_a_journal_read_hands_the_loop_back_between_slices(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    entries = 8 * journal.SLICE
+    fill_journal(client, entries)
+    encoded = spy(monkeypatch, journal, "to_dict")
+    work = asyncio.create_task(drained(client, f"/__admin/journal{query}"))
+    seen = await turns_while(work, encoded)
+    assert await work > 0 and encoded[0] == entries
+    assert any(0 < count < entries for count in seen)  # the loop came back mid-read
+    assert most_between_turns(seen) <= journal.SLICE
+
+
+async def test_a_filtered_journal_read_hands_the_loop_back_while_it_filters(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = 3 * journal.SCAN
+    fill_journal(client, entries)
+    filtered = spy(monkeypatch, journal.JournalQuery, "matches")
+    work = asyncio.create_task(drained(client, "/__admin/journal?route=jobs&format=ndjson"))
+    seen = await turns_while(work, filtered)
+    assert await work > 0 and filtered[0] == entries
+    assert most_between_turns(seen) <= journal.SCAN
 
 
 def test_a_sliced_preview_equals_the_whole_one() -> None:
