@@ -37,14 +37,15 @@ class State:
         self.gate: CapacityGate | None = None
         self.apply(config)
 
-    def apply(self, config: ServerConfig) -> None:
+    def apply(self, config: ServerConfig, planner: Planner | None = None) -> None:
         """Make `config` the active one; requests already in service finish under the old one.
 
         Everything a request would otherwise work out again and again — each route's and
-        overridden zip's latency model and fault rates, speed applied — is worked out here.
+        overridden zip's latency model and fault rates, speed applied — is worked out here,
+        or was already in `planner` (built off the loop for a large scenario).
         """
         self.config = config
-        self.planner = Planner(config)
+        self.planner = planner if planner is not None else Planner(config)
         limit = config.rate_limit
         # Speed scales time, so the bucket refills `speed` times faster to keep the same shape.
         self.buckets = TokenBuckets(limit.rate * config.speed, limit.burst) if limit else None

@@ -7,6 +7,8 @@ it, and the work done between two of its turns must be one slice at most."""
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
@@ -14,12 +16,12 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from server.admin import journal, preview
+from server.admin import journal, plumbing, preview, routes
 from server.admin.workload import MAX_CONCURRENCIES, MAX_ZIPS
 from server.api import envelopes
 from server.config.plan import Plan
 from server.state import STATE
-from tests.helpers import asker
+from tests.helpers import POLL_DEADLINE, asker
 
 Count = list[int]
 
@@ -140,6 +142,58 @@ async def test_a_filtered_journal_read_hands_the_loop_back_while_it_filters(
     seen = await turns_while(work, filtered)
     assert await work > 0 and filtered[0] == entries
     assert most_between_turns(seen) <= journal.SCAN
+
+
+BIG_ZIPS = 6_000  # zip overrides: a body over plumbing.LARGE
+
+
+def big(value: Any) -> bool:
+    """Whether a value is the big scenario document (or its server section's zips)."""
+    return isinstance(value, dict) and len(value.get("server", {}).get("zips", {})) >= BIG_ZIPS
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [
+        pytest.param(plumbing, "too_deep", id="decoding"),
+        pytest.param(routes, "parse_config", id="validating"),
+        pytest.param(json.JSONEncoder, "iterencode", id="echoing"),
+    ],
+)
+@pytest.mark.parametrize("query", [pytest.param("?dry_run=1", id="dry-run"), pytest.param("")])
+async def test_health_answers_while_a_big_scenario_is_read(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, query: str
+) -> None:
+    """Each stage of a big PUT holds until `/health` has answered: run on the loop, it would
+    hold the loop too, and give up at the bound with `/health` still waiting."""
+    override = {"latency": {"model": "fixed", "value": 0.1}, "faults": {"error_500": 0.01}}
+    document = {"server": {"zips": {f"{n:05d}": override for n in range(BIG_ZIPS)}}}
+    body = json.dumps(document).encode()
+    assert len(body) > plumbing.LARGE
+    started, released = threading.Event(), threading.Event()
+    waited: list[bool] = []
+    real: Callable[..., Any] = getattr(owner, name)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        if any(big(value) for value in args):
+            started.set()
+            waited.append(released.wait(POLL_DEADLINE))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, held)
+    headers = {"Content-Type": "application/json"}
+    work = asyncio.create_task(client.put(f"/__admin/scenario{query}", data=body, headers=headers))
+    while not started.is_set() and not work.done():
+        await asyncio.sleep(0.001)
+    async with client.get("/health") as response:
+        assert response.status == 200
+    released.set()
+    async with await work as answer:
+        assert answer.status == 200, await answer.text()
+        assert len((await answer.json())["server"]["zips"]) == BIG_ZIPS
+    assert waited == [True]  # the stage was still holding when /health answered
+    applied = client.app[STATE].config
+    assert len(applied.zips) == (0 if query else BIG_ZIPS)
 
 
 def test_a_sliced_preview_equals_the_whole_one() -> None:
