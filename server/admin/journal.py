@@ -20,10 +20,12 @@ from ..api.responses import json_error
 from ..errors import BadParameter
 
 MAX_TAG: Final = 200
-# Entries encoded per write (about 130 KB, a few milliseconds), and filtered, between two
-# hand-backs of the loop: a write alone returns at once to a client that keeps up.
-SLICE: Final = 500
-SCAN: Final = 10_000
+# Entries encoded per write (about 26 KB, a millisecond), and filtered, between two
+# hand-backs of the loop: a write alone returns at once to a client that keeps up. A request
+# arriving meanwhile waits two or three slices (its read, then its handler, each queued
+# behind the reader's next slice), so a slice is kept small.
+SLICE: Final = 100
+SCAN: Final = 5_000
 NDJSON: Final = "application/x-ndjson"
 QUERY_KEYS: Final = ("zip", "route", "status", "since", "limit", "format")
 

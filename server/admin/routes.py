@@ -33,7 +33,18 @@ from .lease import (
     show_lease,
     take_lease,
 )
-from .plumbing import LARGE, bounded, decode, json_answer, off_loop, read_body, read_json, sliced
+from .plumbing import (
+    COLLECTOR,
+    LARGE,
+    CollectorPause,
+    bounded,
+    decode,
+    json_answer,
+    off_loop,
+    read_body,
+    read_json,
+    sliced,
+)
 from .preview import preview_steps
 from .workload import from_query, parse_workload
 
@@ -61,9 +72,20 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
     refused = None if dry_run else lease_refusal(request)
     if refused is not None:
         return refused
+    raw = await read_body(request)
+    if len(raw) <= LARGE:
+        return await replace_scenario(request, raw, dry_run, None)
+    with COLLECTOR as pause:  # the response holds bytes alone: what stays is the scenario
+        return await replace_scenario(request, raw, dry_run, pause)
+
+
+async def replace_scenario(
+    request: web.Request, raw: bytes, dry_run: bool, pause: CollectorPause | None
+) -> web.Response:
+    """Validate `raw` and, unless it is a dry run, apply it; off the loop when `pause` is given
+    (a large body, built with the garbage collector paused)."""
+    large = pause is not None
     try:
-        raw = await read_body(request)
-        large = len(raw) > LARGE
         document = await off_loop(large, decode, raw)
     except BadParameter as error:
         return json_error(400, str(error), key="body")
@@ -81,6 +103,8 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
         return refused
     if planner is not None:
         request.app[STATE].apply(config, planner)
+        if pause is not None:
+            pause.keep()
     return await json_answer(dict(config.document), large=large)  # a dry run: said, not applied
 
 

@@ -7,6 +7,7 @@ it, and the work done between two of its turns must be one slice at most."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import threading
 from collections.abc import Callable
@@ -172,12 +173,15 @@ async def test_health_answers_while_a_big_scenario_is_read(
     assert len(body) > plumbing.LARGE
     started, released = threading.Event(), threading.Event()
     waited: list[bool] = []
+    collecting: list[bool] = []
     real: Callable[..., Any] = getattr(owner, name)
+    frozen = gc.get_freeze_count()
 
     def held(*args: Any, **kwargs: Any) -> Any:
         if any(big(value) for value in args):
             started.set()
             waited.append(released.wait(POLL_DEADLINE))
+            collecting.append(gc.isenabled())
         return real(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, held)
@@ -192,8 +196,11 @@ async def test_health_answers_while_a_big_scenario_is_read(
         assert answer.status == 200, await answer.text()
         assert len((await answer.json())["server"]["zips"]) == BIG_ZIPS
     assert waited == [True]  # the stage was still holding when /health answered
+    assert collecting == [False] and gc.isenabled()  # no collector pass over the build
     applied = client.app[STATE].config
     assert len(applied.zips) == (0 if query else BIG_ZIPS)
+    if not query:  # the applied scenario's objects are never walked by the collector again
+        assert gc.get_freeze_count() >= frozen + BIG_ZIPS
 
 
 def test_a_sliced_preview_equals_the_whole_one() -> None:
