@@ -127,7 +127,8 @@ def build_parser(prog: str | None = None, *, serve: bool = False) -> argparse.Ar
     )  # fmt: skip
     primer.add_argument("rest", nargs=argparse.REMAINDER)
 
-    commands.add_parser("worker", help="(internal) run one job from stdin, print JSON")
+    worker = commands.add_parser("worker", help="(internal) run one job from stdin, print JSON")
+    worker.add_argument("--channel", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -207,7 +208,7 @@ def command_compare(args: argparse.Namespace) -> int:
         signal.signal(polite, _interrupt)
     return console.run_compare(
         loaded, args.url, console.terminal(), args.results, timeline=args.timeline,
-        report=args.report, wait=not args.no_wait, junit=args.junit,
+        report=args.report, wait=not args.no_wait, junit=args.junit, prog=args.prog,
     )  # fmt: skip
 
 
@@ -217,7 +218,7 @@ def command_report(args: argparse.Namespace) -> int:
     from .results.document import load_any
 
     output = args.output or args.result.with_suffix(".html")
-    console.write_report(load_any(args.result), output)
+    console.write_report(load_any(args.result), output, f"{args.prog} report {args.result}")
     console.say(f"wrote {output}")
     return 0
 
@@ -305,13 +306,14 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None, serve: b
         return primer_main(arguments[1:], prog=f"{prog} primer")
     args = build_parser(prog, serve=serve).parse_args(arguments)
     args.serve_hint = f"{prog} serve" if serve else "make serve"  # how this user starts one
+    args.prog = prog  # the command the user has, for what we tell them to type
     try:
         if args.command == "scenarios":
             return command_scenarios(args)
         if args.command == "worker":
             from .harness.worker import main as worker_main
 
-            return worker_main()
+            return worker_main(args.channel)
         if args.command == "run":
             return command_run(args)
         commands = {"timeline": command_timeline, "export": command_export, "diff": command_diff,

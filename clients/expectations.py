@@ -45,7 +45,7 @@ class Figure:
     """A figure an expectation may name: how to read it from a row, and its unit."""
 
     name: str
-    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %), "times" or "per_zip"
+    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %), "times", "per_zip" or "cores"
     get: Callable[[Summary, float | None], float | None]  # (summary, speed-up) → value
     help: str
 
@@ -66,6 +66,7 @@ FIGURES: Final[dict[str, Figure]] = {
         _figure("cpu", "s", lambda s: s.cpu, "user + system CPU, seconds"),
         _figure("utime", "s", lambda s: s.utime, "user CPU, seconds"),
         _figure("stime", "s", lambda s: s.stime, "system CPU, seconds"),
+        _figure("cores", "cores", lambda s: s.cores, "cores kept busy on average: CPU ÷ wall"),
         _figure("cpu_per_request", "s", lambda s: s.cpu_per_request, "CPU per request, s"),
         _figure("mem", "bytes", lambda s: s.mem, "peak RSS growth, bytes"),
         _figure("vmem", "bytes", lambda s: s.vmem, "peak virtual memory growth, bytes"),
@@ -253,13 +254,21 @@ def _parse_one(check: _Parser, item: Any, where: str) -> Expectation:
 
 
 def parse_expectations(
-    raw: Any, clients: Sequence[str], path: str = "<scenario>"
+    raw: Any, clients: Sequence[str], path: str = "<scenario>", where: str = "expect"
 ) -> tuple[Expectation, ...]:
-    """Validate a scenario's `expect` array against its client names; raise a one-line error."""
+    """Validate a scenario's `expect` array (or another array in the grammar, at `where`:
+    `[tune]`'s `require`) against its client names; raise a one-line error."""
     check = _Parser(path, clients)
     if not isinstance(raw, list):
-        raise check.fail("expect", f"must be an array of tables ([[expect]]), got {raw!r}")
-    return tuple(_parse_one(check, item, f"expect[{index}]") for index, item in enumerate(raw))
+        raise check.fail(where, f"must be an array of tables ([[expect]]), got {raw!r}")
+    return tuple(_parse_one(check, item, f"{where}[{index}]") for index, item in enumerate(raw))
+
+
+def figures_of(summary: Summary, speedup: float | None) -> dict[str, float | None]:
+    """Every figure of one row, by name (none for a client that did not run)."""
+    if summary.state is not RunState.OK:
+        return {}
+    return {name: figure.get(summary, speedup) for name, figure in FIGURES.items()}
 
 
 class _Rows:

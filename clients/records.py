@@ -48,6 +48,8 @@ class ClientSettings:
     budget_min_per_s: float = 10.0  # ... plus this many a second (no budget when ratio is None)
     hedge: float = 0.0  # seconds before an unanswered try gets a second request; 0: never
     time_limit: float | None = None  # the run's bound; None: worked out from timeout and retries
+    cpu: float = 0.0  # seconds of CPU after each answer ([workload] cpu), scenario seconds
+    cpu_kind: str = "python"  # "python" (holds the GIL) or "native" (releases it): cpuwork
 
     @property
     def name(self) -> str:
@@ -64,6 +66,7 @@ class ClientSettings:
             "backoff_max": self.backoff_max / speed, "jitter": self.jitter,
             "hedge": self.hedge / speed, "budget_ratio": self.budget_ratio,
             "budget_min_per_s": self.budget_min_per_s * speed,
+            "cpu": self.cpu / speed, "cpu_kind": self.cpu_kind,
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,9 +84,15 @@ class ClientSettings:
 
 CODE_SETTINGS = (  # the settings a user's program or function receives (`for_code`)
     "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter", "hedge",
-    "budget_ratio", "budget_min_per_s",
+    "budget_ratio", "budget_min_per_s", "cpu", "cpu_kind",
 )  # fmt: skip
 CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
+
+
+def attempt_text(number: int) -> str:
+    """An attempt as every place names it, numbered from 0 as the journal and the result do:
+    `attempt 0 (first try)`, `attempt 2 (retry 2)` (the report's page writes the same)."""
+    return f"attempt {number} ({'first try' if number == 0 else f'retry {number}'})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +216,7 @@ class RunResult:
     samples: Samples | None = None  # the meter's CPU per thread over the run (Linux)
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving this run (journal)
+    foreign: int = 0  # requests the server saw during the run that were not the run's own
 
     @classmethod
     def without_figures(
@@ -248,6 +258,7 @@ class RunResult:
             "samples": self.samples.to_dict() if self.samples else None,
             "budget_denied": self.budget_denied,
             "server_busy": self.server_busy,
+            "foreign": self.foreign,
         }
 
     @classmethod
@@ -268,6 +279,7 @@ class RunResult:
             samples=Samples.from_dict(raw["samples"]) if raw.get("samples") else None,
             budget_denied=int(raw.get("budget_denied") or 0),
             server_busy=raw.get("server_busy"),
+            foreign=int(raw.get("foreign") or 0),
         )
 
 

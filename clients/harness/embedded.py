@@ -7,13 +7,14 @@ it prints when it listens (`serving on URL ...`). `bench/` starts its servers th
 from __future__ import annotations
 
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from typing import IO, Final
 
-from .. import SERVER_PACKAGE
+from .. import SERVER_PACKAGE, lifeline
 from ..errors import ServerUnavailable
 
 START_TIMEOUT: Final = 30.0  # seconds an embedded server may take to say where it listens
@@ -59,6 +60,9 @@ class EmbeddedServer:
             # Its own process group: a Ctrl-C in the terminal reaches the compare, which keeps
             # what finished and then stops this server by its PID, not the server mid-run.
             start_new_session=True,
+            # Linux: it dies with this thread however this process dies (a `kill -9` too);
+            # nothing it holds is worth a graceful end.
+            preexec_fn=lifeline.die_with_parent(signal.SIGKILL),
         )
         self.url = self._wait_for_url()
 

@@ -10,11 +10,12 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Final
 
-from .. import PACKAGE
+from .. import PACKAGE, lifeline
 from ..errors import WorkerFailed
 from ..records import ClientSettings, RunResult
 
@@ -23,8 +24,9 @@ from ..records import ClientSettings, RunResult
 IMPORT_ROOT = Path(sys.modules[PACKAGE.partition(".")[0]].__file__ or ".").resolve().parent.parent
 
 
-def worker_command(settings: ClientSettings) -> list[str]:
-    """The command line for a worker of these settings (its own interpreter, if it names one).
+def worker_command(settings: ClientSettings, channel: int | None = None) -> list[str]:
+    """The command line for a worker of these settings (its own interpreter, if it names one),
+    writing its protocol on fd `channel` when given.
 
     Raises WorkerFailed when the named interpreter is not there.
     """
@@ -32,7 +34,7 @@ def worker_command(settings: ClientSettings) -> list[str]:
     found = shutil.which(python)
     if found is None:  # a typo in the scenario, not a missing optional tool: a failed row
         raise WorkerFailed(f"{settings.name}: interpreter {python} not found")
-    return [found, "-m", PACKAGE, "worker"]
+    return [found, "-m", PACKAGE, "worker", *(["--channel", str(channel)] if channel else [])]
 
 
 def worker_environment() -> dict[str, str]:
@@ -45,50 +47,102 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
+OUTPUT_LINES: Final = 20  # lines of a worker's own output kept, to say why it failed
+
+
 def run_worker(
     job: dict[str, Any],
     on_progress: Callable[[int], None],
     time_limit: float,
 ) -> RunResult:
-    """Start `python -m clients worker`, feed it `job`, relay progress, return its result."""
+    """Start `python -m clients worker`, feed it `job`, relay progress, return its result.
+
+    The worker's protocol comes on a pipe of its own (`--channel`), never on the stdout or
+    stderr the user's code shares; its stdin stays open while we wait, so a worker whose
+    launcher died (however it died) notices and ends with everything it started.
+    """
     settings = ClientSettings.from_dict(job["settings"])
-    process = subprocess.Popen(
-        worker_command(settings),
-        env=worker_environment(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group: a pool's children end with it
-    )
-    errors: list[str] = []
-    reader = threading.Thread(target=_relay, args=(process, on_progress, errors), daemon=True)
-    reader.start()
+    reading, writing = os.pipe()
+    try:
+        process = _start(settings, writing)
+    except BaseException:
+        os.close(reading)
+        raise
+    finally:
+        os.close(writing)  # the worker holds it now: its end of file is the worker's end
+    output: deque[str] = deque(maxlen=OUTPUT_LINES)
+    drain = threading.Thread(target=_keep, args=(process, output), daemon=True)
+    drain.start()
     timer = threading.Timer(time_limit, _kill_group, args=(process,))  # a bound on every run
     timer.start()
     try:
-        assert process.stdin is not None and process.stdout is not None
-        try:
-            process.stdin.write(json.dumps(job))
-            process.stdin.close()
-        except BrokenPipeError:  # it died before reading its job: its exit code says more
-            pass
-        stdout = process.stdout.read()
+        _send_job(process, job)
+        with os.fdopen(reading, "rb") as channel:
+            answer = _listen(channel, on_progress)
         process.wait()
     finally:
         timer.cancel()
         _kill_group(process)  # interrupted or done: nothing it started may outlive it
         process.wait()
-        reader.join(timeout=5)
-        for stream in (process.stdout, process.stderr):
+        drain.join(timeout=5)
+        for stream in (process.stdin, process.stdout):
             if stream is not None:
                 stream.close()
-    if process.returncode == -9:
-        raise WorkerFailed(f"{settings.name}: killed, no result within {time_limit:.0f} s")
-    if process.returncode != 0 or not stdout.strip():
-        detail = errors[-1] if errors else f"exit code {process.returncode}"
+    return _result(settings, process.returncode, answer, output, time_limit)
+
+
+def _start(settings: ClientSettings, channel: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        worker_command(settings, channel),
+        env=worker_environment(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # the user's prints and any traceback: one stream, kept
+        encoding="utf-8",
+        errors="replace",  # whatever bytes the user's code prints: never a crash here
+        pass_fds=(channel,),
+        start_new_session=True,  # its own process group: a pool's children end with it
+        # Linux: the worker is told (SIGTERM: it ends its group) when this thread ends.
+        preexec_fn=lifeline.die_with_parent(signal.SIGTERM),
+    )
+
+
+def _send_job(process: subprocess.Popen[str], job: dict[str, Any]) -> None:
+    """Write the job as one line; stdin stays open as the worker's lifeline."""
+    assert process.stdin is not None
+    try:
+        process.stdin.write(json.dumps(job) + "\n")
+        process.stdin.flush()
+    except BrokenPipeError:  # it died before reading its job: its exit code says more
+        pass
+
+
+def _listen(channel: IO[bytes], on_progress: Callable[[int], None]) -> str | None:
+    """Relay `progress N` lines until the channel ends; the `result …` line's JSON, if any."""
+    answer = None
+    for raw in channel:
+        kind, _, rest = raw.decode("utf-8", "replace").rstrip("\n").partition(" ")
+        if kind == "progress":
+            with contextlib.suppress(ValueError):
+                on_progress(int(rest))
+        elif kind == "result":
+            answer = rest
+    return answer
+
+
+def _result(
+    settings: ClientSettings, code: int, answer: str | None, output: deque[str], limit: float
+) -> RunResult:
+    """The worker's result, or WorkerFailed saying in one line why there is none."""
+    if code == -signal.SIGKILL:
+        raise WorkerFailed(f"{settings.name}: killed, no result within {limit:.0f} s")
+    if code != 0 or answer is None:
+        detail = output[-1] if output else f"exit code {code}"
         raise WorkerFailed(f"{settings.name}: worker failed: {detail}")
-    return RunResult.from_dict(json.loads(stdout.strip().splitlines()[-1]))
+    try:
+        return RunResult.from_dict(json.loads(answer))
+    except (ValueError, KeyError, TypeError) as error:  # a worker of another version
+        raise WorkerFailed(f"{settings.name}: worker sent an unreadable result ({error})") from None
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
@@ -97,15 +151,9 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _relay(
-    process: subprocess.Popen[str], on_progress: Callable[[int], None], errors: list[str]
-) -> None:
-    assert process.stderr is not None
-    for line in process.stderr:
-        if line.startswith("progress "):
-            try:
-                on_progress(int(line.split()[1]))
-            except ValueError:
-                continue
-        elif line.strip():
-            errors.append(line.strip())
+def _keep(process: subprocess.Popen[str], output: deque[str]) -> None:
+    """Drain what the worker and the user's code printed, keeping its last lines."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip():
+            output.append(line.strip())

@@ -12,8 +12,8 @@ journal.
 
 This module holds the table alone and imports nothing of the package but `records` (which
 imports nothing), so anything may ask it; `kinds.loader` imports a kind's module when a worker
-runs it. The kind modules may import `records`, `progress`, `protocol`, `resources` and
-`errors`; never the harness, the report or the result data.
+runs it. The kind modules may import `records`, `progress`, `protocol`, `resources`,
+`lifeline` and `errors`; never the harness, the report or the result data.
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ class Kind:
     libraries: tuple[str, ...] = ()  # whose versions a result must record
     journal: bool = False  # its requests are read from the server's journal, not recorded by it
     code: Code = Code.NONE
+    # whether it does `[workload] cpu` after each answer (the built-in clients through
+    # `clients.cpuwork`, Node in its script, the user's code as told); the browser's page cannot
+    cpu: bool = True
     measured: str = "in its worker by the meter; requests as the client saw them"
     measured_from: str = "in a worker"  # the short form, beside its name in the table
 
@@ -112,7 +115,7 @@ _ALL: Final = (
          libraries=("requests",)),
     Kind("javascript", "javascript", "node", Model.PROGRAM, policies=False),
     Kind("browser", "browser", "browser", Model.PROGRAM, Concurrency.NONE, retries=False,
-         policies=False, libraries=("playwright",)),
+         policies=False, libraries=("playwright",), cpu=False),
     Kind("command", "command", "its own", Model.YOUR_CODE, journal=True, code=Code.COMMAND,
          measured="from outside: the process tree's wall, CPU, RSS growth and peak, threads and "
                   "processes; requests from the server's journal",

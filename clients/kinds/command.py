@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from .. import lifeline
 from ..errors import WorkerFailed
 from ..progress import Progress
 from ..records import CODE_SETTINGS, Attempt, ClientSettings, Usage
@@ -179,6 +180,9 @@ def _measured(
         process = subprocess.Popen(
             argv, cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, encoding="utf-8", errors="replace",  # any bytes: no crash
+            # In the worker's group (which the worker ends, and all in it, when its launcher
+            # dies); on Linux also killed outright if the worker itself is killed.
+            preexec_fn=lifeline.die_with_parent(),
         )  # fmt: skip
     except OSError as error:  # found but not runnable: not an executable, no permission
         raise WorkerFailed(f"cannot start {argv[0]}: {error.strerror}") from None

@@ -117,6 +117,11 @@ class Summary:
         return self.counts.requests / zips if zips else None
 
     @property
+    def cores(self) -> float | None:
+        """How many cores it kept busy on average: CPU ÷ wall (None when it took no time)."""
+        return self.cpu / self.wall if self.wall > 0 and self.state is RunState.OK else None
+
+    @property
     def efficiency(self) -> float | None:
         """The preview's ideal makespan divided by the measured wall time."""
         if self.ideal is None or self.ideal <= 0 or self.wall <= 0 or not self.trusted:
@@ -242,5 +247,5 @@ def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
     row = asdict(summary)
     state, reason = row.pop("state"), row.pop("reason")
     row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup,
-               amplification=summary.amplification)  # fmt: skip
+               amplification=summary.amplification, cores=summary.cores)  # fmt: skip
     return row

@@ -52,6 +52,7 @@ FORMATS: Final[dict[str, Callable[[float], str]]] = {
     "share": percent,
     "times": ratio,
     "per_zip": lambda value: f"{value:.2f}",  # amplification: requests a zip, 1.00 at best
+    "cores": lambda value: f"{value:.2f}",  # cores kept busy: CPU ÷ wall
 }
 
 

@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping
 from itertools import islice
 from typing import Any, Final, Protocol, TypeAlias, cast
 
+from ..models.phases import NO_PHASES, Schedule
+
 DEFAULT_SIZE: Final = 1_000_000
 MAX_SIZE: Final = 100_000_000
 DEFAULT_BYTES: Final = 256 * 2**20  # about 650,000 typical entries, 100,000 of the worst
@@ -132,6 +134,7 @@ class Journal:
         self.total = 0  # entries recorded since the reset: the last sequence number
         self.epoch = clock()
         self.tag: str | None = None
+        self.schedule: Schedule = NO_PHASES  # names each entry's phase, from its arrival
 
     def trim(self) -> None:
         """Drop the oldest entries until both bounds hold, giving back what each held."""
@@ -197,8 +200,9 @@ class Journal:
         }
 
 
-def to_dict(seq: int, entry: Entry, epoch: float) -> dict[str, Any]:
-    """One entry as a reader sees it: times in seconds since the reset."""
+def to_dict(seq: int, entry: Entry, epoch: float, schedule: Schedule = NO_PHASES) -> dict[str, Any]:
+    """One entry as a reader sees it: times in seconds since the reset, and the phase the
+    request met (the one active at its arrival; None outside every phase)."""
     arrival, start, end, route, zip_code, attempt, intended, queue = entry[:8]
     status, fault, size, peer, client = entry[8:]
     address, port = (peer[0], peer[1]) if isinstance(peer, tuple) else (peer or None, None)
@@ -218,4 +222,5 @@ def to_dict(seq: int, entry: Entry, epoch: float) -> dict[str, Any]:
         "peer": address,
         "port": port,
         "client": client,
+        "phase": schedule.name_at(arrival - epoch) if schedule.windows else None,
     }

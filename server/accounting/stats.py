@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import resource
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..config.settings import ROUTES
+from ..models.phases import NO_PHASES, Schedule
 from .attempts import AttemptCounter
 from .journal import (
     COMMON_BYTES,
@@ -69,7 +71,63 @@ class Stats:
         self.timings = TimingLog()
         self.journal = journal
         self.attempts = attempts
+        self._schedule = NO_PHASES
+        self.by_phase: list[Counter[str]] = [Counter()]  # statuses per phase, base first
         self._cpu_start = _cpu_times()
+        self._cpu_merged: tuple[float, float] | None = None  # several processes' (`merged`)
+        # Where the journal entries go when the journal is not this process's (shared state).
+        self.sink: Callable[..., None] | None = None
+
+    def part(self) -> dict[str, Any]:
+        """This process's share, JSON-ready, for a reader merging every process's (`merged`)."""
+        user, system = _cpu_times()
+        gauges = self.gauges
+        return {
+            "requests": dict(self.requests),
+            "statuses": {route: dict(counts) for route, counts in self.statuses.items()},
+            "faults": dict(self.faults),
+            "ok": dict(self.ok),
+            "gauges": [gauges.in_flight, gauges.queued, gauges.peak],
+            "cpu": [user - self._cpu_start[0], system - self._cpu_start[1]],
+            "timings": self.timings.part(),
+            "by_phase": [dict(counts) for counts in self.by_phase],
+        }
+
+    @classmethod
+    def merged(cls, parts: Iterable[Mapping[str, Any]], schedule: Schedule = NO_PHASES) -> Stats:
+        """One server's stats from its processes' parts: counts, series and CPU added up; the
+        gauges too (the peak is then the sum of each process's peak: at most that many)."""
+        stats = cls()
+        stats.schedule = schedule
+        user = system = 0.0
+        for part in parts:
+            stats.requests.update(part["requests"])
+            for route, counts in part["statuses"].items():
+                stats.statuses.setdefault(route, Counter()).update(counts)
+            stats.faults.update(part["faults"])
+            for route, count in part["ok"].items():
+                stats.ok[route] = stats.ok.get(route, 0) + count
+            in_flight, queued, peak = part["gauges"]
+            stats.gauges.in_flight += in_flight
+            stats.gauges.queued += queued
+            stats.gauges.peak += peak
+            user, system = user + part["cpu"][0], system + part["cpu"][1]
+            stats.timings.absorb(part["timings"])
+            if len(part["by_phase"]) == len(stats.by_phase):  # under the same phases
+                for counts, more in zip(stats.by_phase, part["by_phase"], strict=True):
+                    counts.update(more)
+        stats._cpu_merged = (user, system)
+        return stats
+
+    @property
+    def schedule(self) -> Schedule:
+        """The phases whose requests are counted apart (set as a scenario is applied)."""
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, schedule: Schedule) -> None:
+        self._schedule = schedule
+        self.by_phase = [Counter() for _ in schedule.names()]
 
     @property
     def in_flight(self) -> int:
@@ -113,7 +171,13 @@ class Stats:
             if len(pending) >= FOLD:
                 self.timings.common.fold()
         journal = self.journal
+        if self._schedule.windows:  # which phase the request met: the one at its arrival
+            epoch = journal.epoch if journal is not None else 0.0
+            self.by_phase[self._schedule.index_at(arrival - epoch)][str(status)] += 1
         if journal is None or not journal.enabled:
+            if self.sink is not None:  # the journal is the shared store's
+                self.sink(arrival, start, route, zip_code, attempt, intended, queue, status,
+                          fault, size, request)  # fmt: skip
             return
         # The entry and its charge (`journal.entry_bytes`, `journal.peer_bytes`, inlined).
         client = request.headers.get("X-Client")
@@ -168,6 +232,8 @@ class Stats:
         """Everything, as a JSON-ready dict."""
         user, system = _cpu_times()
         start_user, start_system = self._cpu_start
+        if self._cpu_merged is not None:
+            (user, system), start_user, start_system = self._cpu_merged, 0.0, 0.0
         requests = self.requests + Counter(self.ok)
         statuses = {route: Counter(counts) for route, counts in self.statuses.items()}
         for route, count in self.ok.items():
@@ -183,6 +249,7 @@ class Stats:
             "in_flight": self.in_flight,
             "queued": self.queued,
             "max_in_flight": self.gauges.peak,
+            **self._phase_figures(),
             **self._journal_figures(),
             **self.timings.summaries(),
             "cpu": {
@@ -191,6 +258,23 @@ class Stats:
                 "total_s": (user - start_user) + (system - start_system),
             },
         }
+
+    def _phase_figures(self) -> dict[str, Any]:
+        """The phase active now and each phase's requests by status (none without phases)."""
+        schedule = self._schedule
+        if not schedule.windows:
+            return {}
+        now = self.journal.now if self.journal is not None else 0.0
+        spans = [(None, None), *((w.start, w.end - w.start) for w in schedule.windows)]
+        return {
+            "phase": schedule.name_at(now) or "base",
+            "phases": [
+                {"name": name, "at": at, "for": duration, "requests": sum(counts.values()),
+                 "statuses": dict(counts)}
+                for name, (at, duration), counts in zip(
+                    schedule.names(), spans, self.by_phase, strict=True)
+            ],
+        }  # fmt: skip
 
     def _journal_figures(self) -> dict[str, Any]:
         figures: dict[str, Any] = {"connections": None, "requests_per_connection": None}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -18,6 +18,7 @@ from aiohttp import web
 from ..accounting.journal import FAULT, ROUTE, STATUS, ZIP, Entry, Journal, to_dict
 from ..api.responses import json_error
 from ..errors import BadParameter
+from ..models.phases import Schedule
 
 MAX_TAG: Final = 200
 # Entries encoded per write (about 26 KB, a millisecond), and filtered, between two
@@ -136,14 +137,18 @@ def _cut(first: int, position: int, query: JournalQuery) -> int:
     return first + position if position >= 0 else query.since
 
 
-async def get_journal(request: web.Request, journal: Journal) -> web.StreamResponse:
+async def get_journal(
+    request: web.Request, load: Callable[[int], Awaitable[Journal]]
+) -> web.StreamResponse:
     """`GET /__admin/journal`: JSON `{"entries": [...], "dropped", "size", "now", "next",
     "tag"}`, or NDJSON lines (with those figures in `X-Journal-*` headers), streamed in
-    slices of `SLICE` entries, each written and the loop handed back before the next."""
+    slices of `SLICE` entries, each written and the loop handed back before the next; `load`
+    gives the journal from a sequence number on (this process's, or the shared store's)."""
     try:
         query = parse_query(request.query, request.headers.get("Accept", ""))
     except BadParameter as error:
         return json_error(400, str(error), parameter=error.name)
+    journal = await load(query.since)
     now, epoch = journal.now, journal.epoch
     chosen = await select(journal, query)
     meta = {
@@ -154,7 +159,7 @@ async def get_journal(request: web.Request, journal: Journal) -> web.StreamRespo
         response = web.StreamResponse(headers=_meta_headers(meta))
         response.content_type = NDJSON
         await response.prepare(request)
-        for lines in encoded(chosen, epoch, b"\n"):
+        for lines in encoded(chosen, epoch, b"\n", journal.schedule):
             await response.write(lines + b"\n")
             await asyncio.sleep(0)  # a write returns at once unless the client is slow
     else:
@@ -162,7 +167,7 @@ async def get_journal(request: web.Request, journal: Journal) -> web.StreamRespo
         response.content_type = "application/json"
         await response.prepare(request)
         await response.write(b'{"entries":[')
-        for index, lines in enumerate(encoded(chosen, epoch, b",")):
+        for index, lines in enumerate(encoded(chosen, epoch, b",", journal.schedule)):
             await response.write((b"," if index else b"") + lines)
             await asyncio.sleep(0)
         tail = json.dumps(meta, separators=(",", ":"))
@@ -171,12 +176,14 @@ async def get_journal(request: web.Request, journal: Journal) -> web.StreamRespo
     return response
 
 
-def encoded(chosen: Selection, epoch: float, separator: bytes) -> Iterator[bytes]:
+def encoded(
+    chosen: Selection, epoch: float, separator: bytes, schedule: Schedule
+) -> Iterator[bytes]:
     """The chosen entries as JSON, `SLICE` of them a piece, joined by `separator`."""
     first, kept, picked = chosen.first, chosen.kept, chosen.picked
     for offset in range(0, len(picked), SLICE):
         yield separator.join(
-            json.dumps(to_dict(first + i, kept[i], epoch), separators=(",", ":")).encode()
+            json.dumps(to_dict(first + i, kept[i], epoch, schedule), separators=(",", ":")).encode()
             for i in picked[offset : offset + SLICE]
         )
 

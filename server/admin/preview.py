@@ -137,6 +137,23 @@ def preview_steps(
     for slots in concurrency:
         span = yield from makespan_steps(durations, effective_slots(config, slots))
         makespans[str(slots)] = max(span, floor)
+    phases = []
+    for phase in config.phases:  # what attempt 0 of each zip would meet if it arrived then
+        waits = []
+        for index, zip_code in enumerate(zips, 1):
+            wait = full_duration(plan_request(phase.config, route, zip_code, 0), 0)
+            waits.append(min(wait, timeout) if timeout else wait)
+            if index % SLICE == 0:
+                yield
+        waits.sort()
+        capacity = phase.config.capacity
+        phases.append({
+            "name": phase.name, "at": phase.at, "for": phase.duration,
+            "changes": {k: v for k, v in phase.config.document.items() if k not in ("at", "for")},
+            "workers": capacity.workers if capacity else None,
+            "abandon": capacity.abandon.value if capacity else None,
+            "latency": {f"p{q * 100:g}": percentile(waits, q) for q in (0.5, 0.99)},
+        })  # fmt: skip
     return {
         "route": route,
         "seed": config.seed,
@@ -161,4 +178,5 @@ def preview_steps(
         ),
         "rate_limit_floor": floor,
         "makespans": makespans,
+        "phases": phases,
     }

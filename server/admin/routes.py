@@ -19,10 +19,9 @@ from ..accounting.metrics import render_metrics
 from ..api import envelopes
 from ..api.responses import json_error
 from ..config.parser import parse_config
-from ..config.plan import Planner
+from ..config.plan import Planner, planners_for
 from ..config.settings import ServerConfig
 from ..errors import BadParameter, ScenarioError
-from ..models.lease import Leases
 from ..state import STATE
 from .journal import read_tag
 from .lease import (
@@ -55,6 +54,7 @@ JSON_KINDS: Final = {list: "an array", str: "a string", type(None): "null", bool
 
 async def get_scenario(request: web.Request) -> web.Response:
     """The active configuration document (encoded off the loop when it is large)."""
+    await request.app[STATE].shared.refresh()
     config = request.app[STATE].config
     document = dict(config.document) or {"seed": config.seed, "speed": config.speed, "server": {}}
     return await json_answer(document, large=len(config.zips) > LARGE_ZIPS)
@@ -69,7 +69,7 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
     overrides take seconds of CPU, and the API keeps answering meanwhile.
     """
     dry_run = request.query.get("dry_run") not in (None, "", "0", "false")
-    refused = None if dry_run else lease_refusal(request)
+    refused = None if dry_run else await lease_refusal(request)
     if refused is not None:
         return refused
     raw = await read_body(request)
@@ -91,27 +91,31 @@ async def replace_scenario(
         return json_error(400, str(error), key="body")
     if not isinstance(document, dict):
         return json_error(400, not_an_object(document), key="body")
+    await request.app[STATE].shared.refresh()
     active = request.app[STATE].config
     # replacing the server section keeps the running seed and speed
     document = {"seed": active.seed, "speed": active.speed, **document}
     try:
-        config, planner = await off_loop(large, prepared, document, dry_run)
+        config, planners = await off_loop(large, prepared, document, dry_run)
     except ScenarioError as error:
         return json_error(400, str(error), key=error.key)
-    refused = None if dry_run else lease_refusal(request)  # the lease may have moved meanwhile
+    refused = None if dry_run else await lease_refusal(request)  # it may have moved meanwhile
     if refused is not None:
         return refused
-    if planner is not None:
-        request.app[STATE].apply(config, planner)
+    if planners is not None:
+        await request.app[STATE].shared.publish(config.document)  # every process serves it
+        request.app[STATE].apply(config, planners)
         if pause is not None:
             pause.keep()
     return await json_answer(dict(config.document), large=large)  # a dry run: said, not applied
 
 
-def prepared(document: dict[str, Any], dry_run: bool) -> tuple[ServerConfig, Planner | None]:
-    """The configuration a document gives and, unless it is a dry run, its planner."""
+def prepared(
+    document: dict[str, Any], dry_run: bool
+) -> tuple[ServerConfig, tuple[Planner, ...] | None]:
+    """The configuration a document gives and, unless it is a dry run, its planners."""
     config = parse_config(document)
-    return config, None if dry_run else Planner(config)
+    return config, None if dry_run else planners_for(config)
 
 
 def not_an_object(document: Any) -> str:
@@ -128,14 +132,16 @@ def not_an_object(document: Any) -> str:
 async def reset(request: web.Request) -> web.Response:
     """Clear stats, journal, attempt counters and token buckets; an optional JSON body
     `{"tag": "..."}` labels the new run in the journal."""
-    refused = lease_refusal(request)
+    refused = await lease_refusal(request)
     if refused is not None:
         return refused
     try:
         tag = await read_tag(request)
     except BadParameter as error:
         return json_error(400, str(error), key=error.name)
-    request.app[STATE].reset(tag)
+    state = request.app[STATE]
+    await state.shared.reset(tag)
+    state.reset(tag)
     if tag is None:
         return web.json_response({"reset": True})
     return web.json_response({"reset": True, "tag": tag, "now": 0.0})
@@ -143,12 +149,12 @@ async def reset(request: web.Request) -> web.Response:
 
 async def stats(request: web.Request) -> web.Response:
     """Per-route counts, gauges, timing percentiles and the server's CPU time."""
-    return web.json_response(request.app[STATE].stats.snapshot())
+    return web.json_response(await request.app[STATE].shared.stats())
 
 
 async def metrics(request: web.Request) -> web.Response:
     """The same as `/__admin/stats`, in Prometheus text format."""
-    text = render_metrics(request.app[STATE].stats.snapshot())
+    text = render_metrics(await request.app[STATE].shared.stats())
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
@@ -163,6 +169,7 @@ async def preview_route(request: web.Request) -> web.StreamResponse:
         workload = parse_workload(await read_json(request))
     else:
         workload = from_query(request.query)
+    await request.app[STATE].shared.refresh()
     steps = preview_steps(
         request.app[STATE].config,
         workload.zips,
@@ -181,7 +188,7 @@ async def warm(request: web.Request) -> web.StreamResponse:
     One page at a time with the event loop handed back after each: a warm-up of thousands
     of pages takes seconds, and the server keeps answering meanwhile.
     """
-    refused = lease_refusal(request)
+    refused = await lease_refusal(request)
     if refused is not None:
         return refused
     workload = parse_workload(await read_json(request))
@@ -197,7 +204,7 @@ async def warm(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     """Register the admin routes and `/metrics`, and the lease they answer to."""
-    app[LEASES] = Leases(clock=app[STATE].clock)
+    app[LEASES] = app[STATE].shared.leases
     app.router.add_get("/__admin/lease", show_lease)
     app.router.add_post("/__admin/lease", take_lease)
     app.router.add_put("/__admin/lease", renew_lease)

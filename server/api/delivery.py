@@ -83,14 +83,17 @@ async def deliver(
     return response, (response.status, body_length(response))
 
 
-async def wait_until(request: web.Request, clock: Callable[[], float], deadline: float) -> None:
+async def wait_until(
+    request: web.Request, clock: Callable[[], float], deadline: float, *, watch: bool = True
+) -> None:
     """Sleep on the event loop until `clock` reads `deadline`; a long wait checks every
-    GONE_POLL seconds that its client is still there (raises ClientGone if not)."""
+    GONE_POLL seconds that its client is still there (raises ClientGone if not), unless it
+    is not to `watch` (the work is kept whether anyone waits for it)."""
     while True:
         remaining = deadline - clock()
         if remaining <= 0:
             return
-        if _client_left(request):
+        if watch and _client_left(request):
             raise ClientGone
         if remaining <= GONE_POLL:
             await asyncio.sleep(remaining)  # the common case: one timer, no polling

@@ -7,6 +7,7 @@ the valid keys. The keys and bounds below are the ones `server.openapi.scenario`
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -27,12 +28,26 @@ from ..models.latency import (
     Uniform,
 )
 from .documents import MAX_DEPTH, as_integer, check_keys, shown, too_deep, unknown_key
-from .settings import ROUTES, Capacity, Override, RateLimit, ServerConfig
+from .settings import (
+    ROUTES,
+    Abandon,
+    Capacity,
+    Override,
+    Phase,
+    RateLimit,
+    ServerConfig,
+)
 
 TOP_KEYS: Final = ("seed", "speed", "server")
 SERVER_KEYS: Final = (
-    "latency", "faults", "rate_limit", "capacity", "routes", "zips", "require_key",
+    "latency", "faults", "rate_limit", "capacity", "routes", "zips", "require_key", "phases",
 )  # fmt: skip
+PHASE_KEYS: Final = ("name", "at", "for", "latency", "latency_scale", "faults", "capacity")
+CAPACITY_KEYS: Final = ("workers", "queue", "abandon")
+ABANDON: Final = tuple(choice.value for choice in Abandon)
+MAX_RUN: Final = 86_400.0  # seconds: a phase starts and ends within a day of the reset
+MAX_PHASES: Final = 100
+SCALE: Final = (1e-3, 1e3)  # a phase's latency_scale
 OVERRIDE_KEYS: Final = ("latency", "faults")
 MODEL_KEYS: Final = {
     "fixed": ("value",),
@@ -75,7 +90,7 @@ def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerC
     require_key = section.get("require_key", False)
     if not isinstance(require_key, bool):
         raise ScenarioError("server.require_key", f"must be true or false, got {require_key!r}")
-    return ServerConfig(
+    base = ServerConfig(
         seed=seed,
         speed=speed,
         latency=_model(section["latency"], "server.latency") if "latency" in section else ZERO,
@@ -87,6 +102,9 @@ def parse_config(document: Mapping[str, Any], *, strict: bool = True) -> ServerC
         require_key=require_key,
         document=MappingProxyType({"seed": seed, "speed": speed, "server": dict(section)}),
     )
+    if "phases" not in section:
+        return base
+    return dataclasses.replace(base, phases=_phases(section["phases"], base))
 
 
 def config_from_scenario(document: Mapping[str, Any]) -> ServerConfig:
@@ -249,15 +267,82 @@ def _rate_limit(value: Any) -> RateLimit:
     )
 
 
-def _capacity(value: Any) -> Capacity:
-    table = _table(value, "server.capacity")
-    _check_keys(table, "server.capacity", ("workers", "queue"))
-    if "workers" not in table:
-        raise ScenarioError("server.capacity.workers", "is required")
+def _capacity(value: Any, key: str = "server.capacity", base: Capacity | None = None) -> Capacity:
+    """A capacity table; in a phase (`base` given), a key left out keeps the base's value."""
+    table = _table(value, key)
+    _check_keys(table, key, CAPACITY_KEYS)
+    if "workers" not in table and base is None:
+        raise ScenarioError(f"{key}.workers", "is required")
+    abandon = table.get("abandon", base.abandon.value if base else Abandon.DROP.value)
+    if abandon not in ABANDON:
+        raise ScenarioError(f"{key}.abandon", f"must be one of {', '.join(ABANDON)}, got "
+                            f"{shown(abandon)}")  # fmt: skip
+    workers = table.get("workers", base.workers if base else 1)
+    queue = table.get("queue", base.queue if base else 0)
     return Capacity(
-        workers=_integer(table["workers"], "server.capacity.workers", low=1, high=1_000_000),
-        queue=_integer(table.get("queue", 0), "server.capacity.queue", low=0, high=10_000_000),
+        workers=_integer(workers, f"{key}.workers", low=1, high=1_000_000),
+        queue=_integer(queue, f"{key}.queue", low=0, high=10_000_000),
+        abandon=Abandon(abandon),
     )
+
+
+def _phases(value: Any, base: ServerConfig) -> tuple[Phase, ...]:
+    """`[[server.phases]]`: each a window of the run and the parts of the server it changes;
+    sorted by start, and no two may overlap."""
+    if not isinstance(value, list) or not value:
+        raise ScenarioError("server.phases", "must be a non-empty list of {at, for, ...} tables")
+    if len(value) > MAX_PHASES:
+        raise ScenarioError("server.phases", f"at most {MAX_PHASES} phases, got {len(value)}")
+    phases = sorted(
+        (_phase(item, f"server.phases[{index}]", index, base) for index, item in
+         enumerate(value)), key=lambda pair: pair[1].at)  # fmt: skip
+    names: dict[str, str] = {}
+    for (_, before), (where, after) in itertools.pairwise(phases):
+        if after.at < before.at + before.duration:
+            raise ScenarioError(
+                where,
+                f"overlaps phase {before.name!r} ({before.at:g} to "
+                f"{before.at + before.duration:g} s): phases may not overlap",
+            )
+    for where, phase in phases:
+        if phase.name in names:
+            raise ScenarioError(f"{where}.name", f"{phase.name!r} is also {names[phase.name]}'s")
+        names[phase.name] = where
+    return tuple(phase for _, phase in phases)
+
+
+def _phase(item: Any, where: str, index: int, base: ServerConfig) -> tuple[str, Phase]:
+    table = _table(item, where)
+    _check_keys(table, where, PHASE_KEYS)
+    for required in ("at", "for"):
+        if required not in table:
+            raise ScenarioError(
+                f"{where}.{required}",
+                "is required: when the phase starts "
+                "and how long it lasts, in seconds after the reset",
+            )
+    at = _number(table["at"], f"{where}.at", low=0.0, high=MAX_RUN)
+    duration = _number(table["for"], f"{where}.for", low=MIN_SCALE, high=MAX_RUN)
+    if at + duration > MAX_RUN:
+        raise ScenarioError(f"{where}.for", f"the phase ends at {at + duration:g} s, after the "
+                            f"longest run ({MAX_RUN:g} s)")  # fmt: skip
+    name = table.get("name", f"phase {index + 1}")
+    if not isinstance(name, str) or not 0 < len(name) <= 40 or not name.isprintable():
+        raise ScenarioError(f"{where}.name", f"must be 1 to 40 printable characters, got "
+                            f"{shown(name)}")  # fmt: skip
+    changes: dict[str, Any] = {"phases": (), "document": MappingProxyType(dict(table))}
+    if "latency" in table:
+        changes["latency"] = _model(table["latency"], f"{where}.latency")
+    if "latency_scale" in table:
+        changes["latency_scale"] = _number(
+            table["latency_scale"], f"{where}.latency_scale", low=SCALE[0], high=SCALE[1]
+        )
+    if "faults" in table:
+        changes["faults"] = _faults(table["faults"], f"{where}.faults")
+    if "capacity" in table:
+        changes["capacity"] = _capacity(table["capacity"], f"{where}.capacity", base.capacity)
+    config = dataclasses.replace(base, **changes)
+    return where, Phase(name=name, at=at, duration=duration, config=config)
 
 
 def _overrides(value: Any, key: str, *, allowed: tuple[str, ...] | None) -> Mapping[str, Override]:

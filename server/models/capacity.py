@@ -18,7 +18,7 @@ class CapacityGate:
     """
 
     def __init__(self, workers: int, queue: int, clock: Callable[[], float]) -> None:
-        self.workers = workers
+        self.workers = workers  # may change while requests are held (`resize`)
         self.queue = queue
         self.busy = 0
         self._clock = clock
@@ -56,10 +56,25 @@ class CapacityGate:
         return self._clock() - start
 
     def release(self) -> None:
-        """Give the worker back: hand it to the first waiter, if any."""
+        """Give the worker back: hand it to the first waiter, if any — unless the gate was
+        made smaller meanwhile, and this worker is one too many."""
+        if self.busy <= self.workers and self._hand_over():
+            return
+        self.busy -= 1
+
+    def resize(self, workers: int, queue: int) -> None:
+        """Change the bounds now (a phase starts or ends): requests in service keep their
+        worker; a larger gate admits waiters at once, a smaller one as workers come back."""
+        self.workers, self.queue = workers, queue
+        while self.busy < self.workers and self._hand_over(count=True):
+            pass
+
+    def _hand_over(self, *, count: bool = False) -> bool:
+        """Pass a worker to the first waiter still waiting (`count`: a new worker)."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
-                return
-        self.busy -= 1
+                self.busy += count
+                return True
+        return False

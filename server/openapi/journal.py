@@ -22,6 +22,7 @@ def journal_paths() -> dict[str, Any]:
             "queue_wait": number, "status": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
             "fault": nullable_text, "bytes": {"type": "integer"}, "peer": nullable_text,
             "port": {"type": "integer", "nullable": True}, "client": nullable_text,
+            "phase": nullable_text,
         },
     }  # fmt: skip
     document = {

@@ -12,12 +12,16 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ..config.parser import (
+    ABANDON,
     BYTE_RATE,
     HEADER_KEY,
     MAX_DELAY,
+    MAX_PHASES,
+    MAX_RUN,
     MIN_SCALE,
     MODEL_KEYS,
     RATE,
+    SCALE,
     SPEED,
     WEIGHT,
 )
@@ -79,6 +83,15 @@ def _faults() -> Schema:
     )
 
 
+def _capacity() -> dict[str, Schema]:
+    return {
+        "workers": integer(1, 1_000_000),
+        "queue": integer(0, 10_000_000),
+        "abandon": {"type": "string", "enum": list(ABANDON),
+                    "description": "keep: work a request whose client left to its end"},
+    }  # fmt: skip
+
+
 def scenario_schemas() -> dict[str, Schema]:
     """The named schemas of a configuration document (`Scenario` is the whole body)."""
     models = list(MODEL_KEYS)
@@ -104,9 +117,7 @@ def scenario_schemas() -> dict[str, Schema]:
                 "rate",
                 "burst",
             ),
-            "capacity": closed(
-                {"workers": integer(1, 1_000_000), "queue": integer(0, 10_000_000)}, "workers"
-            ),
+            "capacity": closed(_capacity(), "workers"),
             "routes": closed(dict.fromkeys(ROUTES, ref("Override"))),
             "zips": {
                 "type": "object",
@@ -114,7 +125,28 @@ def scenario_schemas() -> dict[str, Schema]:
                 "additionalProperties": False,
             },
             "require_key": {"type": "boolean"},
+            "phases": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_PHASES,
+                "items": ref("Phase"),
+                "description": "also: no two phases overlap, and names are unique",
+            },
         }
+    )
+    schemas["Phase"] = closed(
+        {
+            "name": {"type": "string", "minLength": 1, "maxLength": 40},
+            "at": number(0.0, MAX_RUN, description="seconds after the reset"),
+            "for": number(MIN_SCALE, MAX_RUN, description="seconds"),
+            "latency": ref("Latency"),
+            "latency_scale": number(*SCALE, description="multiplies every delay"),
+            "faults": ref("Faults"),
+            "capacity": closed(_capacity(), description="a key left out keeps the base's"),
+        },
+        "at",
+        "for",
+        description="also: the phase ends within the longest run (at + for <= 86400)",
     )
     schemas["Scenario"] = closed(
         {

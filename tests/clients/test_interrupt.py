@@ -3,6 +3,7 @@ and the table shows what finished."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -80,3 +81,49 @@ def test_ctrl_c_ends_every_process_and_shows_what_finished(tmp_path: Path) -> No
     finished = [run for run in document["runs"] if run["skipped"] is None]
     assert [run["client"] for run in finished] == ["asyncio"]  # what finished is kept and shown
     assert finished[0]["total"] == document["expected_total"]
+
+
+ORPHANED = """
+name = "orphaned"
+[workload]
+count = 20
+[server]
+latency = { model = "fixed", value = 0.5 }
+[clients.CLIENT]
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("client", "running"),
+    [
+        pytest.param("blocking]", "clients worker", id="a-worker"),
+        # the command starts a child of its own: the command's whole group must end
+        pytest.param('sh]\nkind = "command"\ncommand = ["sh", "-c", "sleep 97 & sleep 98"]',
+                     "sleep 97", id="a-command-and-what-it-started"),
+    ],
+)  # fmt: skip
+def test_kill_9_of_a_compare_leaves_no_child_running(
+    tmp_path: Path, client: str, running: str
+) -> None:
+    path = tmp_path / "orphaned.toml"
+    path.write_text(ORPHANED.replace("CLIENT]", client))
+    marker = f"ASYNCHRONICITY_TEST_{uuid.uuid4().hex}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clients", "compare", str(path),
+         "--results", str(tmp_path / "results")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, marker: "1"},
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: any(running in c for c in marked(marker)), 60), marked(marker)
+        # the server it started too (unless `make serve`'s answered at 127.0.0.1:8080)
+        assert len(marked(marker)) >= 3, marked(marker)
+        process.kill()  # SIGKILL: no handler, no finally, no atexit runs in the compare
+        process.wait()
+        assert wait_for(lambda: not marked(marker), 15), f"left running: {marked(marker)}"
+    finally:
+        for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()):
+            with contextlib.suppress(OSError):  # the test's own strays, by PID, if any
+                if marker.encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                    os.kill(pid, signal.SIGKILL)

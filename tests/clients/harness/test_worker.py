@@ -7,18 +7,21 @@ import json
 import platform
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from clients.errors import WorkerFailed
 from clients.harness import worker
+from clients.harness.compare import compare
 from clients.harness.launcher import run_worker
 from clients.kinds import loader
 from clients.progress import Progress
-from clients.records import Attempt, ClientSettings, RunResult
+from clients.records import Attempt, ClientSettings, RunResult, RunState
+from clients.scenario import load
 from clients.zipsets import MEMPY_2015
-from tests.helpers import LiveServer, configure, jobs_in
+from tests.helpers import LiveServer, configure, jobs_in, write_scenario
 
 ZIPS_10 = list(MEMPY_2015[:10])
 
@@ -190,3 +193,46 @@ def test_a_named_interpreter_runs_the_worker(live_server: LiveServer) -> None:
     assert result.total == expected(live_server, ZIPS)
     assert result.environment["python"] == ".".join(map(str, sys.version_info[:3]))
     assert isinstance(result.environment["gil_enabled"], bool)
+
+
+NOISY = """
+import os, sys, requests
+print("loading", end="")  # no newline: it would have run into the result's line
+os.write(1, b"{not json")  # straight to fd 1, as C code would
+print("progress 99999", file=sys.stderr)  # looks like the protocol, is not it
+
+def total(zips, url):
+    print("summing", end="")
+    return sum(int(requests.get(f"{url}/api/jobs", params={"LocationId": z},
+                                timeout=10).json()["TotalJobs"]) for z in zips)
+"""
+
+
+@pytest.mark.slow
+def test_what_the_users_code_prints_never_reaches_the_protocol(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    (tmp_path / "noisy.py").write_text(NOISY)
+    configure(live_server)
+    settings = ClientSettings(kind="python", function="noisy:total", path=str(tmp_path))
+    progress: list[int] = []
+    job = {"settings": settings.to_dict(), "zips": ZIPS_10[:3], "url": live_server.url}
+    result = run_worker(job, progress.append, time_limit=60.0)
+    assert (result.state, result.total) == (RunState.OK, jobs_in(ZIPS_10[:3]))
+    assert 99999 not in progress
+
+
+@pytest.mark.slow
+def test_a_compare_keeps_its_rows_after_a_module_that_prints_at_import(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    (tmp_path / "noisy.py").write_text(NOISY)
+    clients = (f'[clients.mine]\nkind = "python"\nfunction = "noisy:total"\npath = "{tmp_path}"\n'
+               "[clients.blocking]\n")  # fmt: skip
+    outcome = compare(load(write_scenario(tmp_path, clients)), live_server.url, tmp_path / "r")
+    assert [(r.client, r.state) for r in outcome.runs] == [
+        ("mine", RunState.OK),
+        ("blocking", RunState.OK),
+    ]
+    assert all(r.total == outcome.expected for r in outcome.runs)
+    assert outcome.exit_code() == 0

@@ -43,7 +43,7 @@ def test_journal_numbers_entries_and_times_them_from_the_reset() -> None:
     assert to_dict(seq, entry, journal.epoch) == {
         "seq": 3, "arrival": 3.0, "start": 3.0, "end": 3.5, "route": "jobs", "zip": "2",
         "attempt": 2, "intended": 0.0, "queue_wait": 0.0, "status": 200, "fault": None,
-        "bytes": 10, "peer": "127.0.0.1", "port": 5000, "client": None,
+        "bytes": 10, "peer": "127.0.0.1", "port": 5000, "client": None, "phase": None,
     }  # fmt: skip
     clock.now = 200.0
     journal.clear("next")
