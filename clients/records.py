@@ -89,6 +89,12 @@ CODE_SETTINGS = (  # the settings a user's program or function receives (`for_co
 CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
 
 
+def attempt_text(number: int) -> str:
+    """An attempt as every place names it, numbered from 0 as the journal and the result do:
+    `attempt 0 (first try)`, `attempt 2 (retry 2)` (the report's page writes the same)."""
+    return f"attempt {number} ({'first try' if number == 0 else f'retry {number}'})"
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """One HTTP request: when, how it went, and what the server said it intended."""
@@ -210,6 +216,7 @@ class RunResult:
     samples: Samples | None = None  # the meter's CPU per thread over the run (Linux)
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving this run (journal)
+    foreign: int = 0  # requests the server saw during the run that were not the run's own
 
     @classmethod
     def without_figures(
@@ -251,6 +258,7 @@ class RunResult:
             "samples": self.samples.to_dict() if self.samples else None,
             "budget_denied": self.budget_denied,
             "server_busy": self.server_busy,
+            "foreign": self.foreign,
         }
 
     @classmethod
@@ -271,6 +279,7 @@ class RunResult:
             samples=Samples.from_dict(raw["samples"]) if raw.get("samples") else None,
             budget_denied=int(raw.get("budget_denied") or 0),
             server_busy=raw.get("server_busy"),
+            foreign=int(raw.get("foreign") or 0),
         )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from ..errors import (
 )
 from ..expectations import check
 from ..kinds import KINDS, in_flight
+from ..protocol import run_tag
 from ..records import ClientSettings, RunResult, RunState
 from ..results.document import compare_document, expected_total, summaries_from
 from ..results.ideal import with_cpu
@@ -214,11 +214,12 @@ def one_run(
     """Reset the server, run the client in a fresh process, add the run to `runs`, then note
     the server's CPU and its service time on it, from the server's journal (where code that
     records no requests itself also gets them)."""
-    tag = f"{settings.name} {uuid.uuid4().hex[:12]}"
+    tag = run_tag(settings.name)
     control.reset(tag=tag)
-    where = journal.anchor(control, tag) if KINDS[settings.kind].journal else None
+    kind = KINDS[settings.kind]
+    where = journal.anchor(control, tag) if kind.journal else None
     settings, kill_after = bounded(settings, len(zips))
-    job = {"settings": settings.to_dict(), "zips": zips, "url": control.url}
+    job = {"settings": settings.to_dict(), "zips": zips, "url": control.url, "tag": tag}
     try:
         run = run_worker(job, on_progress, kill_after)
     except WorkerFailed as error:
@@ -229,9 +230,9 @@ def one_run(
         return
     runs.append(run)  # kept before the server is asked anything more: it may have gone
     stats = control.stats()
-    reading = journal.read(control, tag)
+    reading = journal.read(control, tag, marks=not kind.journal)  # its own requests, and others
     run = replace(run, server_cpu=float(stats["cpu"]["total_s"]),
-                  server_busy=journal.service_time(reading))  # fmt: skip
+                  server_busy=journal.service_time(reading), foreign=reading.foreign)  # fmt: skip
     runs[-1] = run if where is None else journal.attach(run, where, reading)
 
 

@@ -21,15 +21,16 @@ Getter = Callable[[str, float], Answer]
 CHUNK = 16_384  # bytes read at a time, between deadline checks
 
 
-def requests_getter(session: Any = requests) -> Getter:
-    """A getter over `requests` (module-level `get`, or a Session's) that never raises."""
+def requests_getter(session: Any = requests, mark: dict[str, str] | None = None) -> Getter:
+    """A getter over `requests` (module-level `get`, or a Session's) that never raises; each
+    request carries the headers of `mark` (the run's tag)."""
 
     def get(url: str, timeout: float) -> Answer:
         # requests' own timeout is per socket read; the scenario's is for the whole request,
         # as aiohttp's and Node's are, so the body is read against one deadline.
         deadline = time.monotonic() + timeout
         try:
-            with session.get(url, timeout=timeout, stream=True) as response:
+            with session.get(url, timeout=timeout, stream=True, headers=mark) as response:
                 chunks = []
                 for chunk in response.iter_content(CHUNK):
                     chunks.append(chunk)

@@ -181,7 +181,7 @@ async def fetch_all(
     limit = settings.concurrency
     # The connector's own default cap (100) would quietly limit "unlimited" runs: lift it.
     connector = aiohttp.TCPConnector(limit=limit if limit > 0 else 0)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=connector, headers=progress.mark) as session:
         return await fan_out(zips, base_url, settings, progress, functools.partial(get, session))
 
 

@@ -39,7 +39,7 @@ def run(
         "concurrency": settings.concurrency, "timeout": settings.timeout,
         "retries": settings.retries, "backoff": settings.backoff,
         "backoff_max": settings.backoff_max, "speed": settings.speed, "cpu": settings.cpu,
-        "cpu_kind": settings.cpu_kind,
+        "cpu_kind": settings.cpu_kind, "headers": progress.mark,
     }  # fmt: skip
     completed = subprocess.run(
         [node_binary(settings), str(SCRIPT)],

@@ -1,7 +1,7 @@
 // The talk's async.html as a Node script: global fetch and Promise.all.
 // Reads a job on stdin ({url, zips, api, per_page, concurrency, timeout, retries, backoff,
-// backoff_max, speed, cpu, cpu_kind}) and prints one JSON line: {attempts, usage} in the Python
-// clients' shape.
+// backoff_max, speed, cpu, cpu_kind, headers}) and prints one JSON line: {attempts, usage} in
+// the Python clients' shape.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 
@@ -41,7 +41,7 @@ async function once(zip, attempt, lane) {
   let body = "";
   try {
     const signal = AbortSignal.timeout((job.timeout / job.speed) * 1000);
-    const response = await fetch(urlFor(zip), { signal });
+    const response = await fetch(urlFor(zip), { signal, headers: job.headers ?? {} });
     body = await response.text();
     Object.assign(record, { status: response.status, bytes: Buffer.byteLength(body) });
     const t = timing(response.headers.get("server-timing"));
