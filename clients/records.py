@@ -89,6 +89,12 @@ CODE_SETTINGS = (  # the settings a user's program or function receives (`for_co
 CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
 
 
+def attempt_text(number: int) -> str:
+    """An attempt as every place names it, numbered from 0 as the journal and the result do:
+    `attempt 0 (first try)`, `attempt 2 (retry 2)` (the report's page writes the same)."""
+    return f"attempt {number} ({'first try' if number == 0 else f'retry {number}'})"
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """One HTTP request: when, how it went, and what the server said it intended."""
