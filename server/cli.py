@@ -215,7 +215,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         print(f"error: --state {refusal}", file=sys.stderr)
         return 2
     try:
-        sock = bind(args.host, args.port, reuse_port=args.worker is not None)
+        if args.worker is None:
+            sock = bind(args.host, args.port)
+        else:  # one of the supervisor's workers: the port is all of theirs
+            sock = bind(args.host, args.port, reuse_port=True)
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
