@@ -126,7 +126,8 @@ def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) 
     if outcome.unsaved:
         console.print(f"[red]error: {escape(outcome.unsaved)}[/]")
     if outcome.lost:
-        console.print(f"[red]error: {outcome.lost}[/]")
+        during = f" (during {outcome.running.describe()})" if outcome.running else ""
+        console.print(f"[red]error: {escape(outcome.lost)}{escape(during)}[/]")
     return outcome.exit_code()
 
 
@@ -176,6 +177,7 @@ def run_compare(
     wait: bool = True,
     report: bool = False,
     junit: Path | None = None,
+    prog: str = "python -m clients",
 ) -> int:
     """Compare (or sweep) with a live progress display, then show the outcome (and write the
     HTML report next to the JSON, and the verdicts as JUnit XML, when asked); `wait`: for a
@@ -194,7 +196,8 @@ def run_compare(
     if junit is not None:  # what finished, even when nothing could be saved
         console.print(f"junit {write_text(junit, render_junit(document))}")
     if report and saved is not None:
-        console.print(f"report {write_report(load_any(saved), saved.with_suffix('.html'))}")
+        page = write_report(load_any(saved), saved.with_suffix(".html"), f"{prog} report {saved}")
+        console.print(f"report {page}")
     return code
 
 
@@ -207,9 +210,10 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-def write_report(doc: Mapping[str, Any], path: Path) -> Path:
-    """Write the HTML report page of `doc` (a compare or a sweep result) at `path`."""
-    return write_text(path, render_report(doc))
+def write_report(doc: Mapping[str, Any], path: Path, command: str | None = None) -> Path:
+    """Write the HTML report page of `doc` (a compare or a sweep result) at `path`; its footer
+    names `command` (the one that draws it again) when given."""
+    return write_text(path, render_report(doc, command) if command else render_report(doc))
 
 
 def export(doc: Mapping[str, Any], path: Path) -> Path:

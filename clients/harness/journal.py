@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from ..errors import NotOffered
 from ..protocol import is_run_tag, pack_lanes
-from ..records import Attempt, RunResult, RunState
+from ..records import Attempt, RunResult, RunState, attempt_text
 from .server_control import ServerControl
 
 PAGE: Final = 50_000  # entries asked for at a time
@@ -217,10 +217,11 @@ def busiest(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def describe(entry: Mapping[str, Any]) -> str:
-    """`90011 attempt 1, 0.120–0.171 s: 503 (fault error_503), port 50412`."""
+    """`90011 attempt 1 (retry 1), 0.120–0.171 s: 503 (fault error_503), port 50412`."""
     fault = f" (fault {entry['fault']})" if entry.get("fault") else ""
     port = f", port {entry['port']}" if entry.get("port") else ""
-    return (f"{entry.get('zip')} attempt {entry.get('attempt')}, {float(entry['arrival']):.3f}–"
+    return (f"{entry.get('zip')} {attempt_text(int(entry.get('attempt') or 0))}, "
+            f"{float(entry['arrival']):.3f}–"
             f"{float(entry['end']):.3f} s: {entry.get('status')}{fault}{port}")  # fmt: skip
 
 

@@ -126,8 +126,8 @@ def test_a_failure_says_what_the_server_saw() -> None:
     assert text.splitlines() == [
         "usajobs: zip 90011 was asked for 2 times, want 1",
         "the server saw 2 requests:",
-        "  90011 attempt 0, 0.100–0.200 s: 503 (fault error_503), port 40001",
-        "  90011 attempt 1, 0.300–0.350 s: 200, port 40002",
+        "  90011 attempt 0 (first try), 0.100–0.200 s: 503 (fault error_503), port 40001",
+        "  90011 attempt 1 (retry 1), 0.300–0.350 s: 200, port 40002",
         "replay: @replay",
     ]
 
