@@ -15,11 +15,12 @@ from dataclasses import replace
 
 import aiohttp
 
-from ..cpuwork import after_answer
 from ..policy import Policy, Step, Tries, settles
 from ..progress import Progress
 from ..protocol import Answer, request_url, retry_after, to_attempt
 from ..records import CANCELLED, Attempt, ClientSettings
+from ._loop import LagSampler, Offload, Work
+from ._split import run_split
 
 
 class Lanes:
@@ -114,9 +115,10 @@ async def fetch_zip(
     clock: Callable[[], float],
     lanes: Lanes,
     policy: Policy,
+    work: Work,
 ) -> list[Attempt]:
     """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded.
-    After its answer, the workload's CPU work (`cpuwork`), inline: it holds the loop."""
+    After its answer, the workload's CPU work (`cpuwork`), where `offload` says (`work`)."""
     one = _Try(get, request_url(base_url, settings, zip_code), zip_code, settings, clock, lanes)
     tries = policy.tries(zip_code)
     after = tries.hedge_after()
@@ -133,7 +135,7 @@ async def fetch_zip(
         decision = tries.after(last, retry_after(answer.headers or {}))
         if decision.step is not Step.RETRY:
             if last.ok:
-                after_answer(answer.body, settings)
+                await work(answer.body)
             return sorted(attempts, key=lambda a: a.attempt)
         await asyncio.sleep(decision.delay)
 
@@ -145,7 +147,8 @@ async def fan_out(
     progress: Progress,
     get: AsyncGetter,
 ) -> list[Attempt]:
-    """Every zip at once (or `concurrency` at a time) through `get`, collected as they complete.
+    """Every zip at once (or `concurrency` at a time) through `get`, collected as they complete,
+    the CPU work after each answer where `offload` says, the loop's lag sampled throughout.
 
     Shared by every async client: only the HTTP library behind `get` differs.
     """
@@ -158,20 +161,30 @@ async def fan_out(
     lanes = Lanes()
     policy = Policy(settings, clock)
 
+    offload = Offload(settings)
+    work = offload.work
+
     async def one(zip_code: str) -> list[Attempt]:
         if gate is None:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy, work)
         async with gate:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy, work)
 
-    attempts: list[Attempt] = []
-    try:
+    async def every() -> list[Attempt]:
+        attempts: list[Attempt] = []
         for finished in asyncio.as_completed([one(z) for z in zips]):
             attempts += await finished
             progress.tick()
+        return attempts
+
+    lag = LagSampler()
+    try:
+        found: list[Attempt] = await lag.around(every())
+        return found
     finally:
         progress.budget_denied = policy.denied
-    return attempts
+        progress.loop_lag, progress.lags = lag.result(), lag.lags
+        progress.extra_rss += offload.close()
 
 
 async def fetch_all(
@@ -188,5 +201,7 @@ async def fetch_all(
 def run(
     zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
 ) -> list[Attempt]:
-    """Run `fetch_all` on the standard asyncio event loop."""
+    """Run `fetch_all` on the standard asyncio event loop (one in each of `processes`)."""
+    if settings.processes > 1:
+        return run_split(zips, base_url, settings, progress)
     return asyncio.run(fetch_all(zips, base_url, settings, progress))

@@ -22,11 +22,14 @@ COLUMNS = (
     ("cpu\nuser+sys", "right"), ("cores", "right"), ("cpu\n/req", "right"),
     ("peak\nRSS +", "right"), ("peak\nVM +", "right"), ("thr-\neads", "right"),
     ("latency\np50/95/99", "right"), ("over-\nhead", "right"), ("server\ncpu", "right"),
-    ("tree\nRSS", "right"),
+    ("tree\nRSS", "right"), ("loop lag\np99/max", "right"),
 )  # fmt: skip
 
 # Columns shown only when some row has a figure for them: a command's whole-tree peak RSS.
-OPTIONAL: dict[str, Callable[[Summary], bool]] = {"tree\nRSS": lambda s: s.tree_rss is not None}
+OPTIONAL: dict[str, Callable[[Summary], bool]] = {
+    "tree\nRSS": lambda s: s.tree_rss is not None,
+    "loop lag\np99/max": lambda s: s.loop_lag is not None,  # a client with an event loop
+}
 
 
 LONG_NAMES = {
@@ -38,6 +41,7 @@ LONG_NAMES = {
     "peak\nVM +": "peak virtual memory growth", "thr-\neads": "peak threads",
     "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
     "server\ncpu": "server cpu", "tree\nRSS": "peak RSS of a command's whole process tree",
+    "loop lag\np99/max": "event-loop lag p99/max",
 }  # fmt: skip
 
 
@@ -81,6 +85,7 @@ def _cells(
         seconds(s.overhead),
         seconds(s.server_cpu),
         "–" if s.tree_rss is None else size(s.tree_rss),
+        "–" if s.loop_lag is None else _milliseconds(s.loop_lag.p99, s.loop_lag.max),
     ]
 
 
