@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.util
 import logging
 import os
@@ -226,6 +227,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     notice = exposure(host)
     if notice is not None:
         print(notice, file=sys.stderr, flush=True)
+    # What is alive now (modules, Faker's tables, the app) lives as long as the server: the
+    # garbage collector's full passes need not walk it each time (28 ms a pass here).
+    gc.freeze()
     try:
         serve(app, sock, args)
     except StoreError as error:  # it went away between the check and the start
