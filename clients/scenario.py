@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from . import zipsets
+from . import files, zipsets
 from .cpuwork import CPU_KINDS
-from .errors import ScenarioFileError
+from .errors import FileTooLarge, ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS, Code
 from .kinds.command import PLACEHOLDERS
@@ -107,7 +107,9 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise `ScenarioFileError` naming file and key."""
     name = str(path)
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))  # a BOM is fine
+        document = tomllib.loads(files.read_text(path, encoding="utf-8-sig"))  # a BOM is fine
+    except FileTooLarge as error:
+        raise ScenarioFileError(name, "", str(error).removeprefix(f"{name}: ")) from None
     except FileNotFoundError:
         raise ScenarioFileError(name, "", "no such file") from None
     except OSError as error:
