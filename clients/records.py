@@ -48,6 +48,16 @@ class ClientSettings:
     budget_min_per_s: float = 10.0  # ... plus this many a second (no budget when ratio is None)
     hedge: float = 0.0  # seconds before an unanswered try gets a second request; 0: never
     time_limit: float | None = None  # the run's bound; None: worked out from timeout and retries
+    # Open-loop arrivals (`[workload] rate`): requests a second for `duration` seconds, due at
+    # the times `clients.arrivals` gives — wall seconds, as the server's phases are.
+    rate: float | None = None
+    duration: float | None = None
+    arrivals: str = "constant"  # constant or poisson (seeded)
+
+    @property
+    def open_loop(self) -> bool:
+        """Whether requests are due at set times, whatever the answers (`rate` is set)."""
+        return self.rate is not None and self.duration is not None
 
     @property
     def name(self) -> str:
@@ -64,6 +74,7 @@ class ClientSettings:
             "backoff_max": self.backoff_max / speed, "jitter": self.jitter,
             "hedge": self.hedge / speed, "budget_ratio": self.budget_ratio,
             "budget_min_per_s": self.budget_min_per_s * speed,
+            "rate": self.rate, "duration": self.duration,
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,7 +92,7 @@ class ClientSettings:
 
 CODE_SETTINGS = (  # the settings a user's program or function receives (`for_code`)
     "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter", "hedge",
-    "budget_ratio", "budget_min_per_s",
+    "budget_ratio", "budget_min_per_s", "rate", "duration",
 )  # fmt: skip
 CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
 
@@ -103,6 +114,10 @@ class Attempt:
     queue: float | None = None
     overshoot: float | None = None
     hedge: bool = False  # a second request for a try that had not answered in time
+    # Open loop: the request this attempt belongs to, and when that request was due (seconds
+    # since the run started): latency from due counts what falling behind cost.
+    request: int | None = None
+    due: float | None = None
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from . import zipsets
+from .arrivals import ARRIVALS, DURATION, MAX_REQUESTS, RATE
 from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS, Code
@@ -30,7 +31,7 @@ TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
     "expect",
 )  # fmt: skip
-WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page")
+WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page", "rate", "duration", "arrivals")
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter",
     "retry_budget", "hedge", "time_limit", "shared_session", "python", "node", "command",
@@ -54,6 +55,14 @@ class Workload:
     source: str  # "mempy-2015", "list" or "count=N": how the zips were chosen
     api: str = "jobs"
     per_page: int | None = None
+    rate: float | None = None  # open loop: requests a second, for `duration` seconds
+    duration: float | None = None
+    arrivals: str = "constant"
+
+    @property
+    def open_loop(self) -> bool:
+        """Whether requests are due at set times (`rate` and `duration` given)."""
+        return self.rate is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +105,9 @@ class Scenario:
             "path": self.path, "name": self.name, "description": self.description,
             "seed": self.seed, "speed": self.speed, "repeat": self.repeat,
             "workload": {"source": workload.source, "api": workload.api,
-                         "per_page": workload.per_page, "zips": list(workload.zips)},
+                         "per_page": workload.per_page, "zips": list(workload.zips),
+                         "rate": workload.rate, "duration": workload.duration,
+                         "arrivals": workload.arrivals},
             "document": json.loads(json.dumps(self.raw, default=str)),  # TOML dates as text
         }  # fmt: skip
 
@@ -146,6 +157,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         json.dumps(server, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise check.fail("server", f"holds a value JSON cannot carry ({error})") from None
+    _phases_within(check, server, workload)
     return Scenario(
         path=path,
         name=check.string(document.get("name", Path(path).stem), "name"),
@@ -175,16 +187,17 @@ def _workload(check: Checker, value: Any, seed: int) -> Workload:
         per_page = check.integer(
             table["per_page"], "workload.per_page", 0, 250 if api == "jobs" else 500
         )
+    timed = _open_loop(check, table)
     if "count" in table:
         count = check.integer(table["count"], "workload.count", 1, MAX_ZIPS)
-        return Workload(zipsets.generated(count, seed), f"count={count}", api, per_page)
+        return Workload(zipsets.generated(count, seed), f"count={count}", api, per_page, **timed)
     zips = table.get("zips", "mempy-2015")
     if isinstance(zips, str):
         if zips not in zipsets.NAMED:
             raise check.fail(
                 "workload.zips", f"unknown zip set {zips!r}; sets: {', '.join(zipsets.NAMED)}"
             )
-        return Workload(zipsets.NAMED[zips], zips, api, per_page)
+        return Workload(zipsets.NAMED[zips], zips, api, per_page, **timed)
     if not isinstance(zips, list) or not zips or len(zips) > MAX_ZIPS:
         raise check.fail("workload.zips", f"must be a set name or a list of 1 to {MAX_ZIPS} zips")
     for item in zips:
@@ -195,7 +208,45 @@ def _workload(check: Checker, value: Any, seed: int) -> Workload:
         if item in seen:  # a zip counts once in the talk's sum: ask for it once
             raise check.fail("workload.zips", f"{item!r} is listed twice")
         seen.add(item)
-    return Workload(tuple(zips), "list", api, per_page)
+    return Workload(tuple(zips), "list", api, per_page, **timed)
+
+
+def _open_loop(check: Checker, table: Mapping[str, Any]) -> dict[str, Any]:
+    """`rate`, `duration` and `arrivals`: requests due at set times (all or none of the first
+    two), within what one run may send."""
+    if "rate" not in table and "duration" not in table:
+        if "arrivals" in table:
+            raise check.fail("workload.arrivals", "needs workload.rate and workload.duration")
+        return {}
+    for key in ("rate", "duration"):
+        if key not in table:
+            other = "duration" if key == "rate" else "rate"
+            raise check.fail(f"workload.{key}", f"is required with workload.{other}: requests "
+                             "a second, for how many seconds")  # fmt: skip
+    rate = check.number(table["rate"], "workload.rate", *RATE)
+    duration = check.number(table["duration"], "workload.duration", *DURATION)
+    if rate * duration > MAX_REQUESTS:
+        asked = f"{rate:g}/s for {duration:g} s is {rate * duration:,.0f} requests"
+        raise check.fail("workload.rate", f"{asked}; at most {MAX_REQUESTS:,} a run")
+    arrivals = _choice(check, table.get("arrivals", "constant"), "workload.arrivals", ARRIVALS)
+    return {"rate": rate, "duration": duration, "arrivals": arrivals}
+
+
+def _phases_within(check: Checker, server: Mapping[str, Any], workload: Workload) -> None:
+    """With open-loop arrivals, every server phase must start and end within the run."""
+    phases = server.get("phases")
+    if workload.duration is None or not isinstance(phases, list):
+        return
+    for index, phase in enumerate(phases):
+        if not isinstance(phase, Mapping):
+            continue  # the server names what is wrong with it
+        at, length = phase.get("at"), phase.get("for")
+        if not (isinstance(at, int | float) and isinstance(length, int | float)):
+            continue
+        if at + length > workload.duration:
+            run = f"workload.duration = {workload.duration:g} s"
+            raise check.fail(f"server.phases[{index}]", f"ends at {at + length:g} s, after "
+                             f"the run ({run})")  # fmt: skip
 
 
 def _client(
@@ -225,6 +276,10 @@ def _client(
         if table.get(key, 0):
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no retries or "
                              "concurrency limit (its page is the talk's async.html)")  # fmt: skip
+    if workload.open_loop and not described.open_loop:
+        timed = ", ".join(name for name, each in KINDS.items() if each.open_loop)
+        raise check.fail(where, f"the {kind} client runs the batch only, not workload.rate "
+                         f"(open loop is for {timed})")  # fmt: skip
     for key in POLICY_KEYS if not described.policies else ():
         if key in table:
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no {key}: jitter, "
@@ -249,6 +304,9 @@ def _client(
         api=workload.api,
         per_page=workload.per_page,
         speed=speed,
+        rate=workload.rate,
+        duration=workload.duration,
+        arrivals=workload.arrivals,
         python=None if python is None else check.string(python, f"{where}.python"),
         node=None if "node" not in table else check.string(table["node"], f"{where}.node"),
         **_code(check, where, kind, table, base),

@@ -8,6 +8,7 @@ and after every run (`harness.store`), while the server is held (`harness.server
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..arrivals import due_times
 from ..errors import (
     ClientsError,
     ClientUnavailable,
@@ -170,6 +172,11 @@ def time_limit(settings: ClientSettings, zips: int) -> float:
         return settings.time_limit / settings.speed
     per_zip = settings.timeout * (settings.retries + 1) + settings.backoff_max * settings.retries
     concurrency = in_flight(settings)
+    if settings.open_loop:  # its requests, due over `duration`, each bounded as a zip is
+        assert settings.rate is not None and settings.duration is not None
+        requests = math.ceil(settings.rate * settings.duration)
+        tail = per_zip / settings.speed * (requests if concurrency == 1 else 1)
+        return min(MAX_WORKED_OUT, 120.0 + settings.duration + tail)
     lanes = concurrency if concurrency > 0 else zips
     return min(MAX_WORKED_OUT, 120.0 + per_zip / settings.speed * zips / lanes)
 
@@ -192,12 +199,19 @@ def run_clients(
     zips = list(scenario.workload.zips)
     for settings in scenario.clients:
         for repeat in range(scenario.repeat):
-            observer.run_started(f"{settings.name} {repeat + 1}/{scenario.repeat}", len(zips))
+            requests = len(zips) if not settings.open_loop else requests_of(settings, zips)
+            observer.run_started(f"{settings.name} {repeat + 1}/{scenario.repeat}", requests)
             try:
                 one_run(control, settings, zips, observer.progressed, outcome.runs)
             finally:
                 observer.run_finished()
             checkpoint()
+
+
+def requests_of(settings: ClientSettings, zips: list[str]) -> int:
+    """How many requests an open-loop run is due to send."""
+    assert settings.rate is not None and settings.duration is not None
+    return len(due_times(settings.rate, settings.duration, settings.arrivals, settings.seed))
 
 
 def one_run(

@@ -22,10 +22,16 @@ COLUMNS = (
     ("cpu\nuser+sys", "right"), ("cpu\n/req", "right"), ("peak\nRSS +", "right"),
     ("peak\nVM +", "right"), ("thr-\neads", "right"), ("latency\np50/95/99", "right"),
     ("over-\nhead", "right"), ("server\ncpu", "right"), ("tree\nRSS", "right"),
+    ("behind", "right"), ("from due\np50/99", "right"),
 )  # fmt: skip
 
-# Columns shown only when some row has a figure for them: a command's whole-tree peak RSS.
-OPTIONAL: dict[str, Callable[[Summary], bool]] = {"tree\nRSS": lambda s: s.tree_rss is not None}
+# Columns shown only when some row has a figure for them: a command's whole-tree peak RSS, an
+# open-loop run's lateness against its due times.
+OPTIONAL: dict[str, Callable[[Summary], bool]] = {
+    "tree\nRSS": lambda s: s.tree_rss is not None,
+    "behind": lambda s: s.late is not None,
+    "from due\np50/99": lambda s: s.late is not None,
+}
 
 
 LONG_NAMES = {
@@ -36,6 +42,8 @@ LONG_NAMES = {
     "peak\nVM +": "peak virtual memory growth", "thr-\neads": "peak threads",
     "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
     "server\ncpu": "server cpu", "tree\nRSS": "peak RSS of a command's whole process tree",
+    "behind": "how late its latest request was sent (and how many were late)",
+    "from due\np50/99": "latency from when each request was due",
 }  # fmt: skip
 
 
@@ -58,6 +66,8 @@ def _cells(
     mark = (
         Text(f"{totals} ✓", style="green")
         if s.correct
+        else Text(f"{totals}\nopen loop", style="dim")
+        if s.open_loop
         else Text(f"{totals} ✗\nwant {expected}", style="bold red")
     )
     if s.failed_runs:
@@ -78,6 +88,8 @@ def _cells(
         seconds(s.overhead),
         seconds(s.server_cpu),
         "–" if s.tree_rss is None else size(s.tree_rss),
+        "–" if s.late is None else f"{seconds(s.late.behind)}\n{s.late.late}/{s.late.offered} late",
+        "–" if s.late is None else _milliseconds(s.late.due_p50, s.late.due_p99),
     ]
 
 
