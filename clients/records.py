@@ -222,6 +222,7 @@ class RunResult:
     samples: Samples | None = None  # the meter's CPU per thread over the run (Linux)
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving this run (journal)
+    offset: float | None = None  # the server's time since its reset at the run's zero (journal)
 
     @classmethod
     def without_figures(
@@ -263,6 +264,7 @@ class RunResult:
             "samples": self.samples.to_dict() if self.samples else None,
             "budget_denied": self.budget_denied,
             "server_busy": self.server_busy,
+            "offset": self.offset,
         }
 
     @classmethod
@@ -283,6 +285,7 @@ class RunResult:
             samples=Samples.from_dict(raw["samples"]) if raw.get("samples") else None,
             budget_denied=int(raw.get("budget_denied") or 0),
             server_busy=raw.get("server_busy"),
+            offset=raw.get("offset"),
         )
 
 

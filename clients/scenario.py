@@ -170,7 +170,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         clients=clients,
         raw=document,
         sweep=_sweep(check, document["sweep"], speed) if "sweep" in document else None,
-        expect=_expect(document.get("expect", []), clients, path),
+        expect=_expect(document.get("expect", []), clients, path, _phase_names(server)),
     )
 
 
@@ -407,10 +407,21 @@ def _command(check: Checker, where: str, table: Mapping[str, Any]) -> tuple[str,
     return tuple(argv)
 
 
-def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[Expectation, ...]:
+def _expect(
+    raw: Any, clients: tuple[ClientSettings, ...], path: str, phases: list[str]
+) -> tuple[Expectation, ...]:
     if not isinstance(raw, list):
         raise ScenarioFileError(path, "expect", "must be a list of [[expect]] tables")
-    return parse_expectations(raw, [c.name for c in clients], path)
+    return parse_expectations(raw, [c.name for c in clients], path, phases)
+
+
+def _phase_names(server: Mapping[str, Any]) -> list[str]:
+    """The server phases' names as the server gives them (`phase N` when unnamed)."""
+    phases = server.get("phases")
+    if not isinstance(phases, list):
+        return []
+    return [str(p.get("name", f"phase {i + 1}")) if isinstance(p, Mapping) else ""
+            for i, p in enumerate(phases)]  # fmt: skip
 
 
 def _sweep(check: Checker, value: Any, speed: float) -> Sweep:

@@ -29,6 +29,7 @@ from ..expectations import check
 from ..kinds import KINDS, in_flight
 from ..records import ClientSettings, RunResult, RunState
 from ..results.document import compare_document, expected_total, summaries_from
+from ..results.series import offset_of
 from ..results.summary import Summary, exit_code, speedups
 from ..results.verdicts import Verdict, verdict_exit_code
 from ..scenario import Scenario
@@ -242,7 +243,8 @@ def one_run(
     reading = journal.read(control, tag)
     run = replace(run, server_cpu=float(stats["cpu"]["total_s"]),
                   server_busy=journal.service_time(reading))  # fmt: skip
-    runs[-1] = run if where is None else journal.attach(run, where, reading)
+    run = run if where is None else journal.attach(run, where, reading)
+    runs[-1] = replace(run, offset=offset_of(run.attempts, reading.entries))
 
 
 def execute(

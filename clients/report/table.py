@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from ..kinds import KINDS
 from ..records import RunState
+from ..results.series import sparkline
 from ..results.summary import Summary, baseline_of
 from ..results.units import percent, ratio, seconds, size
 
@@ -177,7 +179,48 @@ def under_lines(summaries: Sequence[Summary]) -> list[str]:
     if baseline is not None and not KINDS[baseline.kind].baseline:
         said.append(f"speed up: against the slowest row, {baseline.client} (no blocking row "
                     "summed right)")  # fmt: skip
-    return [*said, *measured_lines(summaries)]
+    return [*said, *measured_lines(summaries), *goodput_lines(summaries)]
+
+
+def goodput_lines(summaries: Sequence[Summary], width: int = 100) -> list[str]:
+    """Under an open-loop or phased run's table: each client's goodput as a sparkline against
+    its offered rate (a character a second, or a few seconds averaged for a long run), the
+    phases marked above them, and its recovery."""
+    shown = [s for s in summaries if s.state is RunState.OK and s.series is not None
+             and (s.open_loop or s.series.phases)]  # fmt: skip
+    if not shown:
+        return []
+    longest = max(len(s.series.offered) for s in shown if s.series is not None)
+    per = max(1, math.ceil(longest / width))  # seconds a character stands for
+    pad = max(6, *(len(s.client) for s in shown))
+    lines = []
+    phases = next((s.series.phases for s in shown if s.series and s.series.phases), ())
+    if phases:
+        marks = "".join(
+            "▔" if any(p.start <= (i + 0.5) * per < p.end for p in phases) else " "
+            for i in range(math.ceil(longest / per))
+        )
+        names = ", ".join(f"{p.name} {p.start:.0f}–{p.end:.0f} s" for p in phases)
+        lines.append(f"{'phases':<{pad}}  {marks}  {names}")
+    for s in shown:
+        series = s.series
+        assert series is not None
+        good = _averaged(series.goodput, per)
+        top = max([*_averaged(series.offered, per), *good, 0.0])
+        if series.recovered is None:
+            after = ""
+        elif series.recovered:
+            after = f"  recovered {seconds(series.recovery)} after the last phase"
+        else:
+            after = "  did not recover"
+        lines.append(f"{s.client:<{pad}}  {sparkline(good, top):<{len(good)}}{after}")
+    unit = "a second" if per == 1 else f"{per} seconds"
+    lines.append(f"goodput (▁ to █: none to the offered rate), one character {unit}")
+    return lines
+
+
+def _averaged(values: Sequence[float], per: int) -> list[float]:
+    return [sum(values[i : i + per]) / per for i in range(0, len(values), per)]
 
 
 def measured_lines(summaries: Sequence[Summary]) -> list[str]:

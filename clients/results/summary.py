@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 
 from ..kinds import KINDS, in_flight
 from ..records import CANCELLED, Attempt, RunResult, RunState, state_text
+from .series import Series, series_of
 
 T = TypeVar("T")
 
@@ -137,6 +139,23 @@ class Summary:
     tree_rss: int | None = None  # a command's whole-tree peak RSS, bytes (None: not a command)
     late: Lateness | None = None  # an open-loop run's starts and latency against its due times
     open_loop: bool = False  # requests were due at set times: the total is not the point
+    series: Series | None = None  # the median run second by second (`results.series`)
+
+    @property
+    def recovery(self) -> float | None:
+        """Seconds from the last phase's end until goodput was back (`series.recovery`):
+        infinite when it never was, None without phases."""
+        if self.series is None or self.series.recovered is None:
+            return None
+        return self.series.recovery if self.series.recovered else math.inf
+
+    @property
+    def goodput(self) -> float | None:
+        """Requests answered well a second, over the seconds requests were due."""
+        if self.series is None:
+            return None
+        due = [i for i, n in enumerate(self.series.offered) if n > 0]
+        return sum(self.series.goodput[i] for i in due) / len(due) if due else None
 
     @property
     def skipped(self) -> str | None:
@@ -175,9 +194,13 @@ def median_run(runs: Sequence[RunResult]) -> RunResult:
 
 
 def summarize(
-    runs: Sequence[RunResult], expected: int | None, makespans: Mapping[str, float]
+    runs: Sequence[RunResult],
+    expected: int | None,
+    makespans: Mapping[str, float],
+    phases: Sequence[Mapping[str, Any]] = (),
 ) -> Summary:
-    """Fold one client's repeats into its row."""
+    """Fold one client's repeats into its row (with the median run's series over time, its
+    `phases` as the preview lists them)."""
     done = [r for r in runs if r.state is RunState.OK]
     first = runs[0]
     if not done:
@@ -211,7 +234,7 @@ def summarize(
         p99=percentile(latencies, 0.99),
         overhead=client_overhead(middle.attempts),
         server_cpu=statistics.median(server) if server else None,
-        ideal=makespans.get(str(concurrency)),
+        ideal=None if first.settings.open_loop else makespans.get(str(concurrency)),
         concurrency=concurrency,
         failed_runs=len(died),
         judged=expected is not None and not first.settings.open_loop,
@@ -227,6 +250,7 @@ def summarize(
         server_busy=middle.server_busy,
         late=lateness(middle.attempts),
         open_loop=first.settings.open_loop,
+        series=series_of(middle.attempts, phases, middle.offset or 0.0),
     )
 
 
@@ -283,7 +307,9 @@ def exit_code(summaries: Sequence[Summary]) -> int:
 def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
     """JSON-ready row."""
     row = asdict(summary)
+    row["series"] = summary.series.to_dict() if summary.series is not None else None
     state, reason = row.pop("state"), row.pop("reason")
     row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup,
-               amplification=summary.amplification)  # fmt: skip
+               amplification=summary.amplification, goodput=summary.goodput,
+               recovery=summary.series.recovery if summary.series else None)  # fmt: skip
     return row
