@@ -208,7 +208,7 @@ def command_compare(args: argparse.Namespace) -> int:
         signal.signal(polite, _interrupt)
     return console.run_compare(
         loaded, args.url, console.terminal(), args.results, timeline=args.timeline,
-        report=args.report, wait=not args.no_wait, junit=args.junit,
+        report=args.report, wait=not args.no_wait, junit=args.junit, prog=args.prog,
     )  # fmt: skip
 
 
@@ -218,7 +218,7 @@ def command_report(args: argparse.Namespace) -> int:
     from .results.document import load_any
 
     output = args.output or args.result.with_suffix(".html")
-    console.write_report(load_any(args.result), output)
+    console.write_report(load_any(args.result), output, f"{args.prog} report {args.result}")
     console.say(f"wrote {output}")
     return 0
 
@@ -306,6 +306,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None, serve: b
         return primer_main(arguments[1:], prog=f"{prog} primer")
     args = build_parser(prog, serve=serve).parse_args(arguments)
     args.serve_hint = f"{prog} serve" if serve else "make serve"  # how this user starts one
+    args.prog = prog  # the command the user has, for what we tell them to type
     try:
         if args.command == "scenarios":
             return command_scenarios(args)

@@ -40,6 +40,7 @@ from .report.verdicts import verdict_panel
 from .results.document import context_of, expected_total, load_any, title_of
 from .results.summary import speedups
 from .scenario import Scenario
+from .sweeps import Combination
 
 
 class ProgressDisplay:
@@ -83,9 +84,9 @@ class ProgressDisplay:
             self._progress.remove_task(self._task)
             self._task = None
 
-    def value_started(self, setting: str, value: float) -> None:
-        """A sweep's next value: say which."""
-        self.console.print(f"[bold]{setting} = {value:g}[/]")
+    def value_started(self, combination: Combination) -> None:
+        """A sweep's next value (or combination of a grid): say which."""
+        self.console.print(f"[bold]{escape(combination.label)}[/]", highlight=False)
 
     def server_chosen(self, url: str, started: bool) -> None:
         """Say which server the run uses, and whether this process started it."""
@@ -137,10 +138,12 @@ def show_sweep(swept: SweepOutcome, console: Console) -> int:
         title += " (interrupted: partial results)"
     if swept.lost:
         console.print(f"[red]error: {swept.lost}[/]")
-    console.print(sweep_renderable(swept.setting, swept.points(), title, console))
+    found, answers = swept.points(), swept.answers()
+    best = {a.client: a.best.value for a in answers if a.best is not None}
+    console.print(sweep_renderable(swept.setting, found, title, console, best))
     if swept.saved is not None:
         recorder = Console(record=True, width=120, file=io.StringIO())
-        recorder.print(sweep_renderable(swept.setting, swept.points(), title, recorder))
+        recorder.print(sweep_renderable(swept.setting, found, title, recorder, best))
         svg = swept.saved.with_suffix(".svg")
         try:
             write_atomic(svg, recorder.export_svg(title=swept.scenario.name))
@@ -152,11 +155,14 @@ def show_sweep(swept: SweepOutcome, console: Console) -> int:
         console.print(f"[red]error: {escape(swept.unsaved)}[/]")
     if swept.interrupted:
         return swept.exit_code()
-    for value, verdicts in swept.verdicts():
+    for combination, verdicts in swept.verdicts():
         if verdicts:
             panel = verdict_panel(verdicts)
-            panel.title = f"{swept.setting} = {value:g}: {panel.title}"
+            panel.title = f"{combination.label}: {panel.title}"
             console.print(panel)
+    for answer in answers:
+        style = "green" if answer.found else "red"
+        console.print(f"[{style}]{escape(answer.sentence())}[/]", highlight=False)
     return swept.exit_code()
 
 
@@ -170,6 +176,7 @@ def run_compare(
     wait: bool = True,
     report: bool = False,
     junit: Path | None = None,
+    prog: str = "python -m clients",
 ) -> int:
     """Compare (or sweep) with a live progress display, then show the outcome (and write the
     HTML report next to the JSON, and the verdicts as JUnit XML, when asked); `wait`: for a
@@ -188,7 +195,8 @@ def run_compare(
     if junit is not None:  # what finished, even when nothing could be saved
         console.print(f"junit {write_text(junit, render_junit(document))}")
     if report and saved is not None:
-        console.print(f"report {write_report(load_any(saved), saved.with_suffix('.html'))}")
+        page = write_report(load_any(saved), saved.with_suffix(".html"), f"{prog} report {saved}")
+        console.print(f"report {page}")
     return code
 
 
@@ -201,9 +209,10 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-def write_report(doc: Mapping[str, Any], path: Path) -> Path:
-    """Write the HTML report page of `doc` (a compare or a sweep result) at `path`."""
-    return write_text(path, render_report(doc))
+def write_report(doc: Mapping[str, Any], path: Path, command: str | None = None) -> Path:
+    """Write the HTML report page of `doc` (a compare or a sweep result) at `path`; its footer
+    names `command` (the one that draws it again) when given."""
+    return write_text(path, render_report(doc, command) if command else render_report(doc))
 
 
 def export(doc: Mapping[str, Any], path: Path) -> Path:

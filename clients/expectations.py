@@ -46,7 +46,7 @@ class Figure:
     """A figure an expectation may name: how to read it from a row, and its unit."""
 
     name: str
-    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %), "times" or "per_zip"
+    unit: str  # "s", "bytes", "count", "share" (0.9 = 90 %), "times", "per_zip" or "cores"
     get: Callable[[Summary, float | None], float | None]  # (summary, speed-up) → value
     help: str
 
@@ -67,6 +67,7 @@ FIGURES: Final[dict[str, Figure]] = {
         _figure("cpu", "s", lambda s: s.cpu, "user + system CPU, seconds"),
         _figure("utime", "s", lambda s: s.utime, "user CPU, seconds"),
         _figure("stime", "s", lambda s: s.stime, "system CPU, seconds"),
+        _figure("cores", "cores", lambda s: s.cores, "cores kept busy on average: CPU ÷ wall"),
         _figure("cpu_per_request", "s", lambda s: s.cpu_per_request, "CPU per request, s"),
         _figure("mem", "bytes", lambda s: s.mem, "peak RSS growth, bytes"),
         _figure("vmem", "bytes", lambda s: s.vmem, "peak virtual memory growth, bytes"),
@@ -154,24 +155,32 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _rate(counts: list[int], series: Series) -> float | None:
+    """A count a bin as a count a second."""
+    mean = _mean([float(c) for c in counts])
+    return None if mean is None else mean / series.step
+
+
 def _share(failed: int, good: int) -> float | None:
     return failed / (failed + good) if failed + good else None
 
 
 # Figures a bound may take over a time range, from the series (`results.series`): rates are
-# means a second, counts sums, and a latency the worst (p99) or middle (p50) second's.
+# means a second, counts sums, and a latency from due the worst (p99) or middle (p50) bin's.
 WINDOWED: Final[dict[str, tuple[str, Callable[[Series, range], float | None], str]]] = {
-    "goodput": ("per_s", lambda s, r: _mean([s.goodput[i] for i in r]), "answered well a second"),
-    "offered": ("per_s", lambda s, r: _mean([s.offered[i] for i in r]), "due a second"),
-    "sent": ("per_s", lambda s, r: _mean([s.sent[i] for i in r]), "attempts sent a second"),
-    "failed": ("count", lambda s, r: sum(s.failed[i] for i in r), "requests given up on"),
+    "goodput": ("per_s", lambda s, r: _rate([s.goodput[i] for i in r], s),
+                "requests answered well a second"),
+    "offered": ("per_s", lambda s, r: _rate([s.offered[i] for i in r], s), "due a second"),
+    "sent": ("per_s", lambda s, r: _rate([s.sent[i] for i in r], s), "attempts sent a second"),
+    "failed": ("count", lambda s, r: sum(s.failed[i] for i in r), "attempts that failed"),
     "failed_share": ("share", lambda s, r: _share(sum(s.failed[i] for i in r),
-                                                  sum(s.goodput[i] for i in r)),
-                     "failed ÷ (failed + answered)"),
+                                                  sum(s.ok[i] for i in r)),
+                     "failed ÷ ended attempts"),
     "in_flight": ("count", lambda s, r: _mean([s.in_flight[i] for i in r]), "mean in flight"),
-    "p50": ("s", lambda s, r: _middle([s.p50[i] for i in r]), "the middle second's p50"),
-    "p99": ("s", lambda s, r: max((v for i in r if (v := s.p99[i]) is not None), default=None),
-            "the worst second's p99"),
+    "p50": ("s", lambda s, r: _middle([s.due_p50[i] for i in r]),
+            "the middle bin's p50 from due"),
+    "p99": ("s", lambda s, r: max((v for i in r if (v := s.due_p99[i]) is not None),
+                                  default=None), "the worst bin's p99 from due"),
     "amplification": ("times", lambda s, r: _ratio(sum(s.sent[i] for i in r),
                                                    sum(s.offered[i] for i in r)),
                       "attempts sent ÷ requests due"),
@@ -371,14 +380,26 @@ def _parse_one(check: _Parser, item: Any, where: str) -> Expectation:
 
 
 def parse_expectations(
-    raw: Any, clients: Sequence[str], path: str = "<scenario>", phases: Sequence[str] = ()
+    raw: Any,
+    clients: Sequence[str],
+    path: str = "<scenario>",
+    where: str = "expect",
+    phases: Sequence[str] = (),
 ) -> tuple[Expectation, ...]:
-    """Validate a scenario's `expect` array against its client names (and its server's
-    phase names, for time ranges); raise a one-line error."""
+    """Validate a scenario's `expect` array (or another array in the grammar, at `where`:
+    `[tune]`'s `require`) against its client names (and its server's phase names, for time
+    ranges); raise a one-line error."""
     check = _Parser(path, clients, phases)
     if not isinstance(raw, list):
-        raise check.fail("expect", f"must be an array of tables ([[expect]]), got {raw!r}")
-    return tuple(_parse_one(check, item, f"expect[{index}]") for index, item in enumerate(raw))
+        raise check.fail(where, f"must be an array of tables ([[expect]]), got {raw!r}")
+    return tuple(_parse_one(check, item, f"{where}[{index}]") for index, item in enumerate(raw))
+
+
+def figures_of(summary: Summary, speedup: float | None) -> dict[str, float | None]:
+    """Every figure of one row, by name (none for a client that did not run)."""
+    if summary.state is not RunState.OK:
+        return {}
+    return {name: figure.get(summary, speedup) for name, figure in FIGURES.items()}
 
 
 class _Rows:

@@ -1,4 +1,5 @@
-"""What a client tells the worker while it runs: zips done, threads seen, memory elsewhere."""
+"""What a client tells the worker while it runs (zips done, threads seen, memory elsewhere),
+and the one thing the worker tells it: the headers that mark its requests as this run's."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from .records import Usage
 class Progress:
     """Counts finished zips; safe to tick from many threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, mark: dict[str, str] | None = None) -> None:
         self._lock = threading.Lock()
+        # Headers every request carries (the run's tag as `X-Client`), so the server's
+        # journal tells this run's requests from a stray's.
+        self.mark: dict[str, str] = dict(mark or {})
         self.done = 0
         self.peak_threads = 1
         self.extra_rss = 0  # bytes resident in helper processes (a pool, node), added to mem

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final
@@ -18,6 +19,7 @@ from .errors import Malformed
 from .records import Attempt, ClientSettings
 
 PATHS: Final = {"jobs": "/api/jobs", "search": "/api/search"}
+TAG_HEADER: Final = "X-Client"  # the run's tag on each request: the journal keeps it
 _TIMING: Final = re.compile(r"(\w+);dur=(-?[0-9.]+)")  # a timer that fired early: negative
 
 
@@ -32,6 +34,24 @@ def request_url(base_url: str, settings: ClientSettings, zip_code: str) -> str:
         if settings.per_page is not None:
             query["NumberOfJobs"] = str(settings.per_page)
     return f"{base_url.rstrip('/')}{PATHS[settings.api]}?{urlencode(query)}"
+
+
+_RUN_TAG: Final = re.compile(r".+ [0-9a-f]{12}")
+
+
+def run_tag(name: str) -> str:
+    """A new tag for one run of the client `name`: `blocking 3f2a9c0d1e4b`."""
+    return f"{name} {uuid.uuid4().hex[:12]}"
+
+
+def is_run_tag(text: str | None) -> bool:
+    """Whether `text` (an `X-Client` value) is a tag some run of ours made."""
+    return text is not None and _RUN_TAG.fullmatch(text) is not None
+
+
+def marked(tag: str | None) -> dict[str, str]:
+    """The headers that mark a request as the run tagged `tag`'s (none without a tag)."""
+    return {TAG_HEADER: tag} if tag else {}
 
 
 def parse_count(body: bytes, api: str) -> int:

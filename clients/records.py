@@ -54,6 +54,9 @@ class ClientSettings:
     duration: float | None = None
     arrivals: str = "constant"  # constant or poisson (seeded)
 
+    cpu: float = 0.0  # seconds of CPU after each answer ([workload] cpu), scenario seconds
+    cpu_kind: str = "python"  # "python" (holds the GIL) or "native" (releases it): cpuwork
+
     @property
     def open_loop(self) -> bool:
         """Whether requests are due at set times, whatever the answers (`rate` is set)."""
@@ -74,6 +77,7 @@ class ClientSettings:
             "backoff_max": self.backoff_max / speed, "jitter": self.jitter,
             "hedge": self.hedge / speed, "budget_ratio": self.budget_ratio,
             "budget_min_per_s": self.budget_min_per_s * speed,
+            "cpu": self.cpu / speed, "cpu_kind": self.cpu_kind,
             "rate": self.rate, "duration": self.duration,
         }  # fmt: skip
 
@@ -92,9 +96,15 @@ class ClientSettings:
 
 CODE_SETTINGS = (  # the settings a user's program or function receives (`for_code`)
     "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter", "hedge",
-    "budget_ratio", "budget_min_per_s", "rate", "duration",
+    "budget_ratio", "budget_min_per_s", "cpu", "cpu_kind", "rate", "duration",
 )  # fmt: skip
 CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
+
+
+def attempt_text(number: int) -> str:
+    """An attempt as every place names it, numbered from 0 as the journal and the result do:
+    `attempt 0 (first try)`, `attempt 2 (retry 2)` (the report's page writes the same)."""
+    return f"attempt {number} ({'first try' if number == 0 else f'retry {number}'})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +233,7 @@ class RunResult:
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving this run (journal)
     offset: float | None = None  # the server's time since its reset at the run's zero (journal)
+    foreign: int = 0  # requests the server saw during the run that were not the run's own
 
     @classmethod
     def without_figures(
@@ -265,6 +276,7 @@ class RunResult:
             "budget_denied": self.budget_denied,
             "server_busy": self.server_busy,
             "offset": self.offset,
+            "foreign": self.foreign,
         }
 
     @classmethod
@@ -286,6 +298,7 @@ class RunResult:
             budget_denied=int(raw.get("budget_denied") or 0),
             server_busy=raw.get("server_busy"),
             offset=raw.get("offset"),
+            foreign=int(raw.get("foreign") or 0),
         )
 
 

@@ -11,27 +11,32 @@ import re
 import string
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
 from . import zipsets
 from .arrivals import ARRIVALS, DURATION, MAX_REQUESTS, RATE
+from .cpuwork import CPU_KINDS
 from .errors import ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS, Code
 from .kinds.command import PLACEHOLDERS
 from .policy import JITTERS
 from .records import ClientSettings
-from .sweeps import SWEEP_SETTINGS, Target
+from .sweeps import SPEED, SWEEP_SETTINGS, Sweep, parse_sweep
+from .tuning import Tune, parse_tune
 from .validate import MAX_DEPTH, Checker, guess, too_deep
 from .zipsets import MAX_ZIPS
 
 TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
-    "expect",
+    "tune", "expect",
 )  # fmt: skip
-WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page", "rate", "duration", "arrivals")
+WORKLOAD_KEYS: Final = (
+    "zips", "count", "api", "per_page", "cpu", "cpu_kind", "rate", "duration", "arrivals",
+)  # fmt: skip
+CPU: Final = (0.0, 60.0)  # seconds of CPU per answer a workload may ask for
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter",
     "retry_budget", "hedge", "time_limit", "shared_session", "python", "node", "command",
@@ -44,7 +49,6 @@ CODE_KEYS: Final = (*(key for code in Code for key in code.keys), "path")  # the
 FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 LOOPS: Final = ("asyncio", "uvloop")
 APIS: Final = ("jobs", "search")
-SPEED: Final = (1e-3, 1e3)  # the speeds a scenario may run at, a swept latency_scale's too
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,8 @@ class Workload:
     source: str  # "mempy-2015", "list" or "count=N": how the zips were chosen
     api: str = "jobs"
     per_page: int | None = None
+    cpu: float = 0.0  # seconds of CPU each client does after each answer (`clients.cpuwork`)
+    cpu_kind: str = "python"
     rate: float | None = None  # open loop: requests a second, for `duration` seconds
     duration: float | None = None
     arrivals: str = "constant"
@@ -63,18 +69,6 @@ class Workload:
     def open_loop(self) -> bool:
         """Whether requests are due at set times (`rate` and `duration` given)."""
         return self.rate is not None
-
-
-@dataclass(frozen=True, slots=True)
-class Sweep:
-    """Which setting to vary (a name in `sweeps.SWEEP_SETTINGS`), over which values."""
-
-    setting: str
-    values: tuple[float, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, as a sweep's result saves it."""
-        return {"setting": self.setting, "values": list(self.values)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +87,7 @@ class Scenario:
     raw: Mapping[str, Any] = field(default_factory=dict)
     sweep: Sweep | None = None
     expect: tuple[Expectation, ...] = ()
+    tune: Tune | None = None  # what "best" means for a sweep's combinations
 
     def server_document(self) -> dict[str, Any]:
         """What compare sends to `PUT /__admin/scenario`."""
@@ -105,7 +100,8 @@ class Scenario:
             "path": self.path, "name": self.name, "description": self.description,
             "seed": self.seed, "speed": self.speed, "repeat": self.repeat,
             "workload": {"source": workload.source, "api": workload.api,
-                         "per_page": workload.per_page, "zips": list(workload.zips),
+                         "per_page": workload.per_page, "cpu": workload.cpu,
+                         "cpu_kind": workload.cpu_kind, "zips": list(workload.zips),
                          "rate": workload.rate, "duration": workload.duration,
                          "arrivals": workload.arrivals},
             "document": json.loads(json.dumps(self.raw, default=str)),  # TOML dates as text
@@ -152,6 +148,10 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         _client(check, label, raw, workload, speed, base, seed)
         for label, raw in clients_table.items()
     )
+    sweep = parse_sweep(check, document["sweep"], speed) if "sweep" in document else None
+    names = [c.name for c in clients]
+    if "tune" in document and sweep is None:
+        raise check.fail("tune", "needs a [sweep]: it picks the best of the sweep's combinations")
     server = check.table(document.get("server", {}), "server")
     try:  # it travels to the server as JSON: no dates, nan or inf
         json.dumps(server, allow_nan=False)
@@ -169,14 +169,22 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         server=server,
         clients=clients,
         raw=document,
-        sweep=_sweep(check, document["sweep"], speed) if "sweep" in document else None,
+        sweep=sweep,
         expect=_expect(document.get("expect", []), clients, path, _phase_names(server)),
+        tune=None if "tune" not in document else parse_tune(document["tune"], names, path),
     )
 
 
 def _workload(check: Checker, value: Any, seed: int) -> Workload:
     table = check.table(value, "workload")
     check.keys(table, "workload", WORKLOAD_KEYS)
+    cpu = check.number(table.get("cpu", 0.0), "workload.cpu", *CPU)
+    cpu_kind = _choice(check, table.get("cpu_kind", "python"), "workload.cpu_kind", CPU_KINDS)
+    return replace(_zips(check, table, seed), cpu=cpu, cpu_kind=cpu_kind)
+
+
+def _zips(check: Checker, table: Mapping[str, Any], seed: int) -> Workload:
+    """Which zips, asked through which API."""
     if "zips" in table and "count" in table:
         raise check.fail("workload.count", "give either workload.zips or workload.count, not both")
     api = table.get("api", "jobs")
@@ -280,6 +288,9 @@ def _client(
         timed = ", ".join(name for name, each in KINDS.items() if each.open_loop)
         raise check.fail(where, f"the {kind} client runs the batch only, not workload.rate "
                          f"(open loop is for {timed})")  # fmt: skip
+    if workload.cpu and not described.cpu:
+        raise check.fail(where, f"the {kind} client cannot do [workload] cpu after each answer "
+                         "(its page is the server's); leave it out of this scenario")  # fmt: skip
     for key in POLICY_KEYS if not described.policies else ():
         if key in table:
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no {key}: jitter, "
@@ -303,6 +314,8 @@ def _client(
         shared_session=check.boolean(table.get("shared_session", False), f"{where}.shared_session"),
         api=workload.api,
         per_page=workload.per_page,
+        cpu=workload.cpu,
+        cpu_kind=workload.cpu_kind,
         speed=speed,
         rate=workload.rate,
         duration=workload.duration,
@@ -412,7 +425,7 @@ def _expect(
 ) -> tuple[Expectation, ...]:
     if not isinstance(raw, list):
         raise ScenarioFileError(path, "expect", "must be a list of [[expect]] tables")
-    return parse_expectations(raw, [c.name for c in clients], path, phases)
+    return parse_expectations(raw, [c.name for c in clients], path, phases=phases)
 
 
 def _phase_names(server: Mapping[str, Any]) -> list[str]:
@@ -422,33 +435,3 @@ def _phase_names(server: Mapping[str, Any]) -> list[str]:
         return []
     return [str(p.get("name", f"phase {i + 1}")) if isinstance(p, Mapping) else ""
             for i, p in enumerate(phases)]  # fmt: skip
-
-
-def _sweep(check: Checker, value: Any, speed: float) -> Sweep:
-    table = check.table(value, "sweep")
-    check.keys(table, "sweep", ("setting", "values"))
-    name = table.get("setting")
-    if not isinstance(name, str) or name not in SWEEP_SETTINGS:
-        valid = ", ".join(SWEEP_SETTINGS)
-        raise check.fail("sweep.setting", f"must be one of {valid}, got {name!r}")
-    values = table.get("values")
-    if not isinstance(values, list) or not 1 <= len(values) <= 50:
-        raise check.fail("sweep.values", "must be a list of 1 to 50 numbers")
-    setting = SWEEP_SETTINGS[name]
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise check.fail("sweep.values", f"{value!r} is not a number")
-        if not setting.low <= value <= setting.high:
-            bounds = f"{setting.low:g} to {setting.high:g}"
-            raise check.fail("sweep.values", f"{value!r} is out of range for {name} ({bounds})")
-        if setting.whole and value != int(value):
-            raise check.fail("sweep.values", f"{value!r}: {name} takes whole numbers")
-        if setting.above_low and value <= setting.low:
-            raise check.fail("sweep.values", f"{value!r}: {setting.above_low}")
-        if setting.target is Target.SPEED and not SPEED[0] <= speed / value <= SPEED[1]:
-            raise check.fail("sweep.values", f"{value!r} would make the speed {speed / value:g}; "
-                             f"speed ÷ {name} must stay within {SPEED[0]:g} to "
-                             f"{SPEED[1]:g}")  # fmt: skip
-    if len(set(values)) != len(values):
-        raise check.fail("sweep.values", "each value may appear once")
-    return Sweep(name, tuple(float(v) for v in values))

@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
 from . import __version__
-from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE
+from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .admin import journal, routes
 from .admin.plumbing import is_loopback
 from .api.handler import API_ROUTES, Handler, api_handler
@@ -29,8 +29,9 @@ from .api.responses import json_error
 from .api.zipsets import ZIP_SETS
 from .config.parser import parse_config
 from .config.settings import ServerConfig
-from .errors import BadParameter
+from .errors import BadParameter, StoreError
 from .openapi.document import openapi_document
+from .shared.protocol import SharedStore
 from .state import STATE, State
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,20 @@ async def demo(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    """`GET /health`: liveness, version and the active seed."""
-    config = request.app[STATE].config
-    return web.json_response({"status": "ok", "version": __version__, "seed": config.seed})
+    """`GET /health`: liveness, version, the active seed, and how many processes serve (all
+    of them on the shared state, `--state`; 503 naming the store when it is away)."""
+    state = request.app[STATE]
+    try:
+        await state.shared.refresh()
+    except StoreError as error:
+        return json_error(503, str(error), version=__version__, state=state.shared.url)
+    answer = {"status": "ok", "version": __version__, "seed": state.config.seed,
+              "state": state.shared.url}  # fmt: skip
+    try:
+        answer["workers"] = await state.shared.serving()
+    except StoreError as error:
+        return json_error(503, str(error), version=__version__, state=state.shared.url)
+    return web.json_response(answer)
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -58,7 +70,14 @@ async def openapi(request: web.Request) -> web.Response:
 
 async def get_journal(request: web.Request) -> web.StreamResponse:
     """`GET /__admin/journal`: every API request since the last reset (see server.admin.journal)."""
-    return await journal.get_journal(request, request.app[STATE].journal)
+    state = request.app[STATE]
+
+    async def load(since: int) -> Journal:
+        read = await state.shared.journal(since)
+        read.schedule = state.schedule  # names each entry's phase, from its arrival
+        return read
+
+    return await journal.get_journal(request, load)
 
 
 def refusal(request: web.Request) -> web.Response | None:
@@ -78,6 +97,8 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except BadParameter as error:
         return json_error(400, str(error), parameter=error.name)
+    except StoreError as error:  # the shared store went away: say which, and why
+        return json_error(503, str(error), store=error.url)
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -146,9 +167,13 @@ def create_app(
     clock: Callable[[], float] = time.perf_counter,
     journal_size: int = DEFAULT_SIZE,
     journal_bytes: int = DEFAULT_BYTES,
+    shared: SharedStore | None = None,
+    publish: bool = True,
 ) -> web.Application:
     """Build the fake usajobs API; `clock` is injectable so timing logic can be tested;
-    `journal_size` and `journal_bytes` bound the request journal (0 turns it off)."""
+    `journal_size` and `journal_bytes` bound the request journal (0 turns it off); `shared`,
+    a store every process of the server shares (opened as the app starts, closed as it
+    stops), with this app's scenario `publish`ed to it or, if not, the store's adopted."""
     with warnings.catch_warnings():  # `router=` is deprecated, yet the only way to give an
         warnings.simplefilter("ignore", DeprecationWarning)  # app JSON 404s without a middleware
         app = web.Application(router=JsonRouter())
@@ -157,8 +182,21 @@ def create_app(
         clock=clock,
         journal_size=journal_size,
         journal_bytes=journal_bytes,
+        shared=shared,
     )
     app[STATE] = state
+    if shared is not None:
+        store = shared
+
+        async def open_store(app: web.Application) -> None:
+            config = state.config
+            await store.open(dict(config.document) if publish else None)
+
+        async def close_store(app: web.Application) -> None:
+            await store.close()
+
+        app.on_startup.append(open_store)
+        app.on_cleanup.append(close_store)
     app[REQUIRE_KEY] = require_key
     for path, route in API_ROUTES.items():
         app.router.add_get(path, api_handler(state, route, require_key))

@@ -11,6 +11,7 @@ import re
 import resource
 import socket
 import sys
+import time
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,8 @@ from .app import create_app
 from .config.documents import MAX_DOCUMENT_BYTES, size_message
 from .config.parser import config_from_scenario
 from .config.settings import ServerConfig
-from .errors import ScenarioError
+from .errors import ScenarioError, StoreError
+from .shared import backend_for, redis_store
 
 BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
 SIZE: Final = re.compile(r"([0-9]{1,15})([kmg]?)", re.IGNORECASE)  # 1048576, 64K, 256M, 2G
@@ -87,6 +89,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         f"{DEFAULT_BYTES // 2**20}M; K, M, G; an entry holds {WORST_ENTRY_BYTES:,} at most)",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request (costs CPU)")
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        default=None,
+        help="share attempts, rate limits, capacity, the lease and the journal with every "
+        "server on this Redis or Valkey (redis://host:6379/0, valkey://…, unix:///path.sock); "
+        "default: this process's memory",
+    )
     return parser
 
 
@@ -186,6 +196,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         where = args.scenario if args.scenario is not None else "--seed"
         print(f"error: {where}: {error}", file=sys.stderr)
         return 2
+    refusal = check_state(args.state)
+    if refusal is not None:
+        print(f"error: --state {refusal}", file=sys.stderr)
+        return 2
     try:
         sock = bind(args.host, args.port)
     except OSError as error:
@@ -193,18 +207,53 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         return 2
     raise_open_file_limit()
     host, port = sock.getsockname()[:2]
+    shared = None
+    if args.state is not None:
+        shared = redis_store(args.state, clock=time.perf_counter, journal_size=args.journal_size,
+                             journal_bytes=journal_bytes)  # fmt: skip
     app = create_app(
         config,
         require_key=args.require_key,
         journal_size=args.journal_size,
         journal_bytes=journal_bytes,
+        shared=shared,
     )
     logs.install()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets in a URL
-    print(f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop})", flush=True)
+    where = "" if shared is None else f", state {shared.url}"
+    print(f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop}{where})",
+          flush=True)  # fmt: skip
     notice = exposure(host)
     if notice is not None:
         print(notice, file=sys.stderr, flush=True)
+    try:
+        serve(app, sock, args)
+    except StoreError as error:  # it went away between the check and the start
+        print(f"error: --state {error.url}: {error.reason}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def check_state(url: str | None) -> str | None:
+    """Why the `--state` store cannot be used (one line naming it), or None when it can (or
+    there is none)."""
+    if url is None:
+        return None
+    try:
+        backend_for(url)
+    except ValueError as error:
+        return f"{url}: {error}"
+    from .shared.store import check
+
+    try:
+        asyncio.run(check(url))
+    except StoreError as error:
+        return f"{error.url}: {error.reason}"
+    return None
+
+
+def serve(app: web.Application, sock: socket.socket, args: argparse.Namespace) -> None:
+    """Run the app on the bound socket until interrupted."""
     web.run_app(
         app,
         sock=sock,
@@ -216,4 +265,3 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         shutdown_timeout=1.0,
         handler_cancellation=True,  # a client that leaves ends its delayed or hanging request
     )
-    return 0

@@ -10,15 +10,18 @@ from aiohttp import web
 from .accounting.attempts import AttemptCounter
 from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .accounting.stats import Stats
+from .config.parser import parse_config
 from .config.plan import Planner
 from .config.settings import UNLIMITED, Capacity, ServerConfig
-from .models.capacity import CapacityGate
 from .models.ratelimit import TokenBuckets
+from .shared.local import LocalShared
+from .shared.protocol import SharedState, Slots
 
 
 class State:
     """The active config, attempt counters, stats, journal, and the rate-limit and capacity
-    machinery."""
+    machinery; `shared` is where what every process of the server shares lives (this
+    process, by default: `server.shared`)."""
 
     def __init__(
         self,
@@ -27,14 +30,27 @@ class State:
         *,
         journal_size: int = DEFAULT_SIZE,
         journal_bytes: int = DEFAULT_BYTES,
+        shared: SharedState | None = None,
     ) -> None:
         self.clock = clock
         self.config = config
-        self.journal = Journal(journal_size, clock, journal_bytes)
+        # With a shared store the journal is the store's: this process keeps none of its own.
+        self.journal = Journal(journal_size if shared is None else 0, clock, journal_bytes)
         self.attempts = AttemptCounter()
         self.stats = Stats(self.journal, self.attempts)
         self.buckets: TokenBuckets | None = None
-        self.gate: CapacityGate | None = None
+        self.gate: Slots | None = None
+        self.shared: SharedState = shared or LocalShared(
+            self.attempts, lambda: self.buckets, self.journal, lambda: self.stats, clock
+        )
+        if shared is not None:
+            self.stats.sink = shared.record
+            shared.attach(
+                lambda document: self.apply(parse_config(document)),
+                self.reset,
+                lambda: self.stats.part(),
+                lambda: self.schedule,
+            )
         self.apply(config)
 
     def apply(self, config: ServerConfig) -> None:
@@ -59,7 +75,9 @@ class State:
             each.capacity or UNLIMITED for each in self.configs
         )
         capacity = config.capacity if config.capacity or not self.phased else UNLIMITED
-        self.gate = CapacityGate(capacity.workers, capacity.queue, self.clock) if capacity else None
+        self.gate = (
+            self.shared.slots(capacity.workers, capacity.queue, self.clock) if capacity else None
+        )
 
     def refresh(self, now: float) -> int:
         """The phase active at `now` (0: none, i: phase i - 1); the gate is resized to it when
@@ -78,7 +96,9 @@ class State:
         the token buckets."""
         self.journal.clear(tag)
         self.attempts.clear()
+        sink = self.stats.sink
         self.stats = Stats(self.journal, self.attempts, self.stats.gauges)  # gauges carry over
+        self.stats.sink = sink
         self.apply(self.config)  # phases count from the reset, so the gate starts at the base
 
     def next_attempt(self, route: str, zip_code: str) -> int:

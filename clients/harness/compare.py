@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,8 +26,10 @@ from ..errors import (
 )
 from ..expectations import check
 from ..kinds import KINDS, in_flight
+from ..protocol import run_tag
 from ..records import ClientSettings, RunResult, RunState
 from ..results.document import compare_document, expected_total, summaries_from
+from ..results.ideal import with_cpu
 from ..results.series import offset_of
 from ..results.summary import Summary, exit_code, speedups
 from ..results.verdicts import Verdict, verdict_exit_code
@@ -145,7 +146,8 @@ def validate(control: ServerControl, scenarios: list[Scenario]) -> None:
 
 
 def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
-    """Apply the scenario's server section, then ask what it will do to the workload."""
+    """Apply the scenario's server section, then ask what it will do to the workload (its
+    ideal makespans counting the workload's CPU per answer on this machine's cores)."""
     try:
         control.apply(scenario.server_document())
     except ScenarioRejected as error:
@@ -153,13 +155,15 @@ def prepare(control: ServerControl, scenario: Scenario) -> dict[str, Any]:
     workload = scenario.workload
     control.warm(workload.zips, workload.api, workload.per_page)
     timeouts = {c.timeout for c in scenario.clients}
-    return control.preview(
+    preview = control.preview(
         workload.zips,
         [in_flight(c) for c in scenario.clients],
         min(timeouts) / scenario.speed if len(timeouts) == 1 else None,
         workload.api,
         workload.per_page,
     )
+    cpu = workload.cpu / scenario.speed
+    return with_cpu(preview, cpu, workload.cpu_kind, os.cpu_count() or 1)
 
 
 MAX_WORKED_OUT = 3600.0  # real seconds: the longest limit worked out for a client without one
@@ -225,11 +229,12 @@ def one_run(
     """Reset the server, run the client in a fresh process, add the run to `runs`, then note
     the server's CPU and its service time on it, from the server's journal (where code that
     records no requests itself also gets them)."""
-    tag = f"{settings.name} {uuid.uuid4().hex[:12]}"
+    tag = run_tag(settings.name)
     control.reset(tag=tag)
-    where = journal.anchor(control, tag) if KINDS[settings.kind].journal else None
+    kind = KINDS[settings.kind]
+    where = journal.anchor(control, tag) if kind.journal else None
     settings, kill_after = bounded(settings, len(zips))
-    job = {"settings": settings.to_dict(), "zips": zips, "url": control.url}
+    job = {"settings": settings.to_dict(), "zips": zips, "url": control.url, "tag": tag}
     try:
         run = run_worker(job, on_progress, kill_after)
     except WorkerFailed as error:
@@ -240,9 +245,9 @@ def one_run(
         return
     runs.append(run)  # kept before the server is asked anything more: it may have gone
     stats = control.stats()
-    reading = journal.read(control, tag)
+    reading = journal.read(control, tag, marks=not kind.journal)  # its own requests, and others
     run = replace(run, server_cpu=float(stats["cpu"]["total_s"]),
-                  server_busy=journal.service_time(reading))  # fmt: skip
+                  server_busy=journal.service_time(reading), foreign=reading.foreign)  # fmt: skip
     run = run if where is None else journal.attach(run, where, reading)
     runs[-1] = replace(run, offset=offset_of(run.attempts, reading.entries))
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from ..errors import NotOffered
-from ..protocol import pack_lanes
-from ..records import Attempt, RunResult, RunState
+from ..protocol import is_run_tag, pack_lanes
+from ..records import Attempt, RunResult, RunState, attempt_text
 from .server_control import ServerControl
 
 PAGE: Final = 50_000  # entries asked for at a time
@@ -119,20 +119,35 @@ def settle(control: ServerControl, patience: float = SETTLE) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """The journal as read after a run: its entries, or why they cannot stand for the run."""
+    """The journal as read after a run: its own entries, or why they cannot stand for the run,
+    and how many API requests were someone else's (`foreign`)."""
 
     entries: list[dict[str, Any]]
     problem: str | None = None
+    foreign: int = 0
 
 
-def read(control: ServerControl, tag: str) -> Reading:
-    """Every entry of the run tagged `tag`, once what it left in flight has ended."""
+def is_foreign(entry: Mapping[str, Any], tag: str, marks: bool) -> bool:
+    """Whether an API request is not the run tagged `tag`'s: one that does not carry the tag,
+    for a client that marks its requests; else one carrying another run's tag (a stray)."""
+    if entry.get("route") not in API_ROUTES:
+        return False
+    client = entry.get("client")
+    if marks:
+        return client != tag
+    return client != tag and is_run_tag(client)
+
+
+def read(control: ServerControl, tag: str, marks: bool = False) -> Reading:
+    """Every entry of the run tagged `tag` (the others counted as foreign: `is_foreign`), once
+    what it left in flight has ended."""
     settle(control)
     try:
         found, page = entries(control)
     except NotOffered:
         return Reading([], NO_JOURNAL)
-    return Reading(found, problem(page, tag))
+    own = [entry for entry in found if not is_foreign(entry, tag, marks)]
+    return Reading(own, problem(page, tag), len(found) - len(own))
 
 
 def service_time(reading: Reading) -> float | None:
@@ -202,10 +217,11 @@ def busiest(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 
 
 def describe(entry: Mapping[str, Any]) -> str:
-    """`90011 attempt 1, 0.120–0.171 s: 503 (fault error_503), port 50412`."""
+    """`90011 attempt 1 (retry 1), 0.120–0.171 s: 503 (fault error_503), port 50412`."""
     fault = f" (fault {entry['fault']})" if entry.get("fault") else ""
     port = f", port {entry['port']}" if entry.get("port") else ""
-    return (f"{entry.get('zip')} attempt {entry.get('attempt')}, {float(entry['arrival']):.3f}–"
+    return (f"{entry.get('zip')} {attempt_text(int(entry.get('attempt') or 0))}, "
+            f"{float(entry['arrival']):.3f}–"
             f"{float(entry['end']):.3f} s: {entry.get('status')}{fault}{port}")  # fmt: skip
 
 

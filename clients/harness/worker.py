@@ -25,7 +25,7 @@ from ..errors import ClientUnavailable, WorkerFailed
 from ..kinds import KINDS
 from ..kinds.loader import prepare
 from ..progress import Progress
-from ..protocol import total_jobs
+from ..protocol import marked, total_jobs
 from ..records import ClientSettings, RunResult, RunState
 from .meter import Meter
 
@@ -61,7 +61,7 @@ def execute(
         run = prepare(settings)
     except WorkerFailed as why:  # the user's code cannot be run: one line, a failed row
         return _failed(settings, why)
-    progress = Progress()
+    progress = Progress(marked(job.get("tag")) if not described.journal else None)
     samples = 0
     watcher = _watcher(job["url"]) if report_progress and described.journal else None
 

@@ -80,6 +80,9 @@ class Kind:
     libraries: tuple[str, ...] = ()  # whose versions a result must record
     journal: bool = False  # its requests are read from the server's journal, not recorded by it
     code: Code = Code.NONE
+    # whether it does `[workload] cpu` after each answer (the built-in clients through
+    # `clients.cpuwork`, Node in its script, the user's code as told); the browser's page cannot
+    cpu: bool = True
     measured: str = "in its worker by the meter; requests as the client saw them"
     measured_from: str = "in a worker"  # the short form, beside its name in the table
 
@@ -115,7 +118,7 @@ _ALL: Final = (
          libraries=("requests",), open_loop=False),
     Kind("javascript", "javascript", "node", Model.PROGRAM, policies=False, open_loop=False),
     Kind("browser", "browser", "browser", Model.PROGRAM, Concurrency.NONE, retries=False,
-         policies=False, libraries=("playwright",), open_loop=False),
+         policies=False, libraries=("playwright",), cpu=False, open_loop=False),
     Kind("command", "command", "its own", Model.YOUR_CODE, journal=True, code=Code.COMMAND,
          measured="from outside: the process tree's wall, CPU, RSS growth and peak, threads and "
                   "processes; requests from the server's journal",

@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from ..arrivals import Due
+from ..cpuwork import after_answer
 from ..policy import Policy, Step, Tries, settles
 from ..protocol import Answer, request_url, retry_after, to_attempt
 from ..records import CANCELLED, Attempt, ClientSettings
@@ -21,15 +22,16 @@ Getter = Callable[[str, float], Answer]
 CHUNK = 16_384  # bytes read at a time, between deadline checks
 
 
-def requests_getter(session: Any = requests) -> Getter:
-    """A getter over `requests` (module-level `get`, or a Session's) that never raises."""
+def requests_getter(session: Any = requests, mark: dict[str, str] | None = None) -> Getter:
+    """A getter over `requests` (module-level `get`, or a Session's) that never raises; each
+    request carries the headers of `mark` (the run's tag)."""
 
     def get(url: str, timeout: float) -> Answer:
         # requests' own timeout is per socket read; the scenario's is for the whole request,
         # as aiohttp's and Node's are, so the body is read against one deadline.
         deadline = time.monotonic() + timeout
         try:
-            with session.get(url, timeout=timeout, stream=True) as response:
+            with session.get(url, timeout=timeout, stream=True, headers=mark) as response:
                 chunks = []
                 for chunk in response.iter_content(CHUNK):
                     chunks.append(chunk)
@@ -104,7 +106,8 @@ def fetch_zip(
     due: Due | None = None,
 ) -> list[Attempt]:
     """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded
-    (an open-loop request's with its number and due time)."""
+    (an open-loop request's with its number and due time). After its answer, the
+    workload's CPU work (`cpuwork`), in this thread."""
     url = request_url(base_url, settings, zip_code)
     timeout = settings.timeout / settings.speed
     tries = policy.tries(zip_code if due is None else f"{zip_code}/{due.index}")
@@ -131,6 +134,8 @@ def fetch_zip(
         last, answer = next(((a, r) for a, r in ranked if settles(a)), found[-1])
         decision = tries.after(last, retry_after(answer.headers or {}))
         if decision.step is not Step.RETRY:
+            if last.ok:
+                after_answer(answer.body, settings)
             attempts.sort(key=lambda a: a.attempt)
             if due is None:
                 return attempts

@@ -17,6 +17,7 @@ from dataclasses import replace
 import aiohttp
 
 from ..arrivals import Due, planned
+from ..cpuwork import after_answer
 from ..policy import Policy, Step, Tries, settles
 from ..progress import Progress
 from ..protocol import Answer, request_url, retry_after, to_attempt
@@ -118,7 +119,8 @@ async def fetch_zip(
     due: Due | None = None,
 ) -> list[Attempt]:
     """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded
-    (an open-loop request's with its number and due time)."""
+    (an open-loop request's with its number and due time). After its answer, the
+    workload's CPU work (`cpuwork`), inline: it holds the loop."""
     one = _Try(get, request_url(base_url, settings, zip_code), zip_code, settings, clock, lanes)
     tries = policy.tries(zip_code if due is None else f"{zip_code}/{due.index}")
     after = tries.hedge_after()
@@ -134,6 +136,8 @@ async def fetch_zip(
         last, answer = next(((a, r) for a, r in ranked if settles(a)), ended[-1])
         decision = tries.after(last, retry_after(answer.headers or {}))
         if decision.step is not Step.RETRY:
+            if last.ok:
+                after_answer(answer.body, settings)
             attempts.sort(key=lambda a: a.attempt)
             if due is None:
                 return attempts
@@ -217,7 +221,7 @@ async def fetch_all(
     limit = settings.concurrency
     # The connector's own default cap (100) would quietly limit "unlimited" runs: lift it.
     connector = aiohttp.TCPConnector(limit=limit if limit > 0 else 0)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=connector, headers=progress.mark) as session:
         return await fan_out(zips, base_url, settings, progress, functools.partial(get, session))
 
 

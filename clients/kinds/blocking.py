@@ -24,7 +24,7 @@ def run(
         return time.perf_counter() - t0
 
     session = requests.Session() if settings.shared_session else None
-    get = requests_getter(session or requests)
+    get = requests_getter(session or requests, progress.mark)
     policy = Policy(settings, clock)
     attempts: list[Attempt] = []
 

@@ -65,7 +65,7 @@ def run(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
-            page = browser.new_page()
+            page = browser.new_page(extra_http_headers=progress.mark)  # same origin: no CORS
             page.goto(f"{base_url.rstrip('/')}/demo")
             before = resources.snapshot()
             result: dict[str, Any] = page.evaluate(

@@ -37,7 +37,7 @@ async def fetch_all(
     """Every zip through one `httpx.AsyncClient` (connections capped by `concurrency`)."""
     limit = settings.concurrency if settings.concurrency > 0 else None
     limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-    async with httpx.AsyncClient(limits=limits) as client:
+    async with httpx.AsyncClient(limits=limits, headers=progress.mark) as client:
 
         async def one_get(url: str, timeout: float) -> Answer:
             return await get(client, url, timeout)

@@ -38,7 +38,8 @@ def run(
         "url": base_url, "zips": list(zips), "api": settings.api, "per_page": settings.per_page,
         "concurrency": settings.concurrency, "timeout": settings.timeout,
         "retries": settings.retries, "backoff": settings.backoff,
-        "backoff_max": settings.backoff_max, "speed": settings.speed,
+        "backoff_max": settings.backoff_max, "speed": settings.speed, "cpu": settings.cpu,
+        "cpu_kind": settings.cpu_kind, "headers": progress.mark,
     }  # fmt: skip
     completed = subprocess.run(
         [node_binary(settings), str(SCRIPT)],

@@ -28,12 +28,12 @@ def _start_worker() -> None:
 
 
 def _fetch_one(
-    base_url: str, settings: ClientSettings, zip_code: str, t0: float
+    base_url: str, settings: ClientSettings, zip_code: str, t0: float, mark: dict[str, str]
 ) -> tuple[list[Attempt], int, int, int]:
     """In a worker process: ask for one zip; say which process did, its peak RSS so far and
     how many retries its budget has refused."""
     global _policy
-    get = requests_getter(_session or requests)
+    get = requests_getter(_session or requests, mark)
 
     def clock() -> float:  # perf_counter is system-wide on Linux and macOS: t0 holds here too
         return time.perf_counter() - t0
@@ -58,7 +58,7 @@ def run(
     attempts: list[Attempt] = []
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
     try:
-        futures = [pool.submit(_fetch_one, base_url, settings, z, t0) for z in zips]
+        futures = [pool.submit(_fetch_one, base_url, settings, z, t0, progress.mark) for z in zips]
         for future in futures:
             found, pid, peak, refused = future.result()
             lane = lanes.setdefault(pid, len(lanes))

@@ -37,7 +37,7 @@ def run(
             local.session = requests.Session()
             with lane_lock:
                 local.lane = next(lanes)
-        get = requests_getter(local.session)
+        get = requests_getter(local.session, progress.mark)
         results[index] = fetch_zip(get, base_url, settings, zips[index], clock, policy, local.lane)
         progress.tick()
 

@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any, Final
 
 from ..results.document import title_of
-from ..sweeps import axis_of, label_of
-from . import panels, payload, talkfigures
+from ..sweeps import axis_of, label_of, variant_name
+from . import glance, panels, payload, talkfigures
 from .panels import Compared, esc, panel
 
 ASSETS: Final = resources.files(__package__) / "assets"
@@ -31,10 +31,14 @@ def _json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _page(title: str, body: str, data: Mapping[str, Any]) -> str:
+DRAWN_BY: Final = "python -m clients report RESULT.json"  # the footer's command, unless told
+
+
+def _page(title: str, body: str, data: Mapping[str, Any], command: str) -> str:
     return (
         _asset("report.html")
         .replace("{{title}}", esc(title))
+        .replace("{{command}}", esc(command))
         .replace("{{css}}", _asset("report.css"))
         .replace("{{body}}", body)
         .replace("{{data}}", _json(data))
@@ -54,6 +58,7 @@ def _header(title: str, subtitle: str, links: list[tuple[str, str]], switch: boo
 def compare_body(result: Compared) -> str:
     """The panels of one compare."""
     parts = [
+        glance.summary_panel(result),
         panels.table_panel(result),
         panels.train_panel(result),  # the talk's own picture, right under its figures
         panels.talk_panel(result),
@@ -67,12 +72,7 @@ def compare_body(result: Compared) -> str:
             "own time axis unless the switch above puts them on one. Scroll to zoom, "
             "drag to pan, double-click to reset; hover a bar for its request.",
         ),
-        panels.frames(
-            "inflight",
-            "Requests in flight",
-            result,
-            "How many requests each client had open at every moment.",
-        ),
+        over_time_panel(),
         panel(
             "latency",
             "Latency distribution",
@@ -86,12 +86,30 @@ def compare_body(result: Compared) -> str:
 
 
 LINKS: Final = [
-    ("table", "table"), ("train", "trains"), ("talk", "talk"), ("notes", "notes"),
-    ("timeline", "timeline"), ("inflight", "in flight"), ("latency", "latency"),
+    ("summary", "at a glance"), ("table", "table"), ("train", "trains"), ("talk", "talk"),
+    ("notes", "notes"), ("timeline", "timeline"), ("overtime", "over time"),
+    ("latency", "latency"),
 ]  # fmt: skip
 
 
-def render_compare(doc: Mapping[str, Any]) -> str:
+def over_time_panel() -> str:
+    """Four charts over time, a line per client on one time axis, a switch for each client."""
+    charts = "".join(
+        f'<div class="over-chart" data-figure="{name}"></div>'
+        for name in ("rate", "latency", "inflight", "failures")
+    )
+    return panel(
+        "overtime",
+        "Over time",
+        f'<div class="legend switches"></div><div class="charts over">{charts}</div>',
+        "Every client's run in steps of time (a step is at most a second): requests answered "
+        "and sent, the latency of the requests that ended in each step, how many were in "
+        "flight, and failures. The switches show or hide a client; the time axis fits the "
+        "clients shown, so one client alone is on its own axis.",
+    )
+
+
+def render_compare(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
     """The report page of one compare result."""
     title = title_of(doc)
     result = Compared.of(doc)
@@ -102,10 +120,10 @@ def render_compare(doc: Mapping[str, Any]) -> str:
     )
     links = [(n, t) for n, t in LINKS if n != "talk" or talkfigures.applies(doc)]
     body = _header(title, subtitle, links) + "<main>" + compare_body(result) + "</main>"
-    return _page(title, body, payload.compare_payload(doc, result.shown))
+    return _page(title, body, payload.compare_payload(doc, result.shown), command)
 
 
-def render_sweep(doc: Mapping[str, Any]) -> str:
+def render_sweep(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
     """The report page of a sweep: charts against the swept value, then each value's table."""
     setting = str((doc.get("sweep") or {}).get("setting", "value"))
     name = str((doc.get("scenario") or {}).get("name", "?"))
@@ -122,14 +140,13 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
         result, value = variant["result"], float(variant["value"])
         compared = Compared.of(result)
         label = label_of(setting, value)
+        heading = variant_name(setting, variant)
         table = (
             panels.table_panel(compared)
             .replace('data-panel="table"', f'data-panel="table" data-value="{esc(label)}"', 1)
             .replace('id="panel-table"', f'id="value-{index}"', 1)
         )
-        sections.append(
-            table.replace("<h2>The table</h2>", f"<h2>{esc(setting)} = {esc(label)}</h2>", 1)
-        )
+        sections.append(table.replace("<h2>The table</h2>", f"<h2>{esc(heading)}</h2>", 1))
         sections.append(
             panels.notes_panel(compared).replace('id="panel-notes"', f'id="notes-{index}"', 1)
         )
@@ -141,9 +158,11 @@ def render_sweep(doc: Mapping[str, Any]) -> str:
         + "".join(sections)
         + "</main>"
     )
-    return _page(title, body, payload.sweep_payload(doc))
+    return _page(title, body, payload.sweep_payload(doc), command)
 
 
-def render_report(doc: Mapping[str, Any]) -> str:
-    """The report page of a compare or a sweep result."""
-    return render_sweep(doc) if doc.get("kind") == "sweep" else render_compare(doc)
+def render_report(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
+    """The report page of a compare or a sweep result; the footer names `command`, the one
+    that draws it again (`asynchronicity report run.json` when installed)."""
+    render = render_sweep if doc.get("kind") == "sweep" else render_compare
+    return render(doc, command)

@@ -23,6 +23,7 @@ from ..results.document import expected_total, summaries_of
 from ..results.summary import Summary
 from ..results.units import seconds
 from ..results.verdicts import Verdict, saved_verdicts
+from ..sweeps import variant_name
 
 PREFIX: Final = "asynchronicity"
 
@@ -98,8 +99,10 @@ def render_junit(doc: Mapping[str, Any]) -> str:
     root = ET.Element("testsuites", name=f"{PREFIX} {doc.get('kind', 'compare')} {scenario}")
     if doc.get("kind") == "sweep":
         setting = str((doc.get("sweep") or {}).get("setting", "value"))
-        suites = [suite_of(root, v["result"], f"{scenario} {setting}={float(v['value']):g}")
-                  for v in _variants(doc)]  # fmt: skip
+        suites = [
+            suite_of(root, v["result"], f"{scenario} {variant_name(setting, v, '=', raw=True)}")
+            for v in _variants(doc)
+        ]
     else:
         suites = [suite_of(root, doc, scenario)]
     for key in ("tests", "failures", "errors"):

@@ -3,7 +3,7 @@
 Every rule looks at one client (or a pair) and says something only when its condition holds:
 an efficiency over 100 %, a median latency far above the intended delay, memory that looks
 inverted against the talk, a peak RSS that did not grow, a server that set the pace, a total
-that fell short. Pure: summaries and runs in, `Note`s out.
+that fell short, requests from elsewhere. Pure: summaries and runs in, `Note`s out.
 """
 
 from __future__ import annotations
@@ -49,7 +49,25 @@ def notes(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> list[Note]
         for rule in RULES:
             found += rule(s, run)
     found += _memory_inverted(summaries)
+    found += _foreign(runs)
     return found
+
+
+def _foreign(runs: Sequence[RunResult]) -> Iterator[Note]:
+    """Requests the server saw during a client's runs that were not theirs (a stray process
+    from an earlier run, another program on the same server): said, never counted."""
+    seen: dict[str, list[int]] = {}
+    for run in runs:
+        if run.foreign:
+            seen.setdefault(run.client, []).append(run.foreign)
+    for client, counts in seen.items():
+        total, many = sum(counts), len(counts)
+        yield Note(client, "requests from elsewhere", (
+            f"The server answered {total} API request{'s' if total != 1 else ''} during "
+            f"{many} of {client}'s runs that did not carry {'its' if many == 1 else 'their'} "
+            "tag: another process (a stray from an earlier run?) used the same server. They "
+            "are left out of its requests and server time; the server's CPU includes them."
+        ))  # fmt: skip
 
 
 def _median_runs(runs: Sequence[RunResult]) -> dict[str, RunResult]:

@@ -122,7 +122,8 @@ def _facts(doc: Mapping[str, Any]) -> str:
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     caption = report.caption_text(context_of(doc)).splitlines()
     lines = "".join(f"<li>{esc(line)}</li>" for line in caption)
-    return f'<dl class="facts">{rows}</dl><ul class="caption">{lines}</ul>'
+    return (f'<details class="facts"><summary>where and how it was measured</summary>'
+            f'<dl class="facts">{rows}</dl><ul class="caption">{lines}</ul></details>')  # fmt: skip
 
 
 def table_panel(result: Compared) -> str:
@@ -194,7 +195,8 @@ def talk_panel(result: Compared) -> str:
     )
     body = (
         f'<table class="talk"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
-        f'<ul class="differences">{"".join(said)}</ul>'
+        f'<details class="differences"><summary>why each figure differs from 2015</summary>'
+        f'<ul class="differences">{"".join(said)}</ul></details>'
     )
     return panel("talk", "The talk, 2015 and now", body, intro)
 
@@ -212,7 +214,7 @@ def train_panel(result: Compared) -> str:
             )
             continue
         target = run.samples.every if run.samples else 0.01
-        empty = "–" if found.empty is None else f"{found.empty:.1%}"
+        empty = trains.empty_text(found)
         parts.append(
             f'<div class="client" data-client="{esc(run.client)}" data-empty="{esc(empty)}">'
             f'<h3>{esc(run.client)} <span class="empty">{esc(empty)} empty</span></h3>'

@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from ..records import Attempt, RunResult, RunState, Samples
+from ..results.series import series_of
 from ..sweeps import axis_of, label_of
 from .sweepplot import positions
+from .threads import Named, bands
 
 UNIT: Final = 1e-4  # seconds per stored time step
 
@@ -82,23 +84,48 @@ def attempts(run: RunResult, tables: _Tables) -> dict[str, Any]:
     return columns
 
 
-def train(samples: Samples) -> dict[str, Any]:
-    """A run's samples: look times (as differences) and each track's CPU per interval (µs)."""
+def _track(named: Named) -> dict[str, Any]:
+    track = named.track
+    row: dict[str, Any] = {
+        "n": named.label,
+        "r": named.role.value,
+        "k": track.kind,
+        "f": track.first,
+        "c": list(track.cpu_us),
+    }
+    if track.alive:
+        row["a"] = list(track.alive)
+    return row
+
+
+def train(samples: Samples, client_kind: str) -> dict[str, Any]:
+    """A run's samples: look times (as differences) and each row's CPU per interval (µs), each
+    row named for what it is (`threads.bands`); a band of many worker trains carries them as
+    `m`, for the page to open."""
     tracks = []
-    for track in samples.tracks:
-        row: dict[str, Any] = {
-            "n": track.name,
-            "k": track.kind,
-            "f": track.first,
-            "c": list(track.cpu_us),
-        }
-        if track.alive:
-            row["a"] = list(track.alive)
+    for band in bands(samples.tracks, client_kind):
+        row = _track(band.named)
+        if band.members:
+            row["m"] = [_track(member) for member in band.members]
         tracks.append(row)
     return {
         "t": _deltas([ticks(t) for t in samples.times]),
         "every": samples.every,
         "tracks": tracks,
+    }
+
+
+def series(run: RunResult) -> dict[str, Any]:
+    """The run over time (`results.series`), its latencies as ticks."""
+    found = series_of(run.attempts)
+    return {
+        "step": found.step,
+        "sent": list(found.sent),
+        "ok": list(found.ok),
+        "failed": list(found.failed),
+        "inflight": [round(v, 2) for v in found.in_flight],
+        "p50": [ticks(v) for v in found.p50],
+        "p99": [ticks(v) for v in found.p99],
     }
 
 
@@ -114,8 +141,9 @@ def client(run: RunResult, tables: _Tables) -> dict[str, Any]:
     }
     if run.state is RunState.OK:
         packed["a"] = attempts(run, tables)
+        packed["series"] = series(run)
         if run.samples is not None:
-            packed["train"] = train(run.samples)
+            packed["train"] = train(run.samples, run.settings.kind)
     return packed
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from rich import box
@@ -45,71 +45,131 @@ def positions(setting: str, values: Sequence[float]) -> dict[float, float]:
     return placed
 
 
-def _cell(point: Point | None) -> list[str | Text]:
-    """One client's wall, req/s and p99 at one value (a note when it did not run)."""
-    if point is None:
-        return ["–", "–", "–"]
-    if point.note:
-        return [Text(point.note, style="yellow" if point.correct else "red"), "", ""]
-    return [seconds(point.wall), f"{point.throughput:,.0f}", seconds(point.p99)]
+FIGURE_NAMES: Final = ("wall", "req/s", "p99", "failed", "retried", "att/zip")
+SPEED_FIGURES: Final = (0, 1, 2)  # the two halves a narrow console shows one after the other
+COST_FIGURES: Final = (3, 4, 5)
+LEGEND: Final = (
+    "wall: median wall time · req/s: zips a second · p99: 99th-percentile latency · "
+    "failed: zips given up on · retried: extra attempts · att/zip: requests sent per zip "
+    "(1.00: each zip asked once; retries and hedges on top)"
+)
+BEST: Final = "★"
 
 
-FIGURE_NAMES: Final = ("wall", "req/s", "p99")
+def _figure_cells(point: Point) -> list[str]:
+    """One client's six figures at one combination (a dash for one an older file lacks)."""
+    figures = point.figures
+
+    def count(name: str) -> str:
+        value = figures.get(name)
+        return "–" if value is None else f"{value:,.0f}"
+
+    amplification = figures.get("amplification")
+    return [seconds(point.wall), f"{point.throughput:,.0f}", seconds(point.p99), count("failed"),
+            count("retried"), "–" if amplification is None else f"{amplification:.2f}"]  # fmt: skip
 
 
 def sweep_table(
     setting: str,
     found: Sequence[Point],
     title: str,
-    figures: Sequence[int] = (0, 1, 2),
+    figures: Sequence[int] = (0, 1, 2, 3, 4, 5),
     clients: Sequence[str] | None = None,
+    best: Mapping[str, float] | None = None,
 ) -> Table:
-    """Rows are values; per client, wall time, throughput and p99 (✗ when the total was off).
+    """A row per combination and client: the swept settings, the client, its figures, and a
+    mark: ✗ when its total was wrong, ★ on each client's best combination (`best`: client →
+    the best point's value, from [tune]).
 
     `figures` picks which of FIGURE_NAMES to show and `clients` which clients (default all).
     """
     shown = list(clients) if clients is not None else list(dict.fromkeys(p.client for p in found))
+    chosen = best or {}
     table = Table(title=title or None, box=box.SIMPLE_HEAD, header_style="bold")
-    table.add_column(setting, justify="right")
-    names = " · ".join(FIGURE_NAMES[i] for i in figures)
-    for client in shown:
-        table.add_column(f"{client}\n{names}", justify="right", no_wrap=True)
-    for value in dict.fromkeys(p.value for p in found):
-        row: list[str | Text] = [label_of(setting, value)]
-        for client in shown:
+    settings = swept_settings(setting, found)
+    for name in settings:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("client", no_wrap=True)
+    for index in figures:
+        table.add_column(FIGURE_NAMES[index], justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)  # the mark
+    values = list(dict.fromkeys(p.value for p in found))
+    for row_index, value in enumerate(values):
+        lead = setting_cells(setting, settings, found, value)
+        for client_index, client in enumerate(shown):
             point = next((p for p in found if p.client == client and p.value == value), None)
-            cells = _cell(point)
-            if point is not None and point.note:
-                row.append(cells[0])
-                continue
-            mark = "" if point is None or point.correct else " ✗"
-            row.append(" · ".join(str(cells[i]) for i in figures) + mark)
-        table.add_row(*row)
+            first = client_index == 0
+            row: list[str | Text] = [*(lead if first else [""] * len(lead)), client]
+            if point is None or point.note:
+                note = Text("–") if point is None else Text(
+                    point.note, style="yellow" if point.correct else "red")  # fmt: skip
+                row += [note, *[""] * (len(figures) - 1), ""]
+            else:
+                cells = _figure_cells(point)
+                mark = Text()
+                if chosen.get(client) == value:
+                    mark.append(f"{BEST} best", style="bold green")
+                if not point.correct:
+                    mark.append(" ✗" if mark else "✗", style="red")
+                row += [cells[i] for i in figures] + [mark]
+            table.add_row(*row, end_section=client_index == len(shown) - 1
+                          and row_index < len(values) - 1)  # fmt: skip
     return table
 
 
-def sweep_tables(console: Console, setting: str, found: Sequence[Point], title: str) -> list[Table]:
-    """The sweep table as it fits the console: whole; else a table per figure, with as many
-    clients side by side as fit."""
-    whole = sweep_table(setting, found, title)
+def legend(found: Sequence[Point], best: Mapping[str, float] | None, width: int) -> Text:
+    """What the columns mean and, from the data, what ✗ and ★ stand for here."""
+    lines = [LEGEND]
+    wrong = [p for p in found if not p.note and not p.correct]
+    if wrong:
+        failing = sum(1 for p in wrong if (p.figures.get("failed") or 0) > 0)
+        why = (
+            "every one of them gave up on some zips (the failed column)"
+            if failing == len(wrong)
+            else f"{failing} of them gave up on zips, the others summed a wrong count"
+        )
+        lines.append(
+            f"✗ the total was wrong in {len(wrong)} of {sum(1 for p in found if not p.note)} rows: "
+            f"{why} — a row's speed means little when it did not finish the work"
+        )
+    if best:
+        lines.append(f"{BEST} best: the combination [tune] picks for that client (its sentence "
+                     "below)")  # fmt: skip
+    text = Text(style="dim")
+    for line in lines:
+        text.append("\n".join(textwrap.wrap(line, max(20, width))) + "\n")
+    return text
+
+
+def swept_settings(setting: str, found: Sequence[Point]) -> list[str]:
+    """The settings a table names in its first columns: a grid's each, else the one."""
+    combination = next((p.combination for p in found if p.combination), None)
+    return list(combination) if combination else [setting]
+
+
+def setting_cells(
+    setting: str, settings: Sequence[str], found: Sequence[Point], value: float
+) -> list[str | Text]:
+    """A row's first cells: each swept setting's value at the point placed at `value`."""
+    combination = next((p.combination for p in found if p.value == value and p.combination), None)
+    if not combination:
+        return [label_of(setting, value)]
+    return [label_of(name, combination[name]) for name in settings]
+
+
+def sweep_tables(
+    console: Console,
+    setting: str,
+    found: Sequence[Point],
+    title: str,
+    best: Mapping[str, float] | None = None,
+) -> list[Table]:
+    """The sweep table as it fits the console: whole; else its speed figures, then its costs."""
+    whole = sweep_table(setting, found, title, best=best)
     if _width(console, whole) <= console.width:
         return [whole]
-    clients = list(dict.fromkeys(p.client for p in found))
-    tables = []
-    for figure in range(len(FIGURE_NAMES)):
-        groups: list[list[str]] = [[]]
-        for client in clients:
-            trial = sweep_table(setting, found, "", (figure,), [*groups[-1], client])
-            if groups[-1] and _width(console, trial) > console.width:
-                groups.append([client])
-            else:
-                groups[-1].append(client)
-        heading = title if figure == 0 else ""
-        tables += [
-            sweep_table(setting, found, heading if i == 0 else "", (figure,), g)
-            for i, g in enumerate(groups)
-        ]
-    return tables
+    return [sweep_table(setting, found, title, SPEED_FIGURES, best=best),
+            sweep_table(setting, found, "", COST_FIGURES, best=best)]  # fmt: skip
 
 
 def _width(console: Console, table: Table) -> int:
@@ -185,12 +245,22 @@ def _caption(setting: str, width: int) -> str:
 
 
 def sweep_renderable(
-    setting: str, found: Sequence[Point], title: str, console: Console | None = None
+    setting: str,
+    found: Sequence[Point],
+    title: str,
+    console: Console | None = None,
+    best: Mapping[str, float] | None = None,
 ) -> Group:
-    """The table (in parts when the console is narrow) and the plot, as wide as the console."""
-    if console is None:
-        return Group(sweep_table(setting, found, title), sweep_plot(setting, found))
-    return Group(
-        *sweep_tables(console, setting, found, title),
-        sweep_plot(setting, found, width=console.width),
+    """The table (in parts when the console is narrow), its legend and the plot, as wide as
+    the console; a grid (or a named setting's sweep) has no numeric axis to plot against: the
+    table alone (the report draws its heatmaps)."""
+    width = console.width if console is not None else 82
+    tables = (sweep_tables(console, setting, found, title, best) if console is not None
+              else [sweep_table(setting, found, title, best=best)])  # fmt: skip
+    parts: list[Table | Text] = [*tables, legend(found, best, width)]
+    grid = len(swept_settings(setting, found)) > 1 or any(
+        isinstance(v, str) for p in found for v in p.combination.values()
     )
+    if not grid:
+        parts.append(sweep_plot(setting, found, width=width))
+    return Group(*parts)

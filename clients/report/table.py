@@ -21,10 +21,10 @@ from ..results.units import percent, ratio, seconds, size
 COLUMNS = (
     ("client", "left"), ("jobs", "right"), ("ok/fail\n/retry", "right"),
     ("wall", "right"), ("speed\nup", "right"), ("effic-\niency", "right"),
-    ("cpu\nuser+sys", "right"), ("cpu\n/req", "right"), ("peak\nRSS +", "right"),
-    ("peak\nVM +", "right"), ("thr-\neads", "right"), ("latency\np50/95/99", "right"),
-    ("over-\nhead", "right"), ("server\ncpu", "right"), ("tree\nRSS", "right"),
-    ("behind", "right"), ("from due\np50/99", "right"),
+    ("cpu\nuser+sys", "right"), ("cores", "right"), ("cpu\n/req", "right"),
+    ("peak\nRSS +", "right"), ("peak\nVM +", "right"), ("thr-\neads", "right"),
+    ("latency\np50/95/99", "right"), ("over-\nhead", "right"), ("server\ncpu", "right"),
+    ("tree\nRSS", "right"), ("behind", "right"), ("from due\np50/99", "right"),
 )  # fmt: skip
 
 # Columns shown only when some row has a figure for them: a command's whole-tree peak RSS, an
@@ -40,7 +40,8 @@ LONG_NAMES = {
     "ok/fail\n/retry": "zips ok / failed / retries",
     "speed\nup": "speed-up vs blocking (or slowest)",
     "effic-\niency": "efficiency", "cpu\nuser+sys": "cpu (user+sys)",
-    "cpu\n/req": "cpu per request", "peak\nRSS +": "peak RSS growth",
+    "cores": "cores busy (cpu ÷ wall)", "cpu\n/req": "cpu per request",
+    "peak\nRSS +": "peak RSS growth",
     "peak\nVM +": "peak virtual memory growth", "thr-\neads": "peak threads",
     "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
     "server\ncpu": "server cpu", "tree\nRSS": "peak RSS of a command's whole process tree",
@@ -82,6 +83,7 @@ def _cells(
         ratio(speedup),
         percent(s.efficiency),
         f"{seconds(s.cpu)}\n{seconds(s.utime)}+{seconds(s.stime)}",
+        "–" if s.cores is None else f"{s.cores:.2f}",
         seconds(s.cpu_per_request),
         size(s.mem),
         "–" if s.vmem is None else size(s.vmem),
@@ -300,6 +302,7 @@ def caption_text(context: Mapping[str, Any]) -> str:
         f" · {env.get('cpus', '?')} CPUs · {env.get('platform', '?')}",
         libraries,
         "efficiency = the preview's ideal makespan for the client's concurrency ÷ wall; "
-        "overhead = observed latency − the server's intended delay and queue wait (median)",
+        "overhead = observed latency − the server's intended delay and queue wait (median); "
+        "cores = cpu ÷ wall",
     ]
     return "\n".join(line for line in lines if line)

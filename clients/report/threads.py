@@ -118,3 +118,49 @@ def merged(tracks: Sequence[Track]) -> Track:
             cpu[track.first - first + i] += used
             alive[track.first - first + i] += track.alive[i] if track.alive else 1
     return Track(f"{len(tracks)} tracks", "threads", first, tuple(cpu), tuple(alive))
+
+
+MOST_WORKERS: Final = 6  # more of the client's own trains than this are drawn as one band
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A row of the trains panel: one named track, or many of the client's own merged into one
+    (`members`, in order, for the page to open)."""
+
+    named: Named
+    members: tuple[Named, ...] = ()
+
+
+def bands(tracks: Sequence[Track], client_kind: str, most: int = MOST_WORKERS) -> list[Band]:
+    """The rows of a client's trains: every track named (`named`); more than `most` worker
+    trains (a thread per zip), or more than one resolver thread, as one band holding them,
+    where the first of them was."""
+    found = named(tracks, client_kind)
+    limits = {Role.WORKER: most, Role.RESOLVER: 1}
+    big: dict[Role, list[Named]] = {}
+    for role, limit in limits.items():
+        members = [n for n in found if n.role is role]
+        if len(members) > limit:
+            big[role] = members
+    out: list[Band] = []
+    for n in found:
+        group = big.get(n.role)
+        if group is None:
+            out.append(Band(n))
+        elif n is group[0]:
+            out.append(Band(_band(group), tuple(group)))
+    return out
+
+
+def _band(members: Sequence[Named]) -> Named:
+    """Many trains of one role as one named track."""
+    role = members[0].role
+    if role is Role.RESOLVER:
+        what = members[0].label.split(" thread ")[0] + " threads"  # "uvloop's resolver threads"
+        return Named(merged([n.track for n in members]), f"{what} ({len(members)})", role)
+    grouped = any(n.track.kind == "threads" for n in members)
+    what = ("worker processes" if all(n.track.kind == "process" for n in members)
+            else "worker threads")  # fmt: skip
+    label = f"{what} ({len(members)} groups)" if grouped else f"{len(members)} {what}"
+    return Named(merged([n.track for n in members]), label, role)

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from ..kinds import KINDS, Model
 from ..records import RunResult, Samples, Track
-from ..results.units import percent, seconds
+from ..results.units import seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,11 @@ def busiest(run: RunResult) -> tuple[str, float] | None:
     return best
 
 
+def empty_text(figures: TrainFigures) -> str:
+    """The share of empty cars as every place shows it (`99.6%`): one figure, one rounding."""
+    return "–" if figures.empty is None else f"{figures.empty:.1%}"
+
+
 def _count(number: int, word: str) -> str:
     return f"{number:,} {word}{'s' if number != 1 else ''}"
 
@@ -136,7 +141,7 @@ def sentence(figures: TrainFigures) -> str:
     threads = figures.trains - figures.processes
     pairs = ((threads, "thread train"), (figures.processes, "process train"))
     kinds = [_count(number, word) for number, word in pairs if number]
-    empty = percent(figures.empty) if figures.empty is not None else "–"
+    empty = empty_text(figures)
     counted = " (the program's processes only)" if figures.outside else ""
     return (
         f"{' and '.join(kinds)}, {figures.cars:,} cars: {empty} empty{counted} — "

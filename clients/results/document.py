@@ -65,11 +65,13 @@ def sweep_document(
     scenario: Mapping[str, Any],
     sweep: Mapping[str, Any],
     points: Sequence[Mapping[str, Any]],
-    variants: Sequence[tuple[float, dict[str, Any]]],
+    variants: Sequence[Mapping[str, Any]],
     interrupted: bool,
+    tune: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A sweep's saved result: its scenario's path and name, its setting and values
-    (`Sweep.to_dict`), the points, and each value's compare document."""
+    (`Sweep.to_dict`), the points, each combination's value, settings and compare document
+    (`{"value", "combination", "result"}`), and `[tune]`'s answers when it has one."""
     return {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
@@ -80,7 +82,8 @@ def sweep_document(
         "interrupted": interrupted,
         "sweep": dict(sweep),
         "points": [dict(p) for p in points],
-        "variants": [{"value": value, "result": result} for value, result in variants],
+        "variants": [dict(v) for v in variants],
+        **({} if tune is None else {"tune": dict(tune)}),
     }
 
 

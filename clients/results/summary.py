@@ -10,20 +10,9 @@ from typing import Any, TypeVar
 
 from ..kinds import KINDS, in_flight
 from ..records import CANCELLED, Attempt, RunResult, RunState, state_text
-from .series import Series, series_of
+from .series import Series, percentile, series_of
 
 T = TypeVar("T")
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-quantile by linear interpolation (0.0 for no values)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +144,9 @@ class Summary:
         if self.series is None:
             return None
         due = [i for i, n in enumerate(self.series.offered) if n > 0]
-        return sum(self.series.goodput[i] for i in due) / len(due) if due else None
+        if not due:
+            return None
+        return sum(self.series.goodput[i] for i in due) / len(due) / self.series.step
 
     @property
     def skipped(self) -> str | None:
@@ -173,6 +164,11 @@ class Summary:
         on top (None when no zip was asked for)."""
         zips = self.counts.ok + self.counts.failed
         return self.counts.requests / zips if zips else None
+
+    @property
+    def cores(self) -> float | None:
+        """How many cores it kept busy on average: CPU ÷ wall (None when it took no time)."""
+        return self.cpu / self.wall if self.wall > 0 and self.state is RunState.OK else None
 
     @property
     def efficiency(self) -> float | None:
@@ -250,7 +246,12 @@ def summarize(
         server_busy=middle.server_busy,
         late=lateness(middle.attempts),
         open_loop=first.settings.open_loop,
-        series=series_of(middle.attempts, phases, middle.offset or 0.0),
+        series=series_of(
+            middle.attempts,
+            1.0 if phases or first.settings.open_loop else None,
+            phases,
+            middle.offset or 0.0,
+        ),
     )
 
 
@@ -310,6 +311,7 @@ def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
     row["series"] = summary.series.to_dict() if summary.series is not None else None
     state, reason = row.pop("state"), row.pop("reason")
     row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup,
-               amplification=summary.amplification, goodput=summary.goodput,
+               amplification=summary.amplification, cores=summary.cores,
+               goodput=summary.goodput,
                recovery=summary.series.recovery if summary.series else None)  # fmt: skip
     return row

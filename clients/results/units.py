@@ -55,6 +55,7 @@ FORMATS: Final[dict[str, Callable[[float], str]]] = {
     "per_s": lambda value: f"{value:.1f}/s",  # a rate: goodput, offered
     # seconds until a run recovered; infinite when it never did
     "recovery": lambda value: "did not recover" if math.isinf(value) else seconds(value),
+    "cores": lambda value: f"{value:.2f}",  # cores kept busy: CPU ÷ wall
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import resource
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..config.settings import ROUTES
@@ -73,6 +74,50 @@ class Stats:
         self._schedule = NO_PHASES
         self.by_phase: list[Counter[str]] = [Counter()]  # statuses per phase, base first
         self._cpu_start = _cpu_times()
+        self._cpu_merged: tuple[float, float] | None = None  # several processes' (`merged`)
+        # Where the journal entries go when the journal is not this process's (shared state).
+        self.sink: Callable[..., None] | None = None
+
+    def part(self) -> dict[str, Any]:
+        """This process's share, JSON-ready, for a reader merging every process's (`merged`)."""
+        user, system = _cpu_times()
+        gauges = self.gauges
+        return {
+            "requests": dict(self.requests),
+            "statuses": {route: dict(counts) for route, counts in self.statuses.items()},
+            "faults": dict(self.faults),
+            "ok": dict(self.ok),
+            "gauges": [gauges.in_flight, gauges.queued, gauges.peak],
+            "cpu": [user - self._cpu_start[0], system - self._cpu_start[1]],
+            "timings": self.timings.part(),
+            "by_phase": [dict(counts) for counts in self.by_phase],
+        }
+
+    @classmethod
+    def merged(cls, parts: Iterable[Mapping[str, Any]], schedule: Schedule = NO_PHASES) -> Stats:
+        """One server's stats from its processes' parts: counts, series and CPU added up; the
+        gauges too (the peak is then the sum of each process's peak: at most that many)."""
+        stats = cls()
+        stats.schedule = schedule
+        user = system = 0.0
+        for part in parts:
+            stats.requests.update(part["requests"])
+            for route, counts in part["statuses"].items():
+                stats.statuses.setdefault(route, Counter()).update(counts)
+            stats.faults.update(part["faults"])
+            for route, count in part["ok"].items():
+                stats.ok[route] = stats.ok.get(route, 0) + count
+            in_flight, queued, peak = part["gauges"]
+            stats.gauges.in_flight += in_flight
+            stats.gauges.queued += queued
+            stats.gauges.peak += peak
+            user, system = user + part["cpu"][0], system + part["cpu"][1]
+            stats.timings.absorb(part["timings"])
+            if len(part["by_phase"]) == len(stats.by_phase):  # under the same phases
+                for counts, more in zip(stats.by_phase, part["by_phase"], strict=True):
+                    counts.update(more)
+        stats._cpu_merged = (user, system)
+        return stats
 
     @property
     def schedule(self) -> Schedule:
@@ -130,6 +175,9 @@ class Stats:
             epoch = journal.epoch if journal is not None else 0.0
             self.by_phase[self._schedule.index_at(arrival - epoch)][str(status)] += 1
         if journal is None or not journal.enabled:
+            if self.sink is not None:  # the journal is the shared store's
+                self.sink(arrival, start, route, zip_code, attempt, intended, queue, status,
+                          fault, size, request)  # fmt: skip
             return
         # The entry and its charge (`journal.entry_bytes`, `journal.peer_bytes`, inlined).
         client = request.headers.get("X-Client")
@@ -184,6 +232,8 @@ class Stats:
         """Everything, as a JSON-ready dict."""
         user, system = _cpu_times()
         start_user, start_system = self._cpu_start
+        if self._cpu_merged is not None:
+            (user, system), start_user, start_system = self._cpu_merged, 0.0, 0.0
         requests = self.requests + Counter(self.ok)
         statuses = {route: Counter(counts) for route, counts in self.statuses.items()}
         for route, count in self.ok.items():

@@ -26,7 +26,7 @@ from array import array
 from collections import Counter
 from itertools import repeat
 from operator import rshift
-from typing import Final
+from typing import Any, Final
 
 QUANTILES: Final = (0.5, 0.9, 0.95, 0.99, 0.999)
 SHIFT: Final = 52 - 10  # keep the sign, the exponent and ten bits of the mantissa: 1,024 a power
@@ -93,6 +93,20 @@ class Series:
         both.low, both.high = min(self.low, other.low), max(self.high, other.high)
         both.buckets = self.buckets + other.buckets
         return both
+
+    def part(self) -> list[Any]:
+        """The series as JSON-ready data, for a reader merging several processes' (`absorb`)."""
+        self.fold()
+        return [self.count, self.total, self.low, self.high, list(self.buckets.items())]
+
+    def absorb(self, part: list[Any]) -> None:
+        """Add another process's series (`part`) to this one."""
+        count, total, low, high, buckets = part
+        self.fold()
+        self.count += count
+        self.total += total
+        self.low, self.high = min(self.low, low), max(self.high, high)
+        self.buckets.update(dict((int(key), int(value)) for key, value in buckets))
 
     @classmethod
     def of_zeros(cls, count: int) -> Series:
@@ -169,6 +183,15 @@ class TimingLog:
         self.queue.add(queue)
         self.actual.add(actual)
         self.overshoot.add(actual - intended)
+
+    def part(self) -> dict[str, list[Any]]:
+        """Every series as JSON-ready data (`Series.part`)."""
+        return {name: getattr(self, name).part() for name in self.__slots__}
+
+    def absorb(self, part: dict[str, list[Any]]) -> None:
+        """Add another process's series (`part`) to these."""
+        for name in self.__slots__:
+            getattr(self, name).absorb(part[name])
 
     def summaries(self) -> dict[str, dict[str, float]]:
         """Intended delay, actual delay, overshoot (actual − intended) and queue wait."""

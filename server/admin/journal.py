@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -104,13 +104,17 @@ async def select(journal: Journal, query: JournalQuery) -> tuple[list[tuple[int,
     return chosen, last
 
 
-async def get_journal(request: web.Request, journal: Journal) -> web.StreamResponse:
+async def get_journal(
+    request: web.Request, load: Callable[[int], Awaitable[Journal]]
+) -> web.StreamResponse:
     """`GET /__admin/journal`: JSON `{"entries": [...], "dropped", "size", "now", "next",
-    "tag"}`, or NDJSON lines (with those figures in `X-Journal-*` headers)."""
+    "tag"}`, or NDJSON lines (with those figures in `X-Journal-*` headers); `load` gives the
+    journal from a sequence number on (this process's, or the shared store's)."""
     try:
         query = parse_query(request.query, request.headers.get("Accept", ""))
     except BadParameter as error:
         return json_error(400, str(error), parameter=error.name)
+    journal = await load(query.since)
     now, epoch = journal.now, journal.epoch
     chosen, last = await select(journal, query)
     meta = {

@@ -15,7 +15,8 @@ from aiohttp import web
 from ..api.responses import json_error
 from ..config.documents import as_integer, check_keys, shown
 from ..errors import BadParameter
-from ..models.lease import LeaseConflict, Leases
+from ..models.lease import Lease, LeaseConflict
+from ..shared.protocol import LeaseBook
 from .plumbing import bounded, read_json
 
 DEFAULT_TTL: Final = 15.0
@@ -25,13 +26,13 @@ MAX_HOLDER_KEYS: Final = 16
 MAX_HOLDER_TEXT: Final = 200
 BLANK: Final = " \t\n\r\x0b\x0c"  # what a blank scenario name is made of (ASCII, as declared)
 HEADER: Final = "X-Lease"
-LEASES: Final = web.AppKey("leases", Leases)
+LEASES: Final = web.AppKey("leases", LeaseBook)
 
 
-def lease_refusal(request: web.Request) -> web.Response | None:
+async def lease_refusal(request: web.Request) -> web.Response | None:
     """409 naming the holder when a run holds the lease and this request lacks its token."""
     try:
-        request.app[LEASES].check(_token(request))
+        await request.app[LEASES].check(_token(request))
     except LeaseConflict as conflict:
         return _conflict(conflict)
     return None
@@ -52,9 +53,7 @@ def _conflict(conflict: LeaseConflict) -> web.Response:
     return json_error(409, str(conflict), **conflict.body())
 
 
-def _granted(leases: Leases, token: str) -> web.Response:
-    lease = leases.current()
-    assert lease is not None and lease.token == token
+def _granted(leases: LeaseBook, lease: Lease) -> web.Response:
     return web.json_response({"token": lease.token, **lease.public(leases.now())})
 
 
@@ -75,10 +74,10 @@ async def take_lease(request: web.Request) -> web.StreamResponse:
     ttl = parse_ttl(body.get("ttl"))
     leases = request.app[LEASES]
     try:
-        lease = leases.acquire(holder, ttl or DEFAULT_TTL, token=_token(request))
+        lease = await leases.acquire(holder, ttl or DEFAULT_TTL, token=_token(request))
     except LeaseConflict as conflict:
         return _conflict(conflict)
-    return _granted(leases, lease.token)
+    return _granted(leases, lease)
 
 
 @bounded
@@ -89,17 +88,17 @@ async def renew_lease(request: web.Request) -> web.StreamResponse:
     ttl = parse_ttl(body.get("ttl"))
     leases = request.app[LEASES]
     try:
-        lease = leases.renew(_required_token(request), ttl)
+        lease = await leases.renew(_required_token(request), ttl)
     except LeaseConflict as conflict:
         return _conflict(conflict)
-    return _granted(leases, lease.token)
+    return _granted(leases, lease)
 
 
 async def release_lease(request: web.Request) -> web.Response:
     """`DELETE /__admin/lease` with `X-Lease`: free the server; 409 if the lease was lost."""
     leases = request.app[LEASES]
     try:
-        lease = leases.release(_required_token(request))
+        lease = await leases.release(_required_token(request))
     except LeaseConflict as conflict:
         return _conflict(conflict)
     return web.json_response({"released": True, "holder": dict(lease.holder)})
@@ -108,7 +107,7 @@ async def release_lease(request: web.Request) -> web.Response:
 async def show_lease(request: web.Request) -> web.Response:
     """`GET /__admin/lease`: whether a run holds the server, who, since when, for how long."""
     leases = request.app[LEASES]
-    lease = leases.current()
+    lease = await leases.current()
     if lease is None:
         return web.json_response({"held": False, "holder": None, "since": None, "expires_in": None})
     return web.json_response({"held": True, **lease.public(leases.now())})

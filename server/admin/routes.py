@@ -18,7 +18,6 @@ from ..api import envelopes
 from ..api.responses import json_error
 from ..config.parser import parse_config
 from ..errors import BadParameter, ScenarioError
-from ..models.lease import Leases
 from ..state import STATE
 from .journal import read_tag
 from .lease import (
@@ -36,6 +35,7 @@ from .workload import from_query, parse_workload
 
 async def get_scenario(request: web.Request) -> web.Response:
     """The active configuration document."""
+    await request.app[STATE].shared.refresh()
     config = request.app[STATE].config
     document = dict(config.document) or {"seed": config.seed, "speed": config.speed, "server": {}}
     return web.json_response(document)
@@ -46,13 +46,14 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
     """Replace the active configuration; an invalid one changes nothing. While a run holds
     the lease, only its holder may (a `dry_run` changes nothing, so anyone may)."""
     dry_run = request.query.get("dry_run") not in (None, "", "0", "false")
-    refused = None if dry_run else lease_refusal(request)
+    refused = None if dry_run else await lease_refusal(request)
     if refused is not None:
         return refused
     try:
         document = await read_json(request)
     except BadParameter as error:
         return json_error(400, str(error), key="body")
+    await request.app[STATE].shared.refresh()
     active = request.app[STATE].config
     if isinstance(document, dict):  # replacing the server section keeps the running seed and speed
         document = {"seed": active.seed, "speed": active.speed, **document}
@@ -62,6 +63,7 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
         return json_error(400, str(error), key=error.key)
     if dry_run:
         return web.json_response(dict(config.document))  # valid: said, not applied
+    await request.app[STATE].shared.publish(config.document)  # every process serves it
     request.app[STATE].apply(config)
     return web.json_response(dict(config.document))
 
@@ -69,14 +71,16 @@ async def put_scenario(request: web.Request) -> web.StreamResponse:
 async def reset(request: web.Request) -> web.Response:
     """Clear stats, journal, attempt counters and token buckets; an optional JSON body
     `{"tag": "..."}` labels the new run in the journal."""
-    refused = lease_refusal(request)
+    refused = await lease_refusal(request)
     if refused is not None:
         return refused
     try:
         tag = await read_tag(request)
     except BadParameter as error:
         return json_error(400, str(error), key=error.name)
-    request.app[STATE].reset(tag)
+    state = request.app[STATE]
+    await state.shared.reset(tag)
+    state.reset(tag)
     if tag is None:
         return web.json_response({"reset": True})
     return web.json_response({"reset": True, "tag": tag, "now": 0.0})
@@ -84,12 +88,12 @@ async def reset(request: web.Request) -> web.Response:
 
 async def stats(request: web.Request) -> web.Response:
     """Per-route counts, gauges, timing percentiles and the server's CPU time."""
-    return web.json_response(request.app[STATE].stats.snapshot())
+    return web.json_response(await request.app[STATE].shared.stats())
 
 
 async def metrics(request: web.Request) -> web.Response:
     """The same as `/__admin/stats`, in Prometheus text format."""
-    text = render_metrics(request.app[STATE].stats.snapshot())
+    text = render_metrics(await request.app[STATE].shared.stats())
     return web.Response(text=text, content_type="text/plain", charset="utf-8")
 
 
@@ -104,6 +108,7 @@ async def preview_route(request: web.Request) -> web.StreamResponse:
         workload = parse_workload(await read_json(request))
     else:
         workload = from_query(request.query)
+    await request.app[STATE].shared.refresh()
     steps = preview_steps(
         request.app[STATE].config,
         workload.zips,
@@ -122,7 +127,7 @@ async def warm(request: web.Request) -> web.StreamResponse:
     One page at a time with the event loop handed back after each: a warm-up of thousands
     of pages takes seconds, and the server keeps answering meanwhile.
     """
-    refused = lease_refusal(request)
+    refused = await lease_refusal(request)
     if refused is not None:
         return refused
     workload = parse_workload(await read_json(request))
@@ -138,7 +143,7 @@ async def warm(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     """Register the admin routes and `/metrics`, and the lease they answer to."""
-    app[LEASES] = Leases(clock=app[STATE].clock)
+    app[LEASES] = app[STATE].shared.leases
     app.router.add_get("/__admin/lease", show_lease)
     app.router.add_post("/__admin/lease", take_lease)
     app.router.add_put("/__admin/lease", renew_lease)

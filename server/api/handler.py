@@ -20,7 +20,7 @@ from aiohttp import web
 
 from ..config.plan import NOTHING, Plan
 from ..config.settings import Abandon, RateLimit
-from ..errors import BadParameter
+from ..errors import BadParameter, StoreUnreachable
 from ..models.capacity import QueueFull
 from ..models.faults import Fault
 from ..models.keys import bounded
@@ -45,6 +45,8 @@ Page = tuple[PageQuery, int, bytes, str]
 
 def api_handler(state: State, route: str, require_key: bool) -> Handler:
     """The handler of one API route (`jobs` or `search`), with everything it needs bound."""
+    if not state.shared.inline:
+        return shared_handler(state, route, require_key)
     parse, render = PARSERS[route], RENDERERS[route]
     clock, gauges = state.clock, state.stats.gauges
     counters = state.attempts.routes  # changed in place on a reset: these stay the live ones
@@ -177,8 +179,11 @@ def _rate_limited(request: web.Request, state: State, arrival: float) -> web.Res
     if limit is None or buckets is None:
         return None
     wait = buckets.take(client_key(request, limit), arrival)
-    if wait <= 0:
-        return None
+    return None if wait <= 0 else _too_many(wait)
+
+
+def _too_many(wait: float) -> web.Response:
+    """429 saying when a token is due."""
     response = json_error(429, f"rate limit exceeded; retry in {wait:.3f} s")
     response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
     response.headers["Retry-After-Ms"] = str(math.ceil(wait * 1000))
@@ -194,18 +199,20 @@ async def _refuse(
     zip_code: str | None = None,
     *,
     counted: bool = False,
+    fault: str | None = None,
 ) -> web.StreamResponse:
-    """An answer given without any injected delay (401, 400, 429, 500): it still says so in
-    `Server-Timing`, and is counted and journaled like every other."""
+    """An answer given without any injected delay (401, 400, 429, 500, 503 when the shared
+    store is away: `fault` "store"): it still says so in `Server-Timing`, and is counted and
+    journaled like every other."""
     response.headers["Server-Timing"] = timing_header(0.0, 0.0, state.clock() - arrival)
     if not counted:
-        state.stats.record(route, str(response.status))
+        state.stats.record(route, str(response.status), fault)
     status: int | str = "gone"
     try:
         if await send(request, response):
             status = response.status
     finally:  # cancelled (the client left) or not, the request ends in the journal
-        _note(state, request, route, arrival, arrival, zip_code, None, 0.0, 0.0, status, None,
+        _note(state, request, route, arrival, arrival, zip_code, None, 0.0, 0.0, status, fault,
               body_length(response) if status != "gone" else 0)  # fmt: skip
     return response
 
@@ -281,6 +288,9 @@ async def _serve(
             full = json_error(503, "server at capacity: the queue is full")
             return await _refuse(request, state, route, arrival, full, query.zip_code,
                                  counted=True)  # fmt: skip
+        except StoreUnreachable as error:
+            return await _refuse(request, state, route, arrival, _store_away(error),
+                                 query.zip_code, fault="store")  # fmt: skip
         finally:
             gauges.queued -= 1
     start = arrival + queue
@@ -307,3 +317,82 @@ async def _serve(
         status, size = outcome
         _note(state, request, route, arrival, start, query.zip_code, attempt, plan.delay, queue,
               status, fault_name, size)  # fmt: skip
+
+
+def _store_away(error: StoreUnreachable) -> web.Response:
+    """503 naming the shared store and what went wrong with it."""
+    response = json_error(503, str(error), store=error.url)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def shared_handler(state: State, route: str, require_key: bool) -> Handler:
+    """The handler of one API route when the state is shared with other processes: the
+    attempt, the token and the capacity slot are the store's (`server.shared.store`), asked
+    together with every other request of this event-loop tick in one round trip."""
+    parse, render = PARSERS[route], RENDERERS[route]
+    clock, shared = state.clock, state.shared
+    pages: dict[str, Page] = {}
+    wants_key = route == "search"
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        arrival = clock()
+        gauges = state.stats.gauges
+        gauges.in_flight += 1
+        if gauges.in_flight > gauges.peak:
+            gauges.peak = gauges.in_flight
+        zip_code: str | None = None
+        served = False
+        try:
+            config = state.config
+            if (
+                wants_key
+                and (require_key or config.require_key)
+                and not request.headers.get("Authorization-Key")
+            ):
+                message = "Authorization-Key: header is required by this server"
+                return await _refuse(request, state, route, arrival, json_error(401, message))
+            try:
+                limit = config.rate_limit
+                if limit is not None:
+                    key = client_key(request, limit)
+                    wait = await shared.take(key, limit.rate * config.speed, limit.burst)
+                    if wait > 0:
+                        zip_code = _zip_of(pages, request, parse)
+                        return await _refuse(request, state, route, arrival, _too_many(wait),
+                                             zip_code)  # fmt: skip
+                page = pages.get(request.query_string)
+                if page is None or page[1] != state.config.seed:
+                    page = _page(pages, request, parse, render, state.config.seed)
+                zip_code = page[0].zip_code
+                attempt = await shared.attempt(route, page[3])
+            except StoreUnreachable as error:
+                return await _refuse(request, state, route, arrival, _store_away(error),
+                                     zip_code, fault="store")  # fmt: skip
+            if page[1] != state.config.seed:  # the answer brought another process's scenario
+                page = _page(pages, request, parse, render, state.config.seed)
+            planner, phase = state.planner, 0
+            if state.phased:  # the phase active at the request's arrival picks the model
+                phase = state.refresh(arrival)
+                planner = state.planners[phase]
+            plan = planner.constant[route] or planner.plan(route, zip_code, attempt)
+            served = True
+            if state.capacities[phase].abandon is Abandon.KEEP:
+                return await _kept(request, state, route, page, attempt, plan, arrival)
+            return await _serve(request, state, route, page, attempt, plan, arrival)
+        except BadParameter as error:
+            state.stats.record(route, "400")
+            response = json_error(400, str(error), parameter=error.name)
+            return await _refuse(request, state, route, arrival, response, counted=True)
+        except ConnectionError:
+            return web.Response(status=499)
+        except Exception as error:  # the last line of defence: log it, answer JSON
+            log.exception("unexpected error on %s %s", request.method, request.path_qs)
+            response = json_error(500, f"internal error: {type(error).__name__}")
+            if served:
+                return response
+            return await _refuse(request, state, route, arrival, response, zip_code)
+        finally:
+            gauges.in_flight -= 1
+
+    return handle

@@ -200,7 +200,8 @@ def test_a_client_without_figures_fails_as_not_measured() -> None:
         (
             'clinet = "asyncio"\nfigure = "p99"\nmax = 1',
             "expect[0].clinet",
-            "unknown key (did you mean 'client'?); valid keys: client, figure, max, min, during, after, from, to",
+            "unknown key (did you mean 'client'?); valid keys: client, figure, max, min, during, "
+            "after, from, to",
         ),
         (
             'faster = "asyncio"\nthan = "blocking"\nfigure = "p99"',
@@ -259,8 +260,9 @@ def test_expect_must_be_an_array_of_tables() -> None:
 
 
 def test_every_figure_reads_a_value() -> None:
-    over_time = Series((10, 10), (10, 10), (9, 10), (1, 0), (1.0, 1.0), (0.1, 0.1), (0.2, 0.2),
-                       phases=(Span("dip", 0.0, 0.5),), recovery=0.5, recovered=True)  # fmt: skip
+    over_time = Series(1.0, (10, 10), (9, 10), (1, 0), (1.0, 1.0), (0.1, 0.1), (0.2, 0.2),
+                       offered=(10, 10), goodput=(9, 10), phases=(Span("dip", 0.0, 0.5),),
+                       recovery=0.5, recovered=True)  # fmt: skip
     row = summary("asyncio", series=over_time, late=Lateness(20, 0.01, 1, 0.1, 0.2))
     for name, figure in verdicts.FIGURES.items():
         value = figure.get(row, 2.0)

@@ -19,9 +19,10 @@ PHASE = (Span("dip", 4.0, 6.0),)
 def series(goodput: list[int], p99: list[float | None] | None = None) -> Series:
     size = len(goodput)
     return Series(
-        offered=(10,) * size, sent=(10,) * size, goodput=tuple(goodput),
-        failed=tuple(10 - g for g in goodput), in_flight=(1.0,) * size,
-        p50=(0.1,) * size, p99=tuple(p99 or [0.2] * size), offset=0.5, phases=PHASE,
+        step=1.0, sent=(10,) * size, ok=tuple(goodput), failed=tuple(10 - g for g in goodput),
+        in_flight=(1.0,) * size, p50=(0.1,) * size, p99=(0.2,) * size, offered=(10,) * size,
+        goodput=tuple(goodput), due_p50=(0.1,) * size, due_p99=tuple(p99 or [0.2] * size),
+        offset=0.5, phases=PHASE,
     )  # fmt: skip
 
 
@@ -39,7 +40,7 @@ ROWS = [QUICK, SLOW, NEVER]
 
 def expectations(text: str) -> Any:
     return parse_expectations(tomllib.loads(text)["expect"], [r.client for r in ROWS],
-                              "s.toml", ["dip"])  # fmt: skip
+                              "s.toml", phases=["dip"])  # fmt: skip
 
 
 def verdicts(text: str) -> list[tuple[bool, str, str]]:
@@ -132,6 +133,6 @@ min = 0.99
 )  # fmt: skip
 def test_bad_ranges_name_the_key(table: dict[str, Any], key: str, message: str) -> None:
     with pytest.raises(ScenarioFileError) as caught:
-        parse_expectations([table], [r.client for r in ROWS], "s.toml", ["dip"])
+        parse_expectations([table], [r.client for r in ROWS], "s.toml", phases=["dip"])
     assert caught.value.key == key
     assert message in str(caught.value)

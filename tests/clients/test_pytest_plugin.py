@@ -190,14 +190,14 @@ def test_a_failed_check_says_what_the_server_saw(pytester: pytest.Pytester) -> N
         "usajobs: fake server seed 3 (started on first use)",
         "*usajobs: zip 90011 was asked for 3 times, want 1 (seed 7)",
         "*the server saw 3 requests:",
-        "*  90011 attempt 0, *: * port *",
-        "*  90011 attempt 1, *",
-        "*  90011 attempt 2, *",
+        "*  90011 attempt 0 (first try), *: * port *",
+        "*  90011 attempt 1 (retry 1), *",
+        "*  90011 attempt 2 (retry 2), *",
         "*replay: @pytest.mark.usajobs(server={'faults': {'error_503': 0.5}}, seed=7)",
     ])  # fmt: skip
     # The failure section only: the short summary repeats it whole when the terminal is wide.
     section = result.stdout.str().split("short test summary info")[0]
-    statuses = re.findall(r"90011 attempt \d, [0-9.–]+ s: (\w+)", section)
+    statuses = re.findall(r"90011 attempt \d \([a-z0-9 ]+\), [0-9.–]+ s: (\w+)", section)
     assert len(statuses) == 3 and "503" in statuses  # the draws of seed 7 for this zip
     assert "Traceback" not in result.stdout.str()
 
@@ -218,7 +218,7 @@ def test_checks_that_cannot_tell_or_totals_that_are_short_say_why(
         "*usajobs: the total is *, want * (short by *; seed 7)",
         "*zip* never answered whole:",
         "*(worth * jobs): 1 request, none answered whole",
-        "*attempt 0, *: 503 (fault error_503), port *",
+        "*attempt 0 (first try), *: 503 (fault error_503), port *",
     ])  # fmt: skip
 
 

@@ -228,7 +228,8 @@ def test_a_package_imports_itself_relatively(package: str) -> None:
 #   server.models, server.errors, server.logs, server (__version__): nothing else of the server
 #   server.config      models, errors
 #   server.accounting  config, models, errors
-#   server.state       accounting, config, models
+#   server.shared      accounting, config, models, errors (what every process shares)
+#   server.state       shared, accounting, config, models
 #   server.api         state and below            (never admin, openapi, app, cli)
 #   server.admin       api and below              (never openapi, app, cli)
 #   server.openapi     admin, api, config, models (the document reads constants: never the
@@ -239,6 +240,7 @@ SERVER_LAYERS = (
     ("server", "server.models", "server.errors", "server.logs"),
     ("server.config",),
     ("server.accounting",),
+    ("server.shared",),
     ("server.state",),
     ("server.api",),
     ("server.admin",),

@@ -1,6 +1,8 @@
 // The talk's async.html as a Node script: global fetch and Promise.all.
 // Reads a job on stdin ({url, zips, api, per_page, concurrency, timeout, retries, backoff,
-// backoff_max, speed}) and prints one JSON line: {attempts, usage} in the Python clients' shape.
+// backoff_max, speed, cpu, cpu_kind, headers}) and prints one JSON line: {attempts, usage} in
+// the Python clients' shape.
+import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 
 const job = JSON.parse(readFileSync(0, "utf8"));
@@ -36,10 +38,11 @@ async function once(zip, attempt, lane) {
   const record = { zip, attempt, start, end: start, status: null, bytes: 0, jobs: null,
                    error: null, lane, intended: null, queue: null, overshoot: null };
   let retryAfter = null;
+  let body = "";
   try {
     const signal = AbortSignal.timeout((job.timeout / job.speed) * 1000);
-    const response = await fetch(urlFor(zip), { signal });
-    const body = await response.text();
+    const response = await fetch(urlFor(zip), { signal, headers: job.headers ?? {} });
+    body = await response.text();
     Object.assign(record, { status: response.status, bytes: Buffer.byteLength(body) });
     const t = timing(response.headers.get("server-timing"));
     Object.assign(record, { intended: t.intended ?? null, queue: t.queue ?? null,
@@ -57,7 +60,32 @@ async function once(zip, attempt, lane) {
       ? "connection" : error.cause?.name === "SocketError" ? "connection" : "payload");
   }
   record.end = now();
-  return { record, retryAfter };
+  return { record, retryAfter, body };
+}
+
+// [workload] cpu: `seconds` of CPU after each answer, as clients/cpuwork.py does: "python" is a
+// loop in JS over the answer, "native" SHA-256 in C; both on this thread (Node runs JS on one).
+// Measured on this thread's clock where Node has one (v23.9+), else the process's.
+const FILLER = Buffer.alloc(65536, 7);
+const STEP = 65536;  // bytes between two looks at the clock: JIT-compiled JS is fast
+function cpuClock() {
+  const used = process.threadCpuUsage ? process.threadCpuUsage() : process.cpuUsage();
+  return (used.user + used.system) / 1e6;
+}
+let rolling = 0;
+function burn(seconds, kind, body) {
+  if (!(seconds > 0)) return;
+  const data = Buffer.concat([Buffer.from(body), FILLER]);
+  const hash = createHash("sha256");
+  let offset = 0;
+  const start = cpuClock();
+  while (cpuClock() - start < seconds) {
+    if (offset + STEP > data.length) offset = 0;
+    if (kind === "python") {
+      for (let i = offset; i < offset + STEP; i++) rolling = (rolling * 31 + data[i]) >>> 0;
+    } else hash.update(data.subarray(offset, offset + STEP));
+    offset += STEP;
+  }
 }
 
 function retryable(r) {
@@ -71,9 +99,10 @@ async function fetchZip(zip) {
   const records = [];
   for (let attempt = 0; attempt <= job.retries; attempt++) {
     const lane = freeLanes.length ? freeLanes.sort((a, b) => a - b).shift() : nextLane++;
-    const { record, retryAfter } = await once(zip, attempt, lane);
+    const { record, retryAfter, body } = await once(zip, attempt, lane);
     freeLanes.push(lane);
     records.push(record);
+    if (record.error === null) burn(job.cpu / job.speed, job.cpu_kind, body);
     if (record.error === null || !retryable(record) || attempt === job.retries) break;
     const backoff = Math.min(job.backoff * 2 ** attempt, job.backoff_max) / job.speed;
     await sleep(Math.max(backoff, retryAfter ?? 0));

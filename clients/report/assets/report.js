@@ -17,11 +17,14 @@
   const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#6b6b6b", "#111111"];
   const OK = "#2e9d4f", RETRY = "#e0a100", FAILED = "#d32f2f";
   const CPU = "#1f4e79", CAR = "#dde5ee", EDGE = "#a9bacb";
-  const GUTTER = 150, AXIS = 24, SVGNS = "http://www.w3.org/2000/svg";
+  const GUTTER = 200, AXIS = 24, SVGNS = "http://www.w3.org/2000/svg";
   const tooltip = document.getElementById("tooltip");
 
   // ---------- small helpers
   const seconds = asyncUnits.seconds; // units.js: the terminal's rule, to the character
+  // records.attempt_text's rule: numbered from 0, as the journal, the terminal and pytest say
+  const attemptText = (n) => `attempt ${n} (${n ? "retry " + n : "first try"})`;
+  const count = (v) => (v >= 100 ? Math.round(v).toLocaleString() : String(+v.toPrecision(2)));
   function niceStep(span, pixels, spacing) {
     const target = (span * spacing) / Math.max(1, pixels);
     const exp = Math.floor(Math.log10(target || 1));
@@ -167,9 +170,10 @@
     return { n, start, end, lane: column("l"), zip: column("z"), num: column("n"), outcome: column("o"),
       intended: column("i"), queue: column("q"), over: column("v") };
   }
-  function rowsOf(att) {
+  const COLLAPSED = 8, EXPANDED = 128; // timeline rows: folded to a summary, or every lane
+  function rowsOf(att, most) {
     const lanes = Array.from(new Set(att.lane)).sort((x, y) => x - y);
-    const most = 128, per = Math.max(1, Math.ceil(lanes.length / most));
+    const per = Math.max(1, Math.ceil(lanes.length / most));
     const rowOf = new Map(lanes.map((lane, i) => [lane, Math.floor(i / per)]));
     const count = Math.ceil(lanes.length / per);
     const rows = Array.from({ length: count }, () => []);
@@ -184,7 +188,7 @@
     const [status, error, ok] = DATA.outcomes[att.outcome[i]];
     const ms = (v) => (v < 0 ? "–" : seconds(v * U));
     return [
-      `zip ${DATA.zips[att.zip[i]]} · attempt ${att.num[i] + 1}`,
+      `zip ${DATA.zips[att.zip[i]]} · ${attemptText(att.num[i])}`,
       ok ? `status ${status}` : `failed: ${error || "error"}${status ? " (" + status + ")" : ""}`,
       `sent at ${seconds(att.start[i])}, latency ${seconds(att.end[i] - att.start[i])}`,
       `intended delay ${ms(att.intended[i])} · queue wait ${ms(att.queue[i])} · overshoot ${ms(att.over[i])}`,
@@ -195,14 +199,21 @@
     const container = frame("timeline", client.name);
     if (!container) return;
     if (!att) { container.textContent = client.state; return; }
-    const { rows, names, per } = rowsOf(att);
-    const rowH = Math.max(3, Math.min(16, Math.floor(440 / Math.max(1, rows.length))));
-    const height = rows.length * rowH + AXIS + 6;
+    const lanes = new Set(att.lane).size;
+    let rows = [], names = [], per = 1, rowH = 16, height = 0;
     const note = document.createElement("p");
     note.className = "zoom";
-    note.textContent = `${att.n.toLocaleString()} requests on ${names.length} row${names.length > 1 ? "s" : ""}` +
-      (per > 1 ? ` (${per} lanes a row)` : "");
     container.before(note);
+    function layout(most) {
+      ({ rows, names, per } = rowsOf(att, most));
+      rowH = most === COLLAPSED ? Math.min(16, Math.max(10, Math.floor(80 / rows.length)))
+        : Math.max(3, Math.min(16, Math.floor(440 / Math.max(1, rows.length))));
+      height = rows.length * rowH + AXIS + 6;
+      note.textContent = `${att.n.toLocaleString()} requests on ${lanes.toLocaleString()} lane${lanes > 1 ? "s" : ""}, ` +
+        `${names.length} row${names.length > 1 ? "s" : ""}` + (per > 1 ? ` (${per} lanes a row)` : "");
+      api.rows[client.name] = { rows, rowH };
+    }
+    layout(COLLAPSED);
     const paint = [OK, RETRY, FAILED]; // a failure shows over a retry, a retry over a success
     const kinds = new Uint8Array(att.n);
     for (let i = 0; i < att.n; i++) kinds[i] = !DATA.outcomes[att.outcome[i]][2] ? 2 : att.num[i] > 0 ? 1 : 0;
@@ -261,15 +272,27 @@
     drawers.get(client.name).push(draw);
     draw();
     interactive(container.querySelector("canvas"), client.name, hit);
-    api.rows[client.name] = { rows, rowH };
+    if (lanes > COLLAPSED) {
+      const more = Math.min(lanes, EXPANDED);
+      const button = control(container, `expand to ${more.toLocaleString()} rows`, (on) => {
+        layout(on ? EXPANDED : COLLAPSED); draw();
+        button.textContent = on ? `collapse to ${COLLAPSED} rows` : `expand to ${more.toLocaleString()} rows`;
+      });
+    }
   }
 
   function trains(client) {
     const container = frame("train", client.name);
     if (!container || !client.train) return;
-    const times = undelta(client.train.t), tracks = client.train.tracks;
-    const rowH = Math.max(4, Math.min(18, Math.floor(440 / Math.max(1, tracks.length))));
-    const height = tracks.length * rowH + AXIS + 6;
+    const times = undelta(client.train.t), bands = client.train.tracks;
+    const opened = new Set(); // the bands of many worker trains shown one train a row
+    let tracks = [], rowH = 18, height = 0;
+    function layout() {
+      tracks = bands.flatMap((band, b) => (opened.has(b) ? band.m : [band]));
+      rowH = Math.max(4, Math.min(18, Math.floor(440 / Math.max(1, tracks.length))));
+      height = tracks.length * rowH + AXIS + 6;
+    }
+    layout();
     function fill(track, i) {
       const idx = track.f + i, length = times[idx + 1] - times[idx];
       const alive = track.a ? track.a[i] : 1;
@@ -340,59 +363,126 @@
     drawers.get(client.name).push(draw);
     draw();
     interactive(container.querySelector("canvas"), client.name, hit);
+    bands.forEach((band, b) => {
+      if (!band.m) return;
+      const button = control(container, `open the ${band.m.length} trains of “${band.n}”`, (on) => {
+        if (on) opened.add(b); else opened.delete(b);
+        button.textContent = on ? `close them into one band` : `open the ${band.m.length} trains of “${band.n}”`;
+        layout(); draw();
+      });
+    });
+  }
+  // A toggle under a chart (open a band, expand a timeline): `change(on)` when pressed.
+  function control(container, text, change) {
+    let bar = container.parentElement.querySelector(".controls");
+    if (!bar) { bar = document.createElement("div"); bar.className = "controls"; container.after(bar); }
+    const button = document.createElement("button");
+    button.type = "button"; button.textContent = text; button.setAttribute("aria-pressed", "false");
+    button.addEventListener("click", () => {
+      const on = button.getAttribute("aria-pressed") !== "true";
+      button.setAttribute("aria-pressed", String(on));
+      change(on);
+    });
+    bar.appendChild(button);
+    return button;
   }
 
-  function inflight(client, att) {
-    const container = frame("inflight", client.name);
-    if (!container) return;
-    if (!att) { container.textContent = client.state; return; }
-    // Starts are in order already; merge them with the sorted ends (an end first on a tie).
-    const starts = Float64Array.from(att.start).sort(), ends = Float64Array.from(att.end).sort();
-    const at = new Float64Array(2 * att.n), count = new Int32Array(2 * att.n);
-    let open = 0, most = 1;
-    for (let i = 0, j = 0, e = 0; e < 2 * att.n; e++) {
-      if (j >= att.n || (i < att.n && starts[i] < ends[j])) { open++; at[e] = starts[i++]; } else { open--; at[e] = ends[j++]; }
-      count[e] = open;
-      if (open > most) most = open;
+  // ---------- over time: the result's series (clients/results/series.py), a line per client
+  function series(client) { // points [t, value] at the middle of each step, per figure
+    const sr = client.series, step = sr.step, mid = (i) => (i + 0.5) * step;
+    const rate = (col) => col.map((v, i) => [mid(i), v / step]);
+    const lat = (col) => col.map((v, i) => [mid(i), v < 0 ? null : v * U]);
+    return { span: sr.sent.length * step, sent: rate(sr.sent), ok: rate(sr.ok), failed: rate(sr.failed),
+      inflight: sr.inflight.map((v, i) => [mid(i), v]), p50: lat(sr.p50), p99: lat(sr.p99) };
+  }
+  // A line chart in SVG with both axes: `lines` are {name, colour, dashed, points}; a null value
+  // breaks the line.
+  function lineChart(box, title, lines, span, format) {
+    box.textContent = "";
+    const width = Math.max(280, box.clientWidth), height = 190, left = 56, right = 10, top = 20, bottom = 30;
+    const plot = width - left - right, plotH = height - top - bottom;
+    let high = 0;
+    for (const line of lines) for (const [t, v] of line.points) if (v !== null && t <= span) high = Math.max(high, v);
+    high = high || 1;
+    const X = (t) => left + (t / span) * plot, Y = (v) => top + plotH - (v / high) * plotH;
+    const root = svg("svg", { width, height, role: "img", "aria-label": title }, box);
+    svg("text", { x: left, y: 13, class: "title" }, root).textContent = title;
+    for (const v of linearTicks(high, plotH * 1.6)) {
+      svg("line", { class: "grid", x1: left, x2: left + plot, y1: Y(v), y2: Y(v) }, root);
+      svg("text", { x: left - 6, y: Y(v) + 4, "text-anchor": "end" }, root).textContent = v ? format(v) : "0";
     }
-    const height = 110, top = 8, plotH = height - AXIS - top - 6;
+    for (const t of linearTicks(span, plot)) {
+      svg("line", { class: "grid", x1: X(t), x2: X(t), y1: top, y2: top + plotH }, root);
+      svg("text", { x: X(t), y: top + plotH + 16, "text-anchor": "middle" }, root).textContent = t ? seconds(t) : "0 s";
+    }
+    svg("line", { class: "axis", x1: left, x2: left + plot, y1: top + plotH, y2: top + plotH }, root);
+    svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
+    for (const line of lines) {
+      let d = "", pen = false;
+      for (const [t, v] of line.points) {
+        if (v === null || t > span) { pen = false; continue; }
+        d += (pen ? "L" : "M") + X(t).toFixed(1) + "," + Y(v).toFixed(1);
+        pen = true;
+      }
+      const group = svg("g", { "data-client": line.name }, root);
+      if (d) svg("path", { d, fill: "none", stroke: line.colour, "stroke-width": line.dashed ? 1.4 : 2,
+        "stroke-dasharray": line.dashed ? "5 3" : "none" }, group);
+      svg("title", {}, group).textContent = line.name + (line.what ? " · " + line.what : "");
+    }
+  }
+  function overTime() {
+    const panel = document.querySelector('[data-panel="overtime"]');
+    if (!panel) return;
+    const ran = DATA.clients.map((client, c) => ({ client, colour: COLOURS[c % COLOURS.length] }))
+      .filter((x) => x.client.series);
+    const figures = ran.map((x) => series(x.client));
+    const on = new Set(ran.map((x) => x.client.name));
+    const legend = panel.querySelector(".legend");
+    ran.forEach((x) => {
+      const item = document.createElement("label");
+      item.dataset.client = x.client.name;
+      item.style.setProperty("--c", x.colour);
+      const box = document.createElement("input");
+      box.type = "checkbox"; box.checked = true;
+      box.addEventListener("change", () => { if (box.checked) on.add(x.client.name); else on.delete(x.client.name); draw(); });
+      item.append(box, " " + x.client.name);
+      legend.appendChild(item);
+    });
+    const charts = [
+      ["rate", "requests a second: answered (solid), sent (dashed)", () => [["ok", false, "answered/s"], ["sent", true, "sent/s"]], count],
+      ["latency", "latency of the requests ending then: p50 (solid), p99 (dashed)", () => [["p50", false, "p50"], ["p99", true, "p99"]], seconds],
+      ["inflight", "requests in flight (mean over each step)", () => [["inflight", false, "in flight"]], count],
+      ["failures", "failed attempts a second", () => [["failed", false, "failed/s"]], count],
+    ];
     function draw() {
-      const view = viewOf(client.name);
-      const { ctx, width } = canvasIn(container, height);
-      const plot = width - GUTTER - 10, k = plot / (view.hi - view.lo);
-      label(ctx, `${most.toLocaleString()} at most`, top, 14);
-      ctx.strokeStyle = "#e3e8ee"; ctx.strokeRect(GUTTER + 0.5, top + 0.5, plot, plotH);
-      const peak = new Float64Array(plot + 1).fill(-1);
-      let current = 0;
-      for (let i = 0; i < at.length; i++) {
-        if (at[i] < view.lo) { current = count[i]; continue; }
-        if (at[i] > view.hi) break;
-        const px = Math.min(plot, Math.floor((at[i] - view.lo) * k));
-        peak[px] = Math.max(peak[px], count[i], current);
-        current = count[i];
+      const shown = ran.map((x, i) => [x, figures[i]]).filter(([x]) => on.has(x.client.name));
+      const span = Math.max(1e-3, ...shown.map(([, f]) => f.span)); // the axis fits what is shown
+      for (const [key, title, columns, format] of charts) {
+        const lines = [];
+        for (const [x, f] of shown) for (const [column, dashed, what] of columns(f)) {
+          lines.push({ name: x.client.name, colour: x.colour, dashed, what, points: f[column] });
+        }
+        lineChart(panel.querySelector(`[data-figure="${key}"]`), title, lines, span, format);
       }
-      ctx.fillStyle = "rgba(0,114,178,.35)"; ctx.strokeStyle = "#0072B2";
-      ctx.beginPath(); ctx.moveTo(GUTTER, top + plotH);
-      let level = current;
-      for (let px = 0; px <= plot; px++) {
-        const value = peak[px] >= 0 ? peak[px] : level;
-        if (peak[px] >= 0) level = value;
-        ctx.lineTo(GUTTER + px, top + plotH - (value / most) * plotH);
-      }
-      ctx.lineTo(GUTTER + plot, top + plotH); ctx.closePath(); ctx.fill(); ctx.stroke();
-      axis(ctx, view, width, top + plotH + 2);
-      setRange(container, view);
+      panel.dataset.span = span.toFixed(4);
     }
-    function hit(x) {
-      const view = viewOf(client.name), plot = chartWidth - GUTTER - 10;
-      const t = view.lo + ((x - GUTTER) / plot) * (view.hi - view.lo);
-      let lo = 0, hi = at.length;
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (at[mid] <= t) lo = mid + 1; else hi = mid; }
-      return x < GUTTER ? null : `${lo ? count[lo - 1] : 0} in flight at ${seconds(t)}`;
-    }
-    drawers.get(client.name).push(draw);
     draw();
-    interactive(container.querySelector("canvas"), client.name, hit);
+    api.overTime = { draw, on };
+  }
+  // The small chart on each client's card: answered requests a second over its own run.
+  function sparks() {
+    DATA.clients.forEach((client, c) => {
+      const box = document.querySelector(`[data-panel="summary"] [data-client="${CSS.escape(client.name)}"] .spark`);
+      if (!box || !client.series) return;
+      const f = series(client), width = Math.max(120, box.clientWidth), height = 36;
+      const high = Math.max(1e-9, ...f.ok.map(([, v]) => v));
+      const root = svg("svg", { width, height, role: "img", "aria-label": `${client.name}: answered a second` }, box);
+      const d = f.ok.map(([t, v], i) => (i ? "L" : "M") + ((t / f.span) * width).toFixed(1) + "," +
+        (height - 2 - (v / high) * (height - 4)).toFixed(1)).join("");
+      svg("path", { d: d + `L${width},${height}L0,${height}Z`, fill: COLOURS[c % COLOURS.length], opacity: 0.25 }, root);
+      svg("path", { d, fill: "none", stroke: COLOURS[c % COLOURS.length], "stroke-width": 1.5 }, root);
+      svg("title", {}, root).textContent = `answered a second over ${seconds(f.span)}, at most ${count(high)}/s`;
+    });
   }
 
   function latency(decoded) {
@@ -410,7 +500,7 @@
     if (!every.length) { container.textContent = "no requests to show"; return; }
     const low = Math.max(1e-4, Math.min(...every.filter((v) => v > 0))), high = Math.max(...every);
     const log = high / low > 30;
-    const width = Math.max(360, container.clientWidth), height = 320, left = 46, bottom = 36, top = 8;
+    const width = Math.max(360, container.clientWidth), height = 260, left = 46, bottom = 36, top = 8;
     const plot = width - left - 16, plotH = height - top - bottom;
     const X = (v) => left + (log ? (Math.log10(Math.max(v, low)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low) || 1)
       : v / (high || 1)) * plot;
@@ -475,9 +565,10 @@
     DATA.clients.forEach((client, c) => {
       phase("train", () => trains(client));
       phase("timeline", () => timeline(client, decoded[c]));
-      phase("inflight", () => inflight(client, decoded[c]));
     });
     phase("latency", () => latency(decoded));
+    phase("overtime", overTime);
+    phase("summary", sparks);
     const box = document.getElementById("shared-axis");
     if (box) box.addEventListener("change", () => { shared = box.checked; Object.assign(sharedView, { lo: 0, hi: sharedView.max }); redraw(); });
     api.view = (name) => ({ ...viewOf(name) });

@@ -4,13 +4,26 @@ lanes, outcomes named like the clients' errors, and what a journal cannot stand 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 
 from clients.harness import journal
-from clients.records import ClientSettings, RunResult, Usage
+from clients.harness.compare import one_run
+from clients.harness.server_control import ServerControl
+from clients.records import ClientSettings, RunResult, RunState, Usage
+from clients.report.notes import notes
 from clients.results.summary import count_outcomes, startup, summarize
+from tests.helpers import LiveServer, configure, jobs_in
+
+# A command that sums its zips one after another (from stdin), as the talk's block.py did.
+SUM_ZIPS = (
+    "import sys, requests; u = sys.argv[1]; zips = sys.stdin.read().split()\n"
+    "print(sum(int(requests.get(u + '/api/jobs', params=dict(LocationId=z), timeout=10)"
+    ".json()['TotalJobs']) for z in zips))"
+)
 
 
 def entry(
@@ -113,8 +126,8 @@ def test_a_failure_says_what_the_server_saw() -> None:
     assert text.splitlines() == [
         "usajobs: zip 90011 was asked for 2 times, want 1",
         "the server saw 2 requests:",
-        "  90011 attempt 0, 0.100–0.200 s: 503 (fault error_503), port 40001",
-        "  90011 attempt 1, 0.300–0.350 s: 200, port 40002",
+        "  90011 attempt 0 (first try), 0.100–0.200 s: 503 (fault error_503), port 40001",
+        "  90011 attempt 1 (retry 1), 0.300–0.350 s: 200, port 40002",
         "replay: @replay",
     ]
 
@@ -128,3 +141,75 @@ def test_journal_times_stay_within_the_run_that_saw_them() -> None:
     attempt = journal.to_attempt(entry, shift=0.1, wall=0.4)
     assert (attempt.start, attempt.end) == (0.0, 0.4)
     assert journal.to_attempt(entry, shift=0.0).end == pytest.approx(0.500012)
+
+
+TAG = "blocking 0123456789ab"
+STRAY = "blocking ba9876543210"  # another run's tag: a worker left over from an earlier compare
+
+
+@pytest.mark.parametrize(
+    ("client", "marks", "foreign"),
+    [
+        pytest.param(TAG, True, False, id="marked-with-the-tag"),
+        pytest.param(None, True, True, id="unmarked-for-a-client-that-marks"),
+        pytest.param(STRAY, True, True, id="another-runs-tag"),
+        pytest.param(None, False, False, id="unmarked-from-the-users-code"),
+        pytest.param("my-app/1.0", False, False, id="the-users-own-header"),
+        pytest.param(STRAY, False, True, id="another-runs-tag-beside-the-users-code"),
+    ],
+)
+def test_requests_not_the_runs_own_are_foreign(
+    client: str | None, marks: bool, foreign: bool
+) -> None:
+    assert journal.is_foreign(entry(1, "90011", 0, 0.1, 0.2, client=client), TAG, marks) is foreign
+
+
+def test_a_health_probe_is_never_foreign() -> None:
+    assert not journal.is_foreign({**entry(1, "", 0, 0.1, 0.2), "route": "health"}, TAG, True)
+
+
+ONE_RUN_ZIPS = [f"{90000 + n:05d}" for n in range(30)]
+
+
+def _stray_requests(url: str, headers: dict[str, str], count: int) -> Callable[[int], None]:
+    """An on_progress that, the first time it is called (mid-run), sends `count` requests as
+    a stray process would."""
+    sent: list[int] = []
+
+    def on_progress(done: int) -> None:
+        if not sent:
+            for _ in range(count):
+                requests.get(f"{url}/api/jobs", params={"LocationId": "10001"},
+                             headers=headers, timeout=10)  # fmt: skip
+            sent.append(count)
+
+    return on_progress
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("settings", "stray"),
+    [
+        pytest.param(ClientSettings(kind="blocking", shared_session=True), {}, id="built-in"),
+        pytest.param(ClientSettings(kind="command", command=("{python}", "-c", SUM_ZIPS, "{url}"),
+                                    path="."), {"X-Client": STRAY}, id="a-command"),
+    ],
+)  # fmt: skip
+def test_a_run_counts_only_its_own_requests_and_says_how_many_were_foreign(
+    live_server: LiveServer, settings: ClientSettings, stray: dict[str, str]
+) -> None:
+    configure(live_server, latency=0.03)  # 30 zips one after another: the run lasts ~1 s
+    control = ServerControl(live_server.url)
+    runs: list[RunResult] = []
+    try:
+        one_run(control, settings, ONE_RUN_ZIPS, _stray_requests(live_server.url, stray, 3), runs)
+    finally:
+        control.close()
+    [run] = runs
+    assert run.state is RunState.OK, run.reason
+    assert run.foreign == 3
+    assert run.total == jobs_in(ONE_RUN_ZIPS)
+    assert len(run.attempts) == len(ONE_RUN_ZIPS)  # the stray's are not the run's
+    assert RunResult.from_dict(run.to_dict()).foreign == 3
+    [note] = [n for n in notes([], runs) if n.title == "requests from elsewhere"]
+    assert "3 API requests during 1 of" in note.text

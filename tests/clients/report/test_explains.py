@@ -41,7 +41,7 @@ def test_a_program_measured_from_outside_is_its_processes() -> None:
     found = trains.figures(run)
     assert found is not None and found.empty == pytest.approx(0.5)  # the idle worker is not it
     said = trains.sentence(found)
-    assert said.startswith("1 thread train and 1 process train, 20 cars: 50% empty")
+    assert said.startswith("1 thread train and 1 process train, 20 cars: 50.0% empty")
     assert "(the program's processes only)" in said
 
 

@@ -18,7 +18,7 @@ from clients.report import exports, html, payload
 from clients.report.panels import Compared
 from tests import builders
 
-PANELS = ("table", "notes", "train", "timeline", "inflight", "latency")
+PANELS = ("summary", "table", "notes", "train", "timeline", "overtime", "latency")
 
 
 def body(page: str) -> str:
@@ -41,7 +41,7 @@ def test_every_panel_and_a_frame_per_client() -> None:
     for name in PANELS:
         assert page.count(f'data-panel="{name}"') == 1, name
     for client in ("blocking", "threaded", "asyncio"):
-        for name in ("train", "timeline", "inflight"):
+        for name in ("summary", "train", "timeline"):
             pattern = rf'data-panel="{name}".*?data-client="{client}"'
             assert re.search(pattern, page, re.S), (name, client)
     assert 'data-panel="talk"' not in page  # only the talk's own scenario meets the talk
@@ -62,6 +62,16 @@ def test_the_train_panel_gives_the_share_of_empty_cars() -> None:
     assert 'data-client="blocking" data-empty="95.0%"' in page
     assert 'data-client="asyncio" data-empty="10.0%"' in page
     assert "looked every 10 ms" in page and "is not counted" in page
+    for client, empty in (("blocking", "95.0%"), ("asyncio", "10.0%")):  # one figure, said twice
+        text = body(page).split(f'data-client="{client}" data-empty=')[1].split("</p>")[0]
+        assert text.count(f"{empty} empty") == 2, text
+
+
+def test_the_footer_names_the_command_that_drew_it() -> None:
+    doc = builders.compare_doc()
+    assert "by <code>python -m clients report RESULT.json</code>" in html.render_report(doc)
+    page = html.render_report(doc, "asynchronicity report results/run.json")
+    assert "by <code>asynchronicity report results/run.json</code>" in page
 
 
 def test_the_talk_panel_for_mempy_2015() -> None:
@@ -140,8 +150,8 @@ def test_the_report_command_writes_the_page(
     assert capsys.readouterr().out == f"wrote {result.with_suffix('.html')}\n"
     assert 'data-panel="train"' in result.with_suffix(".html").read_text(encoding="utf-8")
     out = tmp_path / "elsewhere.html"
-    assert cli.main(["report", str(result), "-o", str(out)]) == 0
-    assert out.exists()
+    assert cli.main(["report", str(result), "-o", str(out)], prog="asynchronicity") == 0
+    assert f"by <code>asynchronicity report {result}</code>" in out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,120 @@
+"""One store round trip per event-loop tick: the operations of every request that arrived in
+it, sent as one script call, with at most one call in flight.
+
+A request adds its operation (`submit`) and, when it needs the answer, awaits the future it
+gets back. The first operation of a tick schedules a flush for the end of the tick
+(`call_soon` runs after every handler the tick woke); while a flush is out, new operations
+wait for it to come back and then go together, so under load a round trip carries as many
+requests as arrived while the previous one was out — the cost per request falls as the load
+rises, and the store sees one call per tick, never one per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final
+
+# Operations kept for the next flush when one fails (journal entries, slot releases): bounded,
+# so a store that stays away costs at most this many.
+MAX_RETAINED: Final = 100_000
+
+Run = Callable[[list[Any]], Awaitable[Sequence[Any]]]
+
+
+class Batcher:
+    """Gathers operations into one `run(args)` call per tick; `run` answers one result per
+    operation, in order (the header it may add is the caller's to strip)."""
+
+    def __init__(self, run: Run, on_failure: Callable[[Exception], Exception]) -> None:
+        self._run = run
+        self._on_failure = on_failure  # the store's error, as requests should see it
+        self._args: list[Any] = []
+        self._waiters: list[asyncio.Future[Any] | None] = []
+        self._retained: list[tuple[Any, ...]] = []  # fire-and-forget operations to resend
+        self._scheduled = False
+        self._flushing: asyncio.Task[None] | None = None
+        self.flushes = 0  # round trips made, for the benchmark's figures
+        self.operations = 0
+
+    def submit(self, *operation: Any) -> asyncio.Future[Any]:
+        """Add an operation whose answer the caller awaits."""
+        future = asyncio.get_running_loop().create_future()
+        self._add(operation, future)
+        return future
+
+    def post(self, *operation: Any) -> None:
+        """Add an operation nobody waits for (kept and sent again if its flush fails)."""
+        self._add(operation, None)
+
+    def _add(self, operation: tuple[Any, ...], future: asyncio.Future[Any] | None) -> None:
+        self._args.extend(operation)
+        self._waiters.append(future)
+        if future is None:
+            self._retained.append(operation)
+        if not self._scheduled and self._flushing is None:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._start)
+
+    def _start(self) -> None:
+        self._scheduled = False
+        if not self._waiters or self._flushing is not None:
+            return
+        args, waiters, retained = self._args, self._waiters, self._retained
+        self._args, self._waiters, self._retained = [], [], []
+        self._flushing = asyncio.get_running_loop().create_task(
+            self._flush(args, waiters, retained)
+        )
+
+    async def _flush(
+        self,
+        args: list[Any],
+        waiters: list[asyncio.Future[Any] | None],
+        retained: list[tuple[Any, ...]],
+    ) -> None:
+        failed = False
+        try:
+            results = await self._run(args)
+        except asyncio.CancelledError:
+            for future in waiters:
+                if future is not None and not future.done():
+                    future.cancel()
+            raise
+        except Exception as error:
+            failed = True
+            failure = self._on_failure(error)
+            for future in waiters:
+                if future is not None and not future.done():
+                    future.set_exception(failure)
+            self._keep(retained)
+        else:
+            self.flushes += 1
+            self.operations += len(waiters)
+            for future, result in zip(waiters, results, strict=True):
+                if future is not None and not future.done():
+                    future.set_result(result)
+        finally:
+            self._flushing = None
+            # After a failure only a new request tries again: retained operations alone would
+            # retry at once, in a loop, for as long as the store stays away.
+            if self._waiters and not (failed and all(w is None for w in self._waiters)):
+                self._start()
+
+    def _keep(self, retained: list[tuple[Any, ...]]) -> None:
+        """Put the failed flush's unanswered operations back, ahead of the newer ones."""
+        room = max(0, MAX_RETAINED - len(self._retained))
+        kept = retained[-room:] if room else []
+        args: list[Any] = [part for operation in kept for part in operation]
+        self._args[:0] = args
+        self._waiters[:0] = [None] * len(kept)
+        self._retained[:0] = kept
+
+    async def drain(self) -> None:
+        """Wait until nothing is pending or in flight (at shutdown, so the journal is whole)."""
+        for _ in range(100):
+            if self._flushing is None and not self._waiters:
+                return
+            if self._flushing is not None:
+                await asyncio.wait({self._flushing})
+            else:
+                await asyncio.sleep(0)

@@ -1,0 +1,51 @@
+"""`[workload] cpu` and `cpu_kind`: read into every client's settings, or refused in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clients.errors import ScenarioFileError
+from clients.scenario import load
+
+BAD = [
+    pytest.param("[workload]\ncpu = -0.1\n[clients.asyncio]\n", "workload.cpu",
+                 "must be >= 0 and <= 60, got -0.1", id="negative"),
+    pytest.param("[workload]\ncpu = 61\n[clients.asyncio]\n", "workload.cpu",
+                 "must be >= 0 and <= 60, got 61", id="too-much"),
+    pytest.param("[workload]\ncpu = '1s'\n[clients.asyncio]\n", "workload.cpu",
+                 "must be a number, got '1s'", id="text"),
+    pytest.param("[workload]\ncpu_kind = 'natve'\n[clients.asyncio]\n", "workload.cpu_kind",
+                 "must be one of python, native, got 'natve' (did you mean 'native'?)",
+                 id="typo"),
+    pytest.param("[workload]\ncpu = 0.01\n[clients.browser]\n", "clients.browser",
+                 "the browser client cannot do [workload] cpu after each answer (its page is "
+                 "the server's); leave it out of this scenario", id="browser"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "key", "message"), BAD)
+def test_bad_cpu(tmp_path: Path, text: str, key: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioFileError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: {key}: {message}"
+
+
+def test_every_client_gets_the_workloads_cpu(tmp_path: Path) -> None:
+    path = tmp_path / "cpu.toml"
+    path.write_text("speed = 2\n[workload]\ncpu = 0.02\ncpu_kind = 'native'\n"
+                    "[clients.blocking]\n[clients.asyncio]\n[clients.js]\nkind = 'javascript'\n",
+                    encoding="utf-8")  # fmt: skip
+    scenario = load(path)
+    assert {(c.cpu, c.cpu_kind) for c in scenario.clients} == {(0.02, "native")}
+    assert scenario.to_dict()["workload"]["cpu"] == 0.02
+    assert scenario.clients[0].for_code()["cpu"] == 0.01  # real seconds: ÷ speed
+
+
+def test_no_cpu_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "plain.toml"
+    path.write_text("[clients.browser]\n[clients.threaded]\n", encoding="utf-8")
+    assert {(c.cpu, c.cpu_kind) for c in load(path).clients} == {(0.0, "python")}
