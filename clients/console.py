@@ -126,7 +126,8 @@ def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) 
     if outcome.unsaved:
         console.print(f"[red]error: {escape(outcome.unsaved)}[/]")
     if outcome.lost:
-        console.print(f"[red]error: {outcome.lost}[/]")
+        during = f" (during {outcome.running.describe()})" if outcome.running else ""
+        console.print(f"[red]error: {escape(outcome.lost)}{escape(during)}[/]")
     return outcome.exit_code()
 
 

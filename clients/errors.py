@@ -3,6 +3,7 @@
 ClientsError                 shown as `error: ...` and exit code 2 by the CLI
 ├── ScenarioFileError        a scenario file is unreadable or invalid (names file and key)
 ├── ServerUnavailable        no server answers, or an embedded one failed to start
+│   └── LeaseLost            the run's lease lapsed or was taken: nothing after it is valid
 ├── ServerHeld               another run holds the server and this one would not wait
 ├── ClientUnavailable        a client cannot run here (node or Chromium missing): skipped
 ├── NotOffered               the server lacks an admin route (an older server: no journal)
@@ -32,6 +33,11 @@ class ScenarioFileError(ClientsError):
 
 class ServerUnavailable(ClientsError):
     """No server answers where one was asked for, or an embedded one failed to start."""
+
+
+class LeaseLost(ServerUnavailable):
+    """The run's lease on the server lapsed or another run took it: whatever was measured from
+    then on may have met another run's scenario, so it is never kept as valid."""
 
 
 class ServerHeld(ClientsError):

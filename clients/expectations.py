@@ -100,6 +100,18 @@ FIGURES: Final[dict[str, Figure]] = {
             lambda s: s.server_busy,
             "seconds the server spent serving it (journal)",
         ),
+        _figure(
+            "loop_lag_p99",
+            "s",
+            lambda s: s.loop_lag_p99,
+            "how late its event loop ran a timer, 99th percentile, seconds",
+        ),
+        _figure(
+            "loop_lag_max",
+            "s",
+            lambda s: s.loop_lag_max,
+            "the latest its event loop ran a timer, seconds",
+        ),
         _figure("efficiency", "share", lambda s: s.efficiency, "ideal makespan ÷ wall, 0–1"),
         Figure("speedup", "times", lambda _, up: up, "blocking's wall ÷ this wall"),
         _figure(

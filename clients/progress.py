@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from .records import Usage
+from .records import LoopLag, Usage
 
 
 class Progress:
@@ -26,6 +26,8 @@ class Progress:
         self.loop: str | None = None
         self.origin: float | None = None
         self.budget_denied = 0  # retries and hedges its retry budget refused (never sent)
+        self.loop_lag: LoopLag | None = None  # how late its event loop ran timers, if it has one
+        self.lags: list[float] = []  # ... each timer's lateness (merged across processes)
 
     def tick(self) -> None:
         """One more zip finished; note how many Python threads are alive right now."""

@@ -56,6 +56,8 @@ class ClientSettings:
 
     cpu: float = 0.0  # seconds of CPU after each answer ([workload] cpu), scenario seconds
     cpu_kind: str = "python"  # "python" (holds the GIL) or "native" (releases it): cpuwork
+    offload: str = "none"  # an event-loop client's CPU work: inline, in a thread or a process
+    processes: int = 1  # asyncio/uvloop: the zips split across this many processes, a loop each
 
     @property
     def open_loop(self) -> bool:
@@ -216,6 +218,46 @@ class Samples:
 
 
 @dataclass(frozen=True, slots=True)
+class Stall:
+    """Where an event loop's thread was found while the loop was blocked: the coroutine that
+    held it and the call it was in (each `file:line name`), and how long it was seen there."""
+
+    coroutine: str
+    call: str
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class LoopLag:
+    """How late an event loop ran a periodic timer, sampled through the run."""
+
+    p99: float  # seconds
+    max: float
+    samples: int  # timers measured (several processes' loops: all of them)
+    every: float  # the timer's period, seconds
+    # seconds the loop was seen blocked (no timer run for longer than a threshold) by a
+    # watcher thread, and where its thread was then (most seen first); None: not watched
+    blocked: float | None = None
+    stalls: tuple[Stall, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"p99": self.p99, "max": self.max, "samples": self.samples, "every": self.every,
+                "blocked": self.blocked, "stalls": [s.to_dict() for s in self.stalls]}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> LoopLag:
+        """The inverse of `to_dict`."""
+        return cls(float(raw["p99"]), float(raw["max"]), int(raw["samples"]),
+                   float(raw.get("every", 0.0)), raw.get("blocked"),
+                   tuple(known(Stall, s) for s in raw.get("stalls") or ()))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class RunResult:
     """One run of one client, in its own process."""
 
@@ -233,6 +275,7 @@ class RunResult:
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving this run (journal)
     offset: float | None = None  # the server's time since its reset at the run's zero (journal)
+    loop_lag: LoopLag | None = None  # an event-loop client's timer lateness (None: no loop)
     foreign: int = 0  # requests the server saw during the run that were not the run's own
 
     @classmethod
@@ -276,6 +319,7 @@ class RunResult:
             "budget_denied": self.budget_denied,
             "server_busy": self.server_busy,
             "offset": self.offset,
+            "loop_lag": self.loop_lag.to_dict() if self.loop_lag else None,
             "foreign": self.foreign,
         }
 
@@ -298,6 +342,7 @@ class RunResult:
             budget_denied=int(raw.get("budget_denied") or 0),
             server_busy=raw.get("server_busy"),
             offset=raw.get("offset"),
+            loop_lag=LoopLag.from_dict(raw["loop_lag"]) if raw.get("loop_lag") else None,
             foreign=int(raw.get("foreign") or 0),
         )
 

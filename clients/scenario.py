@@ -40,8 +40,10 @@ CPU: Final = (0.0, 60.0)  # seconds of CPU per answer a workload may ask for
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter",
     "retry_budget", "hedge", "time_limit", "shared_session", "python", "node", "command",
-    "function", "path", "loop",
+    "function", "path", "loop", "offload", "processes",
 )  # fmt: skip
+OFFLOADS: Final = ("none", "thread", "process")  # where an event loop's CPU work runs
+PROCESSES: Final = (1, 64)  # `processes = N`: loops, one per process
 POLICY_KEYS: Final = ("jitter", "retry_budget", "hedge")  # what kinds without policies refuse
 BUDGET_KEYS: Final = ("ratio", "min_per_s")
 TIME_LIMIT: Final = (1.0, 86_400.0)  # a run's own bound, scenario seconds
@@ -291,6 +293,12 @@ def _client(
     if workload.cpu and not described.cpu:
         raise check.fail(where, f"the {kind} client cannot do [workload] cpu after each answer "
                          "(its page is the server's); leave it out of this scenario")  # fmt: skip
+    for key, takes in (("offload", described.offload), ("processes", described.multiloop)):
+        if key in table and not takes:
+            owners = [k.name for k in KINDS.values() if (k.offload if key == "offload"
+                                                         else k.multiloop)]  # fmt: skip
+            raise check.fail(f"{where}.{key}", f"only the {', '.join(owners)} clients take "
+                             f"{key} (kind = {kind!r} does not)")  # fmt: skip
     for key in POLICY_KEYS if not described.policies else ():
         if key in table:
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no {key}: jitter, "
@@ -316,6 +324,8 @@ def _client(
         per_page=workload.per_page,
         cpu=workload.cpu,
         cpu_kind=workload.cpu_kind,
+        offload=_choice(check, table.get("offload", "none"), f"{where}.offload", OFFLOADS),
+        processes=check.integer(table.get("processes", 1), f"{where}.processes", *PROCESSES),
         speed=speed,
         rate=workload.rate,
         duration=workload.duration,

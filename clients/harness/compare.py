@@ -80,6 +80,19 @@ class Quiet:
         """Nothing to do."""
 
 
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """The run a compare is in the middle of: its label and how far it got."""
+
+    label: str  # `blocking 1/3`
+    total: int
+    done: int = 0
+
+    def describe(self) -> str:
+        """`blocking 1/3, 37/100 zips`."""
+        return f"{self.label}, {self.done}/{self.total} zips"
+
+
 @dataclass
 class Outcome:
     """What a compare produced: the runs so far, the preview, and where it was saved."""
@@ -91,6 +104,7 @@ class Outcome:
     embedded: bool = False
     interrupted: bool = False
     lost: str | None = None  # why the compare stopped early, when the server went away
+    running: InFlight | None = None  # the run in flight, while one is (and where it stopped)
     saved: Path | None = None
     unsaved: str | None = None  # why the result could not be saved (a full or read-only disk)
 
@@ -129,7 +143,15 @@ class Outcome:
             self.scenario.to_dict(), self.runs, self.preview,
             {"url": self.server_url, "embedded": self.embedded},
             partial or self.interrupted or self.lost is not None, self.verdicts(),
+            self.stopped(),
         )  # fmt: skip
+
+    def stopped(self) -> dict[str, Any] | None:
+        """Why and where it stopped early (`lost`, `during`), if it did."""
+        if not (self.interrupted or self.lost):
+            return None
+        during = self.running.describe() if self.running is not None else None
+        return {"lost": self.lost, "during": during}
 
 
 def _rejected(scenario: Scenario, error: ScenarioRejected) -> ScenarioFileError:
@@ -204,10 +226,12 @@ def run_clients(
     zips = list(scenario.workload.zips)
     for settings in scenario.clients:
         for repeat in range(scenario.repeat):
+            label = f"{settings.name} {repeat + 1}/{scenario.repeat}"
             requests = len(zips) if not settings.open_loop else requests_of(settings, zips)
-            observer.run_started(f"{settings.name} {repeat + 1}/{scenario.repeat}", requests)
+            observer.run_started(label, requests)
             try:
-                one_run(control, settings, zips, observer.progressed, outcome.runs)
+                tracked_run(control, settings, zips, outcome, InFlight(label, len(zips)),
+                            observer.progressed)  # fmt: skip
             finally:
                 observer.run_finished()
             checkpoint()
@@ -217,6 +241,32 @@ def requests_of(settings: ClientSettings, zips: list[str]) -> int:
     """How many requests an open-loop run is due to send."""
     assert settings.rate is not None and settings.duration is not None
     return len(due_times(settings.rate, settings.duration, settings.arrivals, settings.seed))
+
+
+def tracked_run(
+    control: ServerControl,
+    settings: ClientSettings,
+    zips: list[str],
+    outcome: Outcome,
+    running: InFlight,
+    on_progress: Callable[[int], None],
+) -> None:
+    """`one_run`, with `outcome.running` saying how far it got for as long as it is in flight
+    (left set when it stops before its run was kept: Ctrl-C, a lost lease)."""
+    outcome.running = running
+
+    def progressed(done: int) -> None:
+        outcome.running = replace(running, done=done)
+        on_progress(done)
+
+    kept = len(outcome.runs)
+    try:
+        one_run(control, settings, zips, progressed, outcome.runs)
+    except BaseException:
+        if len(outcome.runs) > kept:  # it was kept: stopped after it, not during it
+            outcome.running = None
+        raise
+    outcome.running = None
 
 
 def one_run(
@@ -236,13 +286,15 @@ def one_run(
     settings, kill_after = bounded(settings, len(zips))
     job = {"settings": settings.to_dict(), "zips": zips, "url": control.url, "tag": tag}
     try:
-        run = run_worker(job, on_progress, kill_after)
+        run = run_worker(job, on_progress, kill_after, control.lost_event)
     except WorkerFailed as error:
+        control.check_lease()  # stopped as the lease was lost: no failure of its own
         runs.append(RunResult.without_figures(settings, RunState.FAILED, str(error)))
         return
     except ClientUnavailable as why:
         runs.append(RunResult.without_figures(settings, RunState.SKIPPED, str(why)))
         return
+    control.check_lease()  # LeaseLost: what it measured may have met another run's scenario
     runs.append(run)  # kept before the server is asked anything more: it may have gone
     stats = control.stats()
     reading = journal.read(control, tag, marks=not kind.journal)  # its own requests, and others
@@ -274,15 +326,16 @@ def compare(
     observer: Observer | None = None,
     *,
     wait: bool = True,
+    ttl: float = lease.TTL,
 ) -> Outcome:
-    """The whole flow: server, lease, scenario, preview, runs, JSON saved after every run;
-    Ctrl-C or a lost server keeps what finished."""
+    """The whole flow: server, lease (of `ttl` seconds), scenario, preview, runs, JSON saved
+    after every run; Ctrl-C, a lost server or a lost lease keeps what finished."""
     writable(results_dir)
     watcher = observer or Quiet()
     outcome = Outcome(scenario)
     store = Store(results_dir, scenario.name)
     try:
-        with held_server(url, scenario.name, wait=wait, on_wait=watcher.server_held,
+        with held_server(url, scenario.name, wait=wait, on_wait=watcher.server_held, ttl=ttl,
                          on_chosen=watcher.server_chosen) as (control, embedded):  # fmt: skip
             execute(control, outcome, watcher, embedded,
                     lambda: store.save(outcome.document(partial=True)))  # fmt: skip

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -54,8 +55,10 @@ def run_worker(
     job: dict[str, Any],
     on_progress: Callable[[int], None],
     time_limit: float,
+    abort: threading.Event | None = None,
 ) -> RunResult:
-    """Start `python -m clients worker`, feed it `job`, relay progress, return its result.
+    """Start `python -m clients worker`, feed it `job`, relay progress, return its result;
+    killed past `time_limit` seconds, or as soon as `abort` is set (the lease was lost).
 
     The worker's protocol comes on a pipe of its own (`--channel`), never on the stdout or
     stderr the user's code shares; its stdin stays open while we wait, so a worker whose
@@ -73,15 +76,18 @@ def run_worker(
     output: deque[str] = deque(maxlen=OUTPUT_LINES)
     drain = threading.Thread(target=_keep, args=(process, output), daemon=True)
     drain.start()
-    timer = threading.Timer(time_limit, _kill_group, args=(process,))  # a bound on every run
-    timer.start()
+    finished = threading.Event()
+    guard = threading.Thread(target=_guard, args=(process, time_limit, abort, finished),
+                             name="worker-guard", daemon=True)  # fmt: skip
+    guard.start()
     try:
         _send_job(process, job)
         with os.fdopen(reading, "rb") as channel:
             answer = _listen(channel, on_progress)
         process.wait()
     finally:
-        timer.cancel()
+        finished.set()
+        guard.join()
         _kill_group(process)  # interrupted or done: nothing it started may outlive it
         process.wait()
         drain.join(timeout=5)
@@ -105,6 +111,22 @@ def _start(settings: ClientSettings, channel: int) -> subprocess.Popen[str]:
         # Linux: the worker is told (SIGTERM: it ends its group) when this thread ends.
         preexec_fn=lifeline.die_with_parent(signal.SIGTERM),
     )
+
+
+GUARD_EVERY: Final = 0.05  # seconds between the guard's looks at `abort`
+
+
+def _guard(
+    process: subprocess.Popen[str], limit: float, abort: threading.Event | None,
+    finished: threading.Event,
+) -> None:  # fmt: skip
+    """Kill the worker's group past `limit` seconds or once `abort` is set, unless it
+    `finished` first: a bound on every run."""
+    deadline = time.monotonic() + limit
+    while not finished.wait(GUARD_EVERY):
+        if time.monotonic() > deadline or (abort is not None and abort.is_set()):
+            _kill_group(process)
+            return
 
 
 def _send_job(process: subprocess.Popen[str], job: dict[str, Any]) -> None:

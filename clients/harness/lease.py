@@ -4,6 +4,10 @@ A compare or a sweep takes the server's exclusive lease (`/__admin/lease`) befor
 reconfigures anything, so two runs on one server cannot corrupt each other's figures. A
 daemon thread renews the lease every third of its ttl; a run that is killed stops renewing,
 and the server lets its lease expire. A server without leases (404) is used as before.
+
+A lease that is lost — a renewal refused, or none that succeeded within the ttl (the process
+was stopped) — is told to whoever listens (`on_lost`: `held` tells the `ServerControl`, which
+refuses every change from then on and stops the running client).
 """
 
 from __future__ import annotations
@@ -88,9 +92,16 @@ def _call(
 class Lease:
     """A lease this process holds: its token, renewed by a daemon thread until `release`."""
 
-    def __init__(self, url: str, token: str, ttl: float, session: requests.Session) -> None:
+    def __init__(
+        self, url: str, token: str, ttl: float, session: requests.Session,
+        clock: Callable[[], float] = time.monotonic, taken_at: float | None = None,
+    ) -> None:  # fmt: skip
         self.url, self.token, self.ttl = url, token, ttl
-        self.lost: str | None = None  # why a renewal was refused, if one was
+        self.lost: str | None = None  # why the lease was lost, once it was
+        self.on_lost: list[Callable[[str], None]] = []  # told why, once, from the thread
+        self.on_renewed: list[Callable[[float], None]] = []  # told the new deadline
+        self.deadline = (clock() if taken_at is None else taken_at) + ttl
+        self._clock = clock
         self._session = session
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._renew, name="lease-renewal", daemon=True)
@@ -98,13 +109,26 @@ class Lease:
 
     def _renew(self) -> None:
         while not self._stop.wait(self.ttl / 3):
+            asked = self._clock()
+            if asked > self.deadline:  # stopped past its ttl: the server let it go meanwhile
+                self._lose("it was not renewed within its ttl (was this process stopped?)")
+                return
             try:
                 status, body = _call(self._session, "PUT", self.url, self.token)
             except ServerUnavailable:
                 continue  # a server that went away is the run's to notice, not this thread's
             if status == 409:
-                self.lost = str(body.get("message", "the lease was lost"))
+                self._lose(f"a renewal was refused: {body.get('message', 'the lease was lost')}")
                 return
+            if status == 200:
+                self.deadline = asked + self.ttl  # from when it was asked: never optimistic
+                for listener in self.on_renewed:
+                    listener(self.deadline)
+
+    def _lose(self, why: str) -> None:
+        self.lost = why
+        for listener in self.on_lost:
+            listener(why)
 
     def release(self) -> None:
         """Stop renewing and give the lease back (a server that has gone took it along)."""
@@ -126,6 +150,7 @@ def take(
     on_wait: Callable[[str, Holder], None] = lambda url, holder: None,
     ttl: float = TTL,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Lease | None:
     """The server's lease for the run `described`; None when the server has no leases.
 
@@ -136,12 +161,13 @@ def take(
     told: tuple[str, int | None, float | None] | None = None
     try:
         while True:
+            asked = clock()
             status, body = _call(session, "POST", url, json={"holder": dict(described), "ttl": ttl})
             if status == 404:
                 session.close()
                 return None
             if status == 200 and isinstance(body.get("token"), str):
-                return Lease(url, body["token"], ttl, session)
+                return Lease(url, body["token"], ttl, session, clock, asked)
             if status != 409:
                 raise ServerUnavailable(f"{url}{PATH}: HTTP {status}: {body.get('message', '')}")
             held = Holder.from_body(body)
@@ -173,7 +199,9 @@ def held(
     if lease is None:
         yield None
         return
-    control.lease = lease.token
+    control.lease, control.lease_deadline = lease.token, lease.deadline
+    lease.on_renewed.append(control.lease_renewed)
+    lease.on_lost.append(control.lose_lease)
     try:
         yield lease
     finally:

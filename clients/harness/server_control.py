@@ -5,12 +5,15 @@ The clients never import `server`; they speak to it over HTTP only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import requests
 
-from ..errors import NotOffered, ScenarioRejected, ServerUnavailable
+from ..errors import LeaseLost, NotOffered, ScenarioRejected, ServerUnavailable
 
 LEASE_HEADER: Final = "X-Lease"  # the lease's token, which the server wants on every change
 
@@ -22,6 +25,29 @@ class ServerControl:
         self.url = url.rstrip("/")
         self._http = requests.Session()
         self.lease: str | None = None  # the token of the lease this run holds (`harness.lease`)
+        # When the lease lapses unless renewed first (monotonic clock; the renewal moves it).
+        self.lease_deadline = math.inf
+        self.lease_lost: str | None = None  # why the lease was lost, once it was
+        self.lost_event = threading.Event()  # set as it is lost: a running client is stopped
+
+    def lease_renewed(self, deadline: float) -> None:
+        """The lease was renewed: it now lapses at `deadline` (monotonic clock)."""
+        self.lease_deadline = deadline
+
+    def lose_lease(self, why: str) -> None:
+        """Note that the lease is gone (the first reason stays) and tell whoever waits."""
+        if self.lease_lost is None:
+            self.lease_lost = why
+        self.lost_event.set()
+
+    def check_lease(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """Raise LeaseLost if the run's lease is gone: lost, or past its deadline unrenewed
+        (a process stopped past its ttl learns it here, before its renewal thread wakes)."""
+        if self.lease is not None and self.lease_lost is None and clock() > self.lease_deadline:
+            self.lose_lease("it was not renewed within its ttl (was this process stopped?)")
+        if self.lease_lost is not None:
+            raise LeaseLost(f"{self.url}: lost the server's lease: {self.lease_lost}; "
+                            "nothing measured from then on is kept")  # fmt: skip
 
     def close(self) -> None:
         """Drop pooled connections."""
@@ -36,6 +62,8 @@ class ServerControl:
             return False
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if method != "GET":  # no change goes out once the lease is gone
+            self.check_lease()
         try:
             headers = {LEASE_HEADER: self.lease} if self.lease else {}
             response = self._http.request(
@@ -48,7 +76,10 @@ class ServerControl:
         body = response.json()
         if response.status_code == 400:
             raise ScenarioRejected(body.get("key") or body.get("parameter") or "", body["message"])
-        if response.status_code == 409:  # another run holds the server, or ours lapsed
+        if response.status_code == 409 and self.lease is not None:  # ours lapsed or was taken
+            self.lose_lease(f"{path} was refused: {body.get('message', body)}")
+            self.check_lease()
+        if response.status_code == 409:  # another run holds the server
             raise ServerUnavailable(f"{self.url}{path}: refused: {body.get('message', body)}")
         if response.status_code != 200:
             raise ServerUnavailable(f"{self.url}{path}: HTTP {response.status_code}: {body}")

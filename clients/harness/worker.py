@@ -97,6 +97,7 @@ def execute(
         origin=(progress.origin or origin) if described.journal else None,
         samples=meter.samples,
         budget_denied=progress.budget_denied,
+        loop_lag=progress.loop_lag,
     )
 
 

@@ -83,6 +83,8 @@ class Kind:
     # whether it does `[workload] cpu` after each answer (the built-in clients through
     # `clients.cpuwork`, Node in its script, the user's code as told); the browser's page cannot
     cpu: bool = True
+    offload: bool = False  # takes `offload` (none, thread, process): an event loop's CPU work
+    multiloop: bool = False  # takes `processes = N`: the zips across N processes, a loop each
     measured: str = "in its worker by the meter; requests as the client saw them"
     measured_from: str = "in a worker"  # the short form, beside its name in the table
 
@@ -111,9 +113,11 @@ _ALL: Final = (
     Kind("blocking", "blocking", "none", Model.SEQUENTIAL, Concurrency.SEQUENTIAL,
          baseline=True, libraries=("requests",)),
     Kind("threaded", "threaded", "none", Model.THREADS, libraries=("requests",)),
-    Kind("asyncio", "asyncio", "asyncio", Model.EVENT_LOOP, libraries=("aiohttp",)),
-    Kind("uvloop", "uvloop", "uvloop", Model.EVENT_LOOP, libraries=("aiohttp", "uvloop")),
-    Kind("httpx", "httpx", "asyncio", Model.EVENT_LOOP, libraries=("httpx",)),
+    Kind("asyncio", "asyncio", "asyncio", Model.EVENT_LOOP, libraries=("aiohttp",),
+         offload=True, multiloop=True),
+    Kind("uvloop", "uvloop", "uvloop", Model.EVENT_LOOP, libraries=("aiohttp", "uvloop"),
+         offload=True, multiloop=True),
+    Kind("httpx", "httpx", "asyncio", Model.EVENT_LOOP, libraries=("httpx",), offload=True),
     Kind("processes", "processes", "none", Model.PROCESSES, Concurrency.CPUS_WHEN_ZERO,
          libraries=("requests",), open_loop=False),
     Kind("javascript", "javascript", "node", Model.PROGRAM, policies=False, open_loop=False),
@@ -130,5 +134,6 @@ KINDS: Final[dict[str, Kind]] = {kind.name: kind for kind in _ALL}
 
 
 def in_flight(settings: ClientSettings) -> int:
-    """How many requests a client could have in flight: 1 for the blocking one, 0 for no limit."""
-    return KINDS[settings.kind].effective_concurrency(settings.concurrency)
+    """How many requests a client could have in flight: 1 for the blocking one, 0 for no limit
+    (with `processes = N`, each process has its own `concurrency`)."""
+    return KINDS[settings.kind].effective_concurrency(settings.concurrency) * settings.processes

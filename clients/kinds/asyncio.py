@@ -17,11 +17,12 @@ from dataclasses import replace
 import aiohttp
 
 from ..arrivals import Due, planned
-from ..cpuwork import after_answer
 from ..policy import Policy, Step, Tries, settles
 from ..progress import Progress
 from ..protocol import Answer, request_url, retry_after, to_attempt
 from ..records import CANCELLED, Attempt, ClientSettings
+from ._loop import LagSampler, Offload, Work
+from ._split import run_split
 
 
 class Lanes:
@@ -116,11 +117,12 @@ async def fetch_zip(
     clock: Callable[[], float],
     lanes: Lanes,
     policy: Policy,
+    work: Work,
     due: Due | None = None,
 ) -> list[Attempt]:
     """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded
     (an open-loop request's with its number and due time). After its answer, the
-    workload's CPU work (`cpuwork`), inline: it holds the loop."""
+    workload's CPU work (`cpuwork`), where `offload` says (`work`)."""
     one = _Try(get, request_url(base_url, settings, zip_code), zip_code, settings, clock, lanes)
     tries = policy.tries(zip_code if due is None else f"{zip_code}/{due.index}")
     after = tries.hedge_after()
@@ -137,7 +139,7 @@ async def fetch_zip(
         decision = tries.after(last, retry_after(answer.headers or {}))
         if decision.step is not Step.RETRY:
             if last.ok:
-                after_answer(answer.body, settings)
+                await work(answer.body)
             attempts.sort(key=lambda a: a.attempt)
             if due is None:
                 return attempts
@@ -173,7 +175,8 @@ async def fan_out(
     progress: Progress,
     get: AsyncGetter,
 ) -> list[Attempt]:
-    """Every zip at once (or `concurrency` at a time) through `get`, collected as they complete.
+    """Every zip at once (or `concurrency` at a time) through `get`, collected as they complete,
+    the CPU work after each answer where `offload` says, the loop's lag sampled throughout.
 
     Shared by every async client: only the HTTP library behind `get` differs.
     """
@@ -186,32 +189,39 @@ async def fan_out(
     lanes = Lanes()
     policy = Policy(settings, clock)
 
+    offload = Offload(settings)
+    work = offload.work
+
     async def one(zip_code: str, due: Due | None = None) -> list[Attempt]:
         if gate is None:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy, due)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy,
+                                   work, due)  # fmt: skip
         async with gate:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy, due)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy,
+                                   work, due)  # fmt: skip
 
-    attempts: list[Attempt] = []
-    if settings.open_loop:
+    async def started(due: Due) -> list[Attempt]:
+        found = await one(due.zip, due)
+        progress.tick()
+        return found
 
-        async def started(due: Due) -> list[Attempt]:
-            found = await one(due.zip, due)
-            progress.tick()
-            return found
-
-        plan = planned(settings, zips)
-        try:
-            return await open_loop(plan, started, clock)
-        finally:
-            progress.budget_denied = policy.denied
-    try:
+    async def every() -> list[Attempt]:
+        if settings.open_loop:  # each request when it is due, whatever the answers so far
+            return await open_loop(planned(settings, zips), started, clock)
+        attempts: list[Attempt] = []
         for finished in asyncio.as_completed([one(z) for z in zips]):
             attempts += await finished
             progress.tick()
+        return attempts
+
+    lag = LagSampler()
+    try:
+        found: list[Attempt] = await lag.around(every())
+        return found
     finally:
         progress.budget_denied = policy.denied
-    return attempts
+        progress.loop_lag, progress.lags = lag.result(), lag.lags
+        progress.extra_rss += offload.close()
 
 
 async def fetch_all(
@@ -228,5 +238,7 @@ async def fetch_all(
 def run(
     zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
 ) -> list[Attempt]:
-    """Run `fetch_all` on the standard asyncio event loop."""
+    """Run `fetch_all` on the standard asyncio event loop (one in each of `processes`)."""
+    if settings.processes > 1:
+        return run_split(zips, base_url, settings, progress)
     return asyncio.run(fetch_all(zips, base_url, settings, progress))

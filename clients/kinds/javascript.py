@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import ClientUnavailable, WorkerFailed
 from ..progress import Progress
-from ..records import Attempt, ClientSettings, Usage
+from ..records import Attempt, ClientSettings, LoopLag, Usage
 
 SCRIPT = Path(__file__).with_name("js") / "fanout.mjs"
 
@@ -50,5 +50,7 @@ def run(
         raise WorkerFailed(f"node failed: {lines[-1]}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     progress.usage = Usage(**result["usage"])
+    if result.get("loop_lag"):  # perf_hooks.monitorEventLoopDelay's figures
+        progress.loop_lag = LoopLag.from_dict(result["loop_lag"])
     progress.done = len(zips)
     return [Attempt(**record) for record in result["attempts"]]

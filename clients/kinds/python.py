@@ -28,6 +28,7 @@ from ..arrivals import due_lines, planned
 from ..errors import WorkerFailed
 from ..progress import Progress
 from ..records import CODE_SETTINGS, Attempt, ClientSettings
+from ._loop import LagSampler
 
 KEYWORDS: Final = CODE_SETTINGS
 
@@ -110,7 +111,11 @@ def call(
             result = function(list(zips), base_url.rstrip("/"), **told)
             if inspect.isawaitable(result):  # an async def, or a plain function returning one
                 progress.loop = loop
-                result = _run_on(loop, result)
+                lag = LagSampler()  # the harness owns its loop: how late it ran is measured
+                try:
+                    result = _run_on(loop, lag.around(result))
+                finally:
+                    progress.loop_lag, progress.lags = lag.result(), lag.lags
         except (Exception, SystemExit) as error:
             raise WorkerFailed(f"{spec} raised {_described(error, settings.path)}") from None
     if isinstance(result, bool) or not isinstance(result, int):

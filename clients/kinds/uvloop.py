@@ -8,11 +8,14 @@ import uvloop
 
 from ..progress import Progress
 from ..records import Attempt, ClientSettings
+from ._split import run_split
 from .asyncio import fetch_all
 
 
 def run(
     zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
 ) -> list[Attempt]:
-    """Run `clients.asyncio_client.fetch_all` on uvloop."""
+    """Run `clients.asyncio_client.fetch_all` on uvloop (one in each of `processes`)."""
+    if settings.processes > 1:
+        return run_split(zips, base_url, settings, progress)
     return uvloop.run(fetch_all(zips, base_url, settings, progress))

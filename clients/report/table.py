@@ -24,13 +24,15 @@ COLUMNS = (
     ("cpu\nuser+sys", "right"), ("cores", "right"), ("cpu\n/req", "right"),
     ("peak\nRSS +", "right"), ("peak\nVM +", "right"), ("thr-\neads", "right"),
     ("latency\np50/95/99", "right"), ("over-\nhead", "right"), ("server\ncpu", "right"),
-    ("tree\nRSS", "right"), ("behind", "right"), ("from due\np50/99", "right"),
+    ("tree\nRSS", "right"), ("loop lag\np99/max", "right"), ("behind", "right"),
+    ("from due\np50/99", "right"),
 )  # fmt: skip
 
-# Columns shown only when some row has a figure for them: a command's whole-tree peak RSS, an
-# open-loop run's lateness against its due times.
+# Columns shown only when some row has a figure for them: a command's whole-tree peak RSS, a
+# loop's lag, an open-loop run's lateness against its due times.
 OPTIONAL: dict[str, Callable[[Summary], bool]] = {
     "tree\nRSS": lambda s: s.tree_rss is not None,
+    "loop lag\np99/max": lambda s: s.loop_lag is not None,  # a client with an event loop
     "behind": lambda s: s.late is not None,
     "from due\np50/99": lambda s: s.late is not None,
 }
@@ -45,6 +47,7 @@ LONG_NAMES = {
     "peak\nVM +": "peak virtual memory growth", "thr-\neads": "peak threads",
     "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
     "server\ncpu": "server cpu", "tree\nRSS": "peak RSS of a command's whole process tree",
+    "loop lag\np99/max": "event-loop lag p99/max",
     "behind": "how late its latest request was sent (and how many were late)",
     "from due\np50/99": "latency from when each request was due",
 }  # fmt: skip
@@ -92,6 +95,7 @@ def _cells(
         seconds(s.overhead),
         seconds(s.server_cpu),
         "–" if s.tree_rss is None else size(s.tree_rss),
+        "–" if s.loop_lag is None else _milliseconds(s.loop_lag.p99, s.loop_lag.max),
         "–" if s.late is None else f"{seconds(s.late.behind)}\n{s.late.late}/{s.late.offered} late",
         "–" if s.late is None else _milliseconds(s.late.due_p50, s.late.due_p99),
     ]

@@ -38,9 +38,11 @@ def compare_document(
     server: Mapping[str, Any],
     interrupted: bool,
     verdicts: Sequence[Verdict],
+    stopped: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A compare's saved result: scenario (`Scenario.to_dict`), environment, preview, every run
-    with every attempt, and the verdicts of the scenario's expectations."""
+    with every attempt, and the verdicts of the scenario's expectations; `stopped` says why and
+    where a compare stopped early (`{"lost": why, "during": "blocking 1/1, 37/100 zips"}`)."""
     expected = expected_total(preview)
     summaries = summaries_from(runs, expected, preview)
     ups = speedups(summaries)
@@ -53,6 +55,7 @@ def compare_document(
         "environment": environment.describe(),
         "server": dict(server),
         "interrupted": interrupted,
+        **({} if not stopped else dict(stopped)),
         "expected_total": expected,
         "preview": dict(preview),
         "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
@@ -212,10 +215,13 @@ def summaries_of(doc: Mapping[str, Any]) -> list[Summary]:
 
 
 def title_of(doc: Mapping[str, Any]) -> str:
-    """The table's title: `name: description`, marked when the run was interrupted."""
+    """The table's title: `name: description`, marked when the run was interrupted or lost
+    its server (its lease)."""
     scenario = doc.get("scenario") or {}
     name = str(scenario.get("name", "?"))
     title = f"{name}: {scenario['description']}" if scenario.get("description") else name
+    if doc.get("lost"):
+        return title + " (lost: partial results)"
     return title + (" (interrupted: partial results)" if doc.get("interrupted") else "")
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from ..kinds import KINDS, in_flight
-from ..records import CANCELLED, Attempt, RunResult, RunState, state_text
+from ..records import CANCELLED, Attempt, LoopLag, RunResult, RunState, state_text
 from .series import Series, percentile, series_of
 
 T = TypeVar("T")
@@ -126,6 +126,7 @@ class Summary:
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving it (its journal)
     tree_rss: int | None = None  # a command's whole-tree peak RSS, bytes (None: not a command)
+    loop_lag: LoopLag | None = None  # the median run's event-loop lag (None: no loop)
     late: Lateness | None = None  # an open-loop run's starts and latency against its due times
     open_loop: bool = False  # requests were due at set times: the total is not the point
     series: Series | None = None  # the median run second by second (`results.series`)
@@ -164,6 +165,16 @@ class Summary:
         on top (None when no zip was asked for)."""
         zips = self.counts.ok + self.counts.failed
         return self.counts.requests / zips if zips else None
+
+    @property
+    def loop_lag_p99(self) -> float | None:
+        """How late its event loop ran a timer, 99th percentile, seconds (None: no loop)."""
+        return None if self.loop_lag is None else self.loop_lag.p99
+
+    @property
+    def loop_lag_max(self) -> float | None:
+        """The latest its event loop ran a timer, seconds (None: no loop)."""
+        return None if self.loop_lag is None else self.loop_lag.max
 
     @property
     def cores(self) -> float | None:
@@ -244,6 +255,7 @@ def summarize(
         hedges=sum(1 for a in middle.attempts if a.hedge),
         budget_denied=middle.budget_denied,
         server_busy=middle.server_busy,
+        loop_lag=middle.loop_lag,
         late=lateness(middle.attempts),
         open_loop=first.settings.open_loop,
         series=series_of(
@@ -312,6 +324,7 @@ def as_dict(summary: Summary, speedup: float | None) -> dict[str, Any]:
     state, reason = row.pop("state"), row.pop("reason")
     row.update(skipped=state_text(state, reason), efficiency=summary.efficiency, speedup=speedup,
                amplification=summary.amplification, cores=summary.cores,
+               loop_lag_p99=summary.loop_lag_p99, loop_lag_max=summary.loop_lag_max,
                goodput=summary.goodput,
                recovery=summary.series.recovery if summary.series else None)  # fmt: skip
     return row

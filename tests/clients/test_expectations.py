@@ -11,6 +11,7 @@ import pytest
 from clients import expectations as verdicts
 from clients.errors import ScenarioFileError
 from clients.expectations import Bound, Faster, Relative, check, parse_expectations
+from clients.records import LoopLag
 from clients.results.series import Series, Span
 from clients.results.summary import Counts, Lateness, Summary
 from clients.results.verdicts import Verdict
@@ -24,6 +25,7 @@ BASE = Summary(
     wall=1.0, wall_min=1.0, wall_max=1.0, utime=0.1, stime=0.05, cpu=0.15,
     cpu_per_request=0.0015, mem=0, peak_threads=1, p50=0.1, p95=0.2, p99=0.25,
     overhead=0.002, server_cpu=0.05, ideal=0.9, concurrency=0, vmem=0, server_busy=0.4,
+    loop_lag=LoopLag(p99=0.01, max=0.02, samples=50, every=0.01),
 )  # fmt: skip
 
 
@@ -270,7 +272,8 @@ def test_every_figure_reads_a_value() -> None:
         assert figure.format(value) != "–"
     required = {"wall", "cpu", "cpu_per_request", "mem", "p50", "p95", "p99", "failed",
                 "retried", "threads", "efficiency", "speedup", "amplification", "hedges",
-                "budget_denied", "server_busy"}  # fmt: skip
+                "budget_denied", "server_busy", "cores", "loop_lag_p99",
+                "loop_lag_max"}  # fmt: skip
     assert required <= set(verdicts.FIGURES)
 
 

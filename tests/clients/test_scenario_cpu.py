@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from clients.errors import ScenarioFileError
+from clients.kinds import in_flight
 from clients.scenario import load
 
 BAD = [
@@ -49,3 +50,39 @@ def test_no_cpu_by_default(tmp_path: Path) -> None:
     path = tmp_path / "plain.toml"
     path.write_text("[clients.browser]\n[clients.threaded]\n", encoding="utf-8")
     assert {(c.cpu, c.cpu_kind) for c in load(path).clients} == {(0.0, "python")}
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "message"),
+    [
+        pytest.param("[clients.threaded]\noffload = 'thread'\n", "clients.threaded.offload",
+                     "only the asyncio, uvloop, httpx clients take offload (kind = 'threaded' "
+                     "does not)", id="offload-threaded"),
+        pytest.param("[clients.httpx]\nprocesses = 2\n", "clients.httpx.processes",
+                     "only the asyncio, uvloop clients take processes (kind = 'httpx' does not)",
+                     id="processes-httpx"),
+        pytest.param("[clients.asyncio]\noffload = 'threads'\n", "clients.asyncio.offload",
+                     "must be one of none, thread, process, got 'threads' (did you mean "
+                     "'thread'?)", id="offload-typo"),
+        pytest.param("[clients.uvloop]\nprocesses = 0\n", "clients.uvloop.processes",
+                     "must be between 1 and 64, got 0", id="no-processes"),
+    ],
+)  # fmt: skip
+def test_bad_loop_settings(tmp_path: Path, text: str, key: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioFileError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: {key}: {message}"
+
+
+def test_the_loop_settings_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "loops.toml"
+    path.write_text("[clients.a]\nkind = 'asyncio'\noffload = 'process'\nprocesses = 2\n"
+                    "concurrency = 5\n[clients.httpx]\noffload = 'thread'\n",
+                    encoding="utf-8")  # fmt: skip
+    first, second = load(path).clients
+    assert (first.offload, first.processes, second.offload, second.processes) == (
+        "process", 2, "thread", 1,
+    )  # fmt: skip
+    assert in_flight(first) == 10  # each process its own five

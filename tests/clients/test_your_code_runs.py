@@ -220,7 +220,7 @@ setting = "timeout"
 values = [0.5, 2]
 """
     swept = sweep(scenario_of(text, code), live_server.url, code / "results")
-    assert [value for value, _ in swept.outcomes] == [0.5, 2.0]
+    assert [point.as_dict() for point, _ in swept.outcomes] == [{"timeout": 0.5}, {"timeout": 2.0}]
     seen = (code / "seen.txt").read_text().split("\n")
     assert sorted(filter(None, seen)) == [
         "command 0.5", "command 2.0", "function 0.5", "function 2",

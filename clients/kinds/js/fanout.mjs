@@ -4,6 +4,7 @@
 // the Python clients' shape.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 const job = JSON.parse(readFileSync(0, "utf8"));
 const t0 = performance.now();
@@ -120,16 +121,23 @@ async function limited(zips, limit) {
   return results;
 }
 
+// How late the loop ran a timer, sampled every 10 ms by Node itself (the Python loops' lag).
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
 const before = { cpu: process.cpuUsage(), rss: process.resourceUsage().maxRSS };
 const attempts = job.concurrency > 0
   ? await limited(job.zips, job.concurrency)
   : (await Promise.all(job.zips.map(fetchZip))).flat();  // the talk's Promise.all
 const wall = now();
 const cpu = process.cpuUsage(before.cpu);
+delay.disable();
 let threads = 1;
 try { threads = readdirSync("/proc/self/task").length; } catch { /* not Linux */ }
 const usage = {
   mem: (process.resourceUsage().maxRSS - before.rss) * 1024,
   utime: cpu.user / 1e6, stime: cpu.system / 1e6, time: wall, peak_threads: threads,
 };
-process.stdout.write(JSON.stringify({ attempts, usage, node: process.version }) + "\n");
+const lateness = (ns) => Math.max(0, ns / 1e9 - 0.01);  // its samples are whole intervals
+const loop_lag = { p99: lateness(delay.percentile(99)), max: lateness(delay.max),
+                   samples: delay.count, every: 0.01 };
+process.stdout.write(JSON.stringify({ attempts, usage, loop_lag, node: process.version }) + "\n");

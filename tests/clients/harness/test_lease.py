@@ -7,6 +7,7 @@ however it ends; a second run waits, saying who holds the server, or with `--no-
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -21,8 +22,8 @@ from aiohttp import web
 from rich.console import Console
 
 from clients import cli
-from clients.console import ProgressDisplay
-from clients.errors import ScenarioFileError, ServerHeld
+from clients.console import ProgressDisplay, show_compare
+from clients.errors import LeaseLost, ScenarioFileError, ServerHeld
 from clients.harness import lease
 from clients.harness.compare import Quiet, compare
 from clients.harness.server_control import ServerControl
@@ -275,3 +276,81 @@ def test_a_second_compare_waits_then_runs(live_server: LiveServer, tmp_path: Pat
             first.release()
     assert rest.startswith(f"server: {live_server.url} (already running, not started by this run)")
     assert lease_state(live_server.url)["held"] is False
+
+
+# --- a lease lost mid-compare ---------------------------------------------------------------
+
+LOST_TTL = 1.5  # seconds: renewed every half second
+
+
+class TakenOver(Quiet):
+    """As the second client gets going: the server's clock jumps past the lease (as when this
+    run was stopped), another run takes the server and reconfigures it; then a wait long
+    enough for two renewals to meet the other's lease."""
+
+    def __init__(self, url: str, clock: FakeClock) -> None:
+        self.url, self.clock = url, clock
+        self.label = ""
+        self.other: lease.Lease | None = None
+
+    def run_started(self, label: str, total: int) -> None:
+        self.label = label
+
+    def progressed(self, done: int) -> None:
+        if not self.label.startswith("blocking") or self.other is not None:
+            return
+        self.clock.now += 100
+        self.other = lease.take(self.url, OTHER)
+        assert self.other is not None
+        instant = {"server": {"latency": {"model": "fixed", "value": 0.0}}}
+        response = requests.put(f"{self.url}/__admin/scenario", json=instant,
+                                headers={"X-Lease": self.other.token}, timeout=10)  # fmt: skip
+        assert response.status_code == 200, response.text
+        time.sleep(LOST_TTL)
+
+
+@pytest.mark.slow
+def test_a_compare_that_loses_its_lease_stops_and_keeps_only_what_came_before(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    server = LiveServer(create_app(clock=clock)).start()
+    clients = "[clients.asyncio]\n[clients.blocking]\n[clients.threaded]\n"
+    zips = [f"{10000 + n:05d}" for n in range(40)]  # blocking: 40 × 50 ms
+    fixed = 'latency = { model = "fixed", value = 0.05 }'
+    scenario = load(write_scenario(tmp_path, clients, zips=zips, server=fixed))
+    watcher = TakenOver(server.url, clock)
+    try:
+        outcome = compare(scenario, server.url, tmp_path / "r", watcher, ttl=LOST_TTL)
+    finally:
+        if watcher.other is not None:
+            watcher.other.release()
+        server.stop()
+    assert outcome.lost is not None and "lost the server's lease" in outcome.lost
+    assert "held by first (pid 4242)" in outcome.lost  # the reason, in the server's words
+    assert [(r.client, r.state.value) for r in outcome.runs] == [("asyncio", "ok")]
+    assert outcome.running is not None and outcome.running.label == "blocking 1/1"
+    assert outcome.exit_code() == 2
+    assert outcome.saved is not None
+    saved = json.loads(outcome.saved.read_text())
+    assert saved["lost"] == outcome.lost and saved["during"].startswith("blocking 1/1, ")
+    assert [run["client"] for run in saved["runs"]] == ["asyncio"]
+    assert saved["interrupted"] is True  # partial: the table's title says so
+    console = Console(record=True, width=200)
+    assert show_compare(outcome, console) == 2
+    text = " ".join(console.export_text().split())
+    assert "(lost: partial results)" in text and "(during blocking 1/1, " in text
+
+
+def test_a_lease_unrenewed_past_its_ttl_is_lost_before_any_change() -> None:
+    control = ServerControl("http://127.0.0.1:9")  # nothing is asked: the check comes first
+    control.lease, control.lease_deadline = "token", 100.0
+    control.check_lease(clock=lambda: 99.0)
+    with pytest.raises(
+        LeaseLost, match=r"not renewed within its ttl \(was this process stopped\?\)"
+    ):
+        control.check_lease(clock=lambda: 101.0)
+    assert control.lost_event.is_set()
+    with pytest.raises(LeaseLost):  # and every change after it is refused here
+        control.reset(tag="next")
+    control.close()

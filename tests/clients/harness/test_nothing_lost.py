@@ -141,8 +141,9 @@ def test_a_server_killed_during_the_first_run_keeps_that_run(tmp_path: Path) -> 
     console = Console(record=True, width=200)
     assert show_compare(outcome, console) == 2
     text = console.export_text()
-    assert "(interrupted: partial results)" in text
+    assert "(lost: partial results)" in text
     assert f"saved {outcome.saved}" in text and "error: " in text
+    assert "(during " not in text  # the run in flight was kept: nothing was cut short
 
 
 # --- a disk that fails mid-run -------------------------------------------------------------------

@@ -1,0 +1,213 @@
+"""What every event-loop client shares around its requests: where the CPU work after an answer
+runs (`offload`), and how late the loop ran a timer (`LagSampler`).
+
+The sampler is a coroutine on the loop, waking every `LAG_EVERY` seconds and noting how late it
+woke: cheap (a hundred timers a second), and what any coroutine waiting on the loop would have
+suffered. While the loop is blocked no coroutine can look, so a real-time interval timer
+(SIGALRM, on the main thread only) interrupts whatever the loop's thread is doing; when the
+sampler is overdue the handler notes where that thread is — the coroutine that holds the loop
+and the call it is in — without a thread of its own (the client's thread count stays its own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import linecache
+import os
+import signal
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from types import FrameType
+from typing import Any, Final
+
+from ..cpuwork import after_answer
+from ..records import ClientSettings, LoopLag, Stall
+from ..resources import peak_rss_bytes
+
+LAG_EVERY: Final = 0.01  # seconds between the sampler's timers
+BLOCKED_AFTER: Final = 0.02  # a sampler this much overdue means the loop is blocked
+WATCH_EVERY: Final = 0.005  # seconds between looks at the loop's thread (SIGALRM)
+STALLS_KEPT: Final = 5  # the places a blocked loop was seen most, kept per run
+_ASYNC_CODE: Final = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile, by the nearest rank at or above (0.0 for no values)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.999999) - 1))]
+
+
+def _shown(filename: str) -> str:
+    """A file as a reader knows it: relative to the working folder when under it."""
+    path = Path(filename)
+    with contextlib.suppress(ValueError):
+        return str(path.resolve().relative_to(Path.cwd()))
+    return path.name
+
+
+def where(frame: FrameType | None) -> tuple[str, str] | None:
+    """(coroutine, call) for the loop thread's innermost frame: the innermost coroutine frame
+    (`file:line name`) and what it was calling then — the callee's `module.function`, or the
+    coroutine's line itself when the callee has no Python frame (a C function such as
+    `time.sleep`). None when no coroutine is on the stack (the loop's own machinery)."""
+    callee: FrameType | None = None
+    while frame is not None:
+        code = frame.f_code
+        if code.co_flags & _ASYNC_CODE and code.co_name != "_sample_lag":
+            line = frame.f_lineno or 0
+            coroutine = f"{_shown(code.co_filename)}:{line} {code.co_name}"
+            if callee is not None:
+                module = callee.f_globals.get("__name__", "?")
+                return coroutine, f"{module}.{callee.f_code.co_qualname}"
+            return coroutine, linecache.getline(code.co_filename, line).strip()[:80]
+        callee, frame = frame, frame.f_back
+    return None
+
+
+class LagSampler:
+    """Samples one event loop's timer lateness, and where its thread is while it is blocked."""
+
+    def __init__(self, every: float = LAG_EVERY) -> None:
+        self.every = every
+        self.lags: list[float] = []
+        self.blocked = 0.0
+        self.seen: dict[tuple[str, str], float] = {}  # seconds seen at each place
+        self.watched = False
+        self._beat = self._due = self._alarm = time.perf_counter()
+
+    async def _sample_lag(self) -> None:
+        while True:
+            self._due = time.perf_counter() + self.every
+            await asyncio.sleep(self.every)
+            self._beat = time.perf_counter()
+            self.lags.append(max(0.0, self._beat - self._due))
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        now = time.perf_counter()
+        since, self._alarm = now - self._alarm, now
+        if now - self._due < BLOCKED_AFTER:
+            return
+        # The time since the last look, as far as the loop was already blocked then (a
+        # signal held up by a busy machine counts for the time it really covered).
+        spent = min(since, now - self._due - BLOCKED_AFTER + WATCH_EVERY)
+        self.blocked += spent
+        found = where(frame)
+        if found is not None:
+            self.seen[found] = self.seen.get(found, 0.0) + spent
+
+    @contextlib.contextmanager
+    def _watching(self) -> Iterator[None]:
+        """SIGALRM every WATCH_EVERY while the block runs, if this is the main thread and no
+        one else uses the signal (a user's code may): else no watching, only the lags."""
+        usable = threading.current_thread() is threading.main_thread() and signal.getsignal(
+            signal.SIGALRM
+        ) in (signal.SIG_DFL, None)
+        if not usable:
+            yield
+            return
+        previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, WATCH_EVERY, WATCH_EVERY)
+        self.watched = True
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    async def around(self, work: Awaitable[Any]) -> Any:
+        """Await `work` with the sampler running beside it on this loop."""
+        self._due = self._alarm = time.perf_counter() + self.every
+        sampler = asyncio.ensure_future(self._sample_lag())
+        try:
+            with self._watching():
+                return await work
+        finally:
+            late = time.perf_counter() - self._due
+            if late > 0:  # a timer overdue when the work ended: the loop was late for it too
+                self.lags.append(late)
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
+
+    def result(self) -> LoopLag:
+        """What it saw."""
+        return LoopLag(percentile(self.lags, 0.99), max(self.lags, default=0.0), len(self.lags),
+                       self.every, self.blocked if self.watched else None,
+                       _most(self.seen))  # fmt: skip
+
+
+def merged(lags: list[LoopLag], raw: list[list[float]]) -> LoopLag:
+    """Several processes' loops as one client's: the p99 of every timer, the worst, the blocked
+    seconds summed, the places merged."""
+    every = [x for lag in raw for x in lag]
+    seen: dict[tuple[str, str], float] = {}
+    for lag in lags:
+        for stall in lag.stalls:
+            key = (stall.coroutine, stall.call)
+            seen[key] = seen.get(key, 0.0) + stall.seconds
+    blocked = [lag.blocked for lag in lags if lag.blocked is not None]
+    return LoopLag(
+        percentile(every, 0.99), max((lag.max for lag in lags), default=0.0),
+        sum(lag.samples for lag in lags), lags[0].every if lags else LAG_EVERY,
+        sum(blocked) if blocked else None,
+        _most(seen),
+    )  # fmt: skip
+
+
+def _most(seen: dict[tuple[str, str], float]) -> tuple[Stall, ...]:
+    """The places seen longest, longest first."""
+    ranked = sorted(seen.items(), key=lambda item: -item[1])[:STALLS_KEPT]
+    return tuple(Stall(coroutine, call, round(t, 4)) for (coroutine, call), t in ranked)
+
+
+# --- the CPU work after an answer ---------------------------------------------------------
+
+Work = Callable[[bytes], Awaitable[None]]
+
+
+def _in_process(body: bytes, settings: ClientSettings) -> tuple[int, int]:
+    """In a pool process: the work; which process did it, and its peak RSS so far."""
+    after_answer(body, settings)
+    return os.getpid(), peak_rss_bytes()
+
+
+class Offload:
+    """Runs the CPU work where `offload` says: inline on the loop (blocking it, as plain code
+    in a coroutine does), in `asyncio.to_thread`, or in a pool of processes (one per CPU,
+    started with the fan-out: its start-up is the client's cost, its CPU and memory too)."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        self.settings = settings
+        self.peaks: dict[int, int] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        if settings.cpu > 0 and settings.offload == "process":
+            self._pool = ProcessPoolExecutor(os.cpu_count() or 2, mp_context=get_context("spawn"))
+
+    async def work(self, body: bytes) -> None:
+        """The work for one answer."""
+        settings = self.settings
+        if settings.cpu <= 0:
+            return
+        if settings.offload == "thread":
+            await asyncio.to_thread(after_answer, body, settings)
+        elif self._pool is not None:
+            loop = asyncio.get_running_loop()
+            pid, peak = await loop.run_in_executor(self._pool, _in_process, body, settings)
+            self.peaks[pid] = max(self.peaks.get(pid, 0), peak)
+        else:
+            after_answer(body, settings)
+
+    def close(self) -> int:
+        """Stop the pool (waiting for its processes, so their CPU is counted); the bytes its
+        processes held at their peaks."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        return sum(self.peaks.values())
