@@ -25,6 +25,7 @@ from ..results.verdicts import Held, Verdict, any_failed, tally
 from . import notes as explain
 from . import table as report
 from . import talkfigures, trains
+from .threads import EXPLAINED, Role, bands
 from .timeline import representative_runs
 
 
@@ -225,6 +226,7 @@ def train_panel(result: Compared) -> str:
             f'<h3>{esc(run.client)} <span class="empty">{esc(empty)} empty</span></h3>'
             f'<p class="figure">{esc(trains.sentence(found))}</p>'
             f'<p class="sampling">{esc(trains.sampling(found, target))}</p>'
+            f"{_roles(run)}"
             '<div class="chart" data-draw="train"></div></div>'
         )
     intro = (
@@ -234,6 +236,16 @@ def train_panel(result: Compared) -> str:
         "Scroll to zoom, drag to pan, double-click to reset."
     )
     return panel("train", "Trains: CPU occupancy per thread", "".join(parts), intro)
+
+
+def _roles(run: RunResult) -> str:
+    """What the rows that are not the client's own work are, in words ('' when none)."""
+    if run.samples is None:
+        return ""
+    found = {b.named.role for b in bands(run.samples.tracks, run.settings.kind)}
+    said = [f"{EXPLAINED[role]}" for role in (Role.RESOLVER, Role.METER, Role.RUNTIME)
+            if role in found]  # fmt: skip
+    return f'<p class="roles">Beside its own: {esc("; ".join(said))}.</p>' if said else ""
 
 
 def frames(name: str, title: str, result: Compared, intro: str) -> str:
