@@ -8,7 +8,7 @@ PORT     ?= 8080
 ARGS     ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve compare primer test test-fast lint bench clean
+.PHONY: help install serve compare primer test test-fast lint bench docs clean
 
 # The menu is the `## ` comments, with $(PORT) and $(SCENARIO) shown as they are set now.
 help: ## show this menu
@@ -47,6 +47,9 @@ lint: install ## ruff (lint + format check) and mypy --strict
 
 bench: install ## benchmarks: server overhead, fidelity, client cost (writes bench/results.json)
 	$(PY) -m bench $(ARGS)
+
+docs: install ## build the documentation site into build/site (offline, --strict)
+	$(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 clean: ## remove the venv, caches and results
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis results build dist

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 import warnings
 from collections.abc import Callable, Coroutine
@@ -55,7 +56,7 @@ async def health(request: web.Request) -> web.Response:
     except StoreError as error:
         return json_error(503, str(error), version=__version__, state=state.shared.url)
     answer = {"status": "ok", "version": __version__, "seed": state.config.seed,
-              "state": state.shared.url}  # fmt: skip
+              "state": state.shared.url, "pid": os.getpid()}  # fmt: skip
     try:
         answer["workers"] = await state.shared.serving()
     except StoreError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.util
 import logging
 import os
@@ -13,13 +14,13 @@ import socket
 import sys
 import time
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import web
 
-from . import logs
+from . import logs, workers
 from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, MAX_BYTES, MAX_SIZE, WORST_ENTRY_BYTES
 from .admin.plumbing import is_loopback
 from .app import create_app
@@ -95,8 +96,17 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         default=None,
         help="share attempts, rate limits, capacity, the lease and the journal with every "
         "server on this Redis or Valkey (redis://host:6379/0, valkey://…, unix:///path.sock); "
-        "default: this process's memory",
+        "default: this process's memory (with --workers N > 1: an embedded Valkey)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes on the one port (SO_REUSEPORT), restarted if one dies; with "
+        "N > 1 the state is shared (--state, or an embedded Valkey on a unix socket)",
+    )
+    parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -139,11 +149,14 @@ def exposure(host: str) -> str | None:
     )
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket; raises OSError (e.g. port in use) before anything starts."""
+def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A listening socket; raises OSError (e.g. port in use) before anything starts.
+    `reuse_port`: one of several workers' sockets on the port (`server.workers`)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
         sock.listen(BACKLOG)  # listening before we say so: a client may connect at once
@@ -196,12 +209,17 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         where = args.scenario if args.scenario is not None else "--seed"
         print(f"error: {where}: {error}", file=sys.stderr)
         return 2
-    refusal = check_state(args.state)
+    if args.worker is None and args.workers != 1:
+        return supervise(args, config, journal_bytes)
+    refusal = None if args.worker is not None else check_state(args.state)
     if refusal is not None:
         print(f"error: --state {refusal}", file=sys.stderr)
         return 2
     try:
-        sock = bind(args.host, args.port)
+        if args.worker is None:
+            sock = bind(args.host, args.port)
+        else:  # one of the supervisor's workers: the port is all of theirs
+            sock = bind(args.host, args.port, reuse_port=True)
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
@@ -217,15 +235,30 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         journal_size=args.journal_size,
         journal_bytes=journal_bytes,
         shared=shared,
+        publish=args.worker is None,  # a worker serves the scenario its supervisor published
     )
     logs.install()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets in a URL
     where = "" if shared is None else f", state {shared.url}"
-    print(f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop}{where})",
-          flush=True)  # fmt: skip
-    notice = exposure(host)
-    if notice is not None:
-        print(notice, file=sys.stderr, flush=True)
+    banner = f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop}{where})"
+
+    def ready() -> None:
+        print(banner, flush=True)
+        notice = exposure(host)
+        if notice is not None:
+            print(notice, file=sys.stderr, flush=True)
+
+    if shared is None:
+        ready()
+    else:  # once the store is open too (the app's first startup step): then it answers
+
+        async def say_ready(app: web.Application) -> None:
+            ready()
+
+        app.on_startup.append(say_ready)
+    # What is alive now (modules, Faker's tables, the app) lives as long as the server: the
+    # garbage collector's full passes need not walk it each time (28 ms a pass here).
+    gc.freeze()
     try:
         serve(app, sock, args)
     except StoreError as error:  # it went away between the check and the start
@@ -234,9 +267,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     return 0
 
 
-def check_state(url: str | None) -> str | None:
+def check_state(url: str | None, document: Mapping[str, Any] | None = None) -> str | None:
     """Why the `--state` store cannot be used (one line naming it), or None when it can (or
-    there is none)."""
+    there is none); `document`, when given, becomes the scenario every process serves."""
     if url is None:
         return None
     try:
@@ -246,10 +279,87 @@ def check_state(url: str | None) -> str | None:
     from .shared.store import check
 
     try:
-        asyncio.run(check(url))
+        asyncio.run(check(url, document))
     except StoreError as error:
         return f"{error.url}: {error.reason}"
     return None
+
+
+def supervise(args: argparse.Namespace, config: ServerConfig, journal_bytes: int) -> int:
+    """`--workers N`: N processes on one port sharing their state (`server.workers`)."""
+    problem = workers.check_count(args.workers)
+    if problem is not None:
+        print(f"error: --workers: {problem}", file=sys.stderr)
+        return 2
+    engine = None
+    if args.state is None:
+        from .shared.embedded import start_embedded
+
+        try:
+            engine = start_embedded()
+        except StoreError as error:
+            print(f"error: embedded Valkey for --workers {args.workers}: {error.reason}",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+    url: str = engine.url if engine is not None else args.state
+    try:
+        return _supervise(args, config, journal_bytes, url, embedded=engine is not None)
+    finally:
+        if engine is not None:
+            engine.stop()
+
+
+def _supervise(
+    args: argparse.Namespace, config: ServerConfig, journal_bytes: int, url: str, *, embedded: bool
+) -> int:
+    refusal = check_state(url, dict(config.document))
+    if refusal is not None:
+        print(f"error: --state {refusal}", file=sys.stderr)
+        return 2
+    try:
+        held = workers.reserve(args.host, args.port)
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
+    with held:
+        host, port = held.getsockname()[:2]
+        supervisor = workers.Supervisor(worker_command(args, port, url), args.workers)
+        try:
+            supervisor.start()
+        except workers.WorkersError as error:
+            supervisor.stop()
+            print(f"error: --workers {args.workers}: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            supervisor.stop()
+            return 130
+        shown = f"[{host}]" if ":" in host else host
+        store = f"embedded Valkey {url}" if embedded else url
+        print(f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop}, "
+              f"{args.workers} workers, state {store})", flush=True)  # fmt: skip
+        notice = exposure(host)
+        if notice is not None:
+            print(notice, file=sys.stderr, flush=True)
+        workers.run(supervisor)
+    return 0
+
+
+def worker_command(args: argparse.Namespace, port: int, url: str) -> list[str]:
+    """`python -m server` as a worker of this one: the same flags, the port, the store."""
+    command = [
+        sys.executable, "-m", __package__ or "server", "--host", args.host, "--port", str(port),
+        "--state", url, "--loop", args.loop, "--journal-size", str(args.journal_size),
+        "--journal-bytes", args.journal_bytes,
+    ]  # fmt: skip
+    if args.scenario is not None:
+        command += ["--scenario", str(args.scenario)]
+    if args.seed is not None:
+        command += ["--seed", str(args.seed)]
+    if args.require_key:
+        command.append("--require-key")
+    if args.access_log:
+        command.append("--access-log")
+    return command
 
 
 def serve(app: web.Application, sock: socket.socket, args: argparse.Namespace) -> None:

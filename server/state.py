@@ -11,7 +11,7 @@ from .accounting.attempts import AttemptCounter
 from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .accounting.stats import Stats
 from .config.parser import parse_config
-from .config.plan import Planner
+from .config.plan import Planner, planners_for
 from .config.settings import UNLIMITED, Capacity, ServerConfig
 from .models.ratelimit import TokenBuckets
 from .shared.local import LocalShared
@@ -53,16 +53,17 @@ class State:
             )
         self.apply(config)
 
-    def apply(self, config: ServerConfig) -> None:
+    def apply(self, config: ServerConfig, planners: tuple[Planner, ...] | None = None) -> None:
         """Make `config` the active one; requests already in service finish under the old one.
 
         Everything a request would otherwise work out again and again — each route's and
         overridden zip's latency model and fault rates, speed applied — is worked out here,
-        for the base server and for each phase.
+        for the base server and for each phase, or was already in `planners` (built off the
+        loop for a large scenario).
         """
         self.config = config
         self.configs = config.configs()  # base, then each phase: the schedule's index order
-        self.planners = tuple(Planner(each) for each in self.configs)
+        self.planners = planners if planners is not None else planners_for(config)
         self.planner = self.planners[0]
         self.schedule = config.schedule
         self.phased = bool(config.phases)

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..records import RunResult
+from ..results.diagnoses import diagnose
 from ..results.document import context_of, expected_total, runs_of, summaries_from
 from ..results.summary import Summary, speedups
 from ..results.units import seconds, size
@@ -137,7 +138,9 @@ def table_panel(result: Compared) -> str:
 
 def notes_panel(result: Compared) -> str:
     """Figures that puzzle a reader, explained from the data (or a line saying none do)."""
-    found = explain.notes(result.summaries, result.runs)
+    found = explain.notes(result.summaries, result.runs) + [
+        explain.Note(d.client, d.kind, d.text) for d in diagnose(result.summaries, result.runs)
+    ]
     if not found:
         body = (
             '<p class="none">Nothing here needs explaining: no figure is out of the ordinary.</p>'

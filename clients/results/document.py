@@ -17,6 +17,7 @@ from .. import environment
 from ..errors import ClientsError
 from ..records import RunResult
 from ..validate import too_deep
+from .diagnoses import diagnose
 from .summary import Summary, as_dict, speedups, summarize
 from .verdicts import Verdict
 
@@ -60,6 +61,7 @@ def compare_document(
         "preview": dict(preview),
         "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
         "verdicts": [v.to_dict() for v in verdicts],
+        "notes": [note.to_dict() for note in diagnose(summaries, runs)],
         "runs": [run.to_dict() for run in runs],
     }
 

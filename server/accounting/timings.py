@@ -23,8 +23,9 @@ from __future__ import annotations
 import math
 import struct
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from itertools import repeat
+from itertools import accumulate, repeat
 from operator import rshift
 from typing import Any, Final
 
@@ -84,14 +85,19 @@ class Series:
         del pending[:]
 
     def merged(self, other: Series) -> Series:
-        """A new series holding both (each folded first)."""
+        """A new series holding both (each folded first): the larger histogram copied at C
+        speed, the smaller one's buckets added to it."""
         self.fold()
         other.fold()
         both = Series()
         both.count = self.count + other.count
         both.total = self.total + other.total
         both.low, both.high = min(self.low, other.low), max(self.high, other.high)
-        both.buckets = self.buckets + other.buckets
+        large, small = sorted((self.buckets, other.buckets), key=len, reverse=True)
+        buckets = large.copy()
+        for key, count in small.items():
+            buckets[key] += count
+        both.buckets = buckets
         return both
 
     def part(self) -> list[Any]:
@@ -120,29 +126,33 @@ class Series:
 
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> list[float]:
         """Each q-quantile, by linear interpolation between the two values around rank
-        q·(n−1), as `stats.percentile` does with sorted values (0.0 for no values)."""
+        q·(n−1), as `stats.percentile` does with sorted values (0.0 for no values).
+
+        The buckets in value order and their running counts are worked out at C speed; each
+        rank is found by bisection, so only the few buckets a quantile lands in are read.
+        """
         self.fold()
         if not self.count:
             return [0.0 for _ in qs]
-        negative = sorted((key for key in self.buckets if key & SIGN), reverse=True)
-        positive = sorted(key for key in self.buckets if not key & SIGN)
-        ladder = [(middle(key), self.buckets[key]) for key in (*negative, *positive)]
+        keys = sorted(self.buckets)
+        split = bisect_left(keys, SIGN)  # negative values' keys have the sign bit: the top
+        order = keys[split:][::-1] + keys[:split]  # the most negative first
+        running = list(accumulate(map(self.buckets.__getitem__, order)))
         values = []
         for q in qs:
             position = q * (self.count - 1)
             low = int(position)
-            below, above = self._at(ladder, low), self._at(ladder, min(low + 1, self.count - 1))
+            below = self._at(order, running, low)
+            above = self._at(order, running, min(low + 1, self.count - 1))
             values.append(below + (above - below) * (position - low))
         return values
 
-    def _at(self, ladder: list[tuple[float, int]], rank: int) -> float:
+    def _at(self, order: list[int], running: list[int], rank: int) -> float:
         """The value of the `rank`-th smallest (0-based), clamped to the least and greatest."""
-        seen = 0
-        for value, count in ladder:
-            seen += count
-            if seen > rank:
-                return min(max(value, self.low), self.high)
-        return self.high
+        index = bisect_right(running, rank)
+        if index == len(order):
+            return self.high
+        return min(max(middle(order[index]), self.low), self.high)
 
 
 def summarize_ms(series: Series) -> dict[str, float]:

@@ -9,7 +9,9 @@ every read stays open to anyone on this machine.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -17,6 +19,8 @@ from ..accounting.metrics import render_metrics
 from ..api import envelopes
 from ..api.responses import json_error
 from ..config.parser import parse_config
+from ..config.plan import Planner, planners_for
+from ..config.settings import ServerConfig
 from ..errors import BadParameter, ScenarioError
 from ..state import STATE
 from .journal import read_tag
@@ -28,44 +32,101 @@ from .lease import (
     show_lease,
     take_lease,
 )
-from .plumbing import bounded, read_json, sliced
+from .plumbing import (
+    COLLECTOR,
+    LARGE,
+    CollectorPause,
+    bounded,
+    decode,
+    json_answer,
+    off_loop,
+    read_body,
+    read_json,
+    sliced,
+)
 from .preview import preview_steps
 from .workload import from_query, parse_workload
 
+LARGE_ZIPS: Final = 1_000  # zip overrides past which the active scenario is encoded in a thread
+JSON_KINDS: Final = {list: "an array", str: "a string", type(None): "null", bool: "a boolean",
+                     int: "a number", float: "a number"}  # fmt: skip
+
 
 async def get_scenario(request: web.Request) -> web.Response:
-    """The active configuration document."""
+    """The active configuration document (encoded off the loop when it is large)."""
     await request.app[STATE].shared.refresh()
     config = request.app[STATE].config
     document = dict(config.document) or {"seed": config.seed, "speed": config.speed, "server": {}}
-    return web.json_response(document)
+    return await json_answer(document, large=len(config.zips) > LARGE_ZIPS)
 
 
 @bounded
 async def put_scenario(request: web.Request) -> web.StreamResponse:
     """Replace the active configuration; an invalid one changes nothing. While a run holds
-    the lease, only its holder may (a `dry_run` changes nothing, so anyone may)."""
+    the lease, only its holder may (a `dry_run` changes nothing, so anyone may).
+
+    A body over `LARGE` is decoded, validated, planned and echoed in a thread: 100,000 zip
+    overrides take seconds of CPU, and the API keeps answering meanwhile.
+    """
     dry_run = request.query.get("dry_run") not in (None, "", "0", "false")
     refused = None if dry_run else await lease_refusal(request)
     if refused is not None:
         return refused
+    raw = await read_body(request)
+    if len(raw) <= LARGE:
+        return await replace_scenario(request, raw, dry_run, None)
+    with COLLECTOR as pause:  # the response holds bytes alone: what stays is the scenario
+        return await replace_scenario(request, raw, dry_run, pause)
+
+
+async def replace_scenario(
+    request: web.Request, raw: bytes, dry_run: bool, pause: CollectorPause | None
+) -> web.Response:
+    """Validate `raw` and, unless it is a dry run, apply it; off the loop when `pause` is given
+    (a large body, built with the garbage collector paused)."""
+    large = pause is not None
     try:
-        document = await read_json(request)
+        document = await off_loop(large, decode, raw)
     except BadParameter as error:
         return json_error(400, str(error), key="body")
+    if not isinstance(document, dict):
+        return json_error(400, not_an_object(document), key="body")
     await request.app[STATE].shared.refresh()
     active = request.app[STATE].config
-    if isinstance(document, dict):  # replacing the server section keeps the running seed and speed
-        document = {"seed": active.seed, "speed": active.speed, **document}
+    # replacing the server section keeps the running seed and speed
+    document = {"seed": active.seed, "speed": active.speed, **document}
     try:
-        config = parse_config(document)
+        config, planners = await off_loop(large, prepared, document, dry_run)
     except ScenarioError as error:
         return json_error(400, str(error), key=error.key)
-    if dry_run:
-        return web.json_response(dict(config.document))  # valid: said, not applied
-    await request.app[STATE].shared.publish(config.document)  # every process serves it
-    request.app[STATE].apply(config)
-    return web.json_response(dict(config.document))
+    refused = None if dry_run else await lease_refusal(request)  # it may have moved meanwhile
+    if refused is not None:
+        return refused
+    if planners is not None:
+        await request.app[STATE].shared.publish(config.document)  # every process serves it
+        request.app[STATE].apply(config, planners)
+        if pause is not None:
+            pause.keep()
+    return await json_answer(dict(config.document), large=large)  # a dry run: said, not applied
+
+
+def prepared(
+    document: dict[str, Any], dry_run: bool
+) -> tuple[ServerConfig, tuple[Planner, ...] | None]:
+    """The configuration a document gives and, unless it is a dry run, its planners."""
+    config = parse_config(document)
+    return config, None if dry_run else planners_for(config)
+
+
+def not_an_object(document: Any) -> str:
+    """What a scenario body must be, and what came instead."""
+    came = JSON_KINDS.get(type(document), type(document).__name__)
+    text = json.dumps(document)
+    return (
+        "body: expected a JSON object, a scenario's seed, speed and server table such as "
+        f'{{"server": {{"latency": {{"model": "fixed", "value": 0.1}}}}}}; got {came}: '
+        f"{text if len(text) <= 40 else text[:40] + '…'}"
+    )
 
 
 async def reset(request: web.Request) -> web.Response:

@@ -24,6 +24,7 @@ from ..errors import BadParameter, StoreUnreachable
 from ..models.capacity import QueueFull
 from ..models.faults import Fault
 from ..models.keys import bounded
+from ..shared.protocol import Stale
 from ..state import State
 from . import envelopes
 from .delivery import JSON, ClientGone, body_length, deliver, send, wait_until
@@ -38,6 +39,7 @@ PARSERS: Final = {"jobs": parse_jobs_query, "search": parse_search_query}
 RENDERERS: Final = {"jobs": envelopes.render_jobs, "search": envelopes.render_search}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+STALE_TRIES: Final = 5  # a request decided under a scenario another process just replaced
 # A parsed query, the seed it was rendered with, the body, and the zip's attempt key (the zip
 # itself, or the digest of a long place name: `models.keys.bounded`, worked out once a page).
 Page = tuple[PageQuery, int, bytes, str]
@@ -344,33 +346,37 @@ def shared_handler(state: State, route: str, require_key: bool) -> Handler:
         zip_code: str | None = None
         served = False
         try:
-            config = state.config
-            if (
-                wants_key
-                and (require_key or config.require_key)
-                and not request.headers.get("Authorization-Key")
-            ):
-                message = "Authorization-Key: header is required by this server"
-                return await _refuse(request, state, route, arrival, json_error(401, message))
-            try:
-                limit = config.rate_limit
-                if limit is not None:
-                    key = client_key(request, limit)
-                    wait = await shared.take(key, limit.rate * config.speed, limit.burst)
-                    if wait > 0:
-                        zip_code = _zip_of(pages, request, parse)
-                        return await _refuse(request, state, route, arrival, _too_many(wait),
-                                             zip_code)  # fmt: skip
-                page = pages.get(request.query_string)
-                if page is None or page[1] != state.config.seed:
-                    page = _page(pages, request, parse, render, state.config.seed)
-                zip_code = page[0].zip_code
-                attempt = await shared.attempt(route, page[3])
-            except StoreUnreachable as error:
-                return await _refuse(request, state, route, arrival, _store_away(error),
-                                     zip_code, fault="store")  # fmt: skip
-            if page[1] != state.config.seed:  # the answer brought another process's scenario
-                page = _page(pages, request, parse, render, state.config.seed)
+            for _ in range(STALE_TRIES):  # again when another process changed the scenario
+                config = state.config
+                if (
+                    wants_key
+                    and (require_key or config.require_key)
+                    and not request.headers.get("Authorization-Key")
+                ):
+                    message = "Authorization-Key: header is required by this server"
+                    return await _refuse(request, state, route, arrival, json_error(401, message))
+                try:
+                    limit = config.rate_limit
+                    if limit is not None:
+                        key = client_key(request, limit)
+                        wait = await shared.take(key, limit.rate * config.speed, limit.burst)
+                        if wait > 0:
+                            zip_code = _zip_of(pages, request, parse)
+                            return await _refuse(request, state, route, arrival,
+                                                 _too_many(wait), zip_code)  # fmt: skip
+                    page = pages.get(request.query_string)
+                    if page is None or page[1] != config.seed:
+                        page = _page(pages, request, parse, render, config.seed)
+                    zip_code = page[0].zip_code
+                    attempt = await shared.attempt(route, page[3])
+                    break
+                except Stale:
+                    continue
+                except StoreUnreachable as error:
+                    return await _refuse(request, state, route, arrival, _store_away(error),
+                                         zip_code, fault="store")  # fmt: skip
+            else:
+                raise RuntimeError("the scenario changed under every try")
             planner, phase = state.planner, 0
             if state.phased:  # the phase active at the request's arrival picks the model
                 phase = state.refresh(arrival)

@@ -94,3 +94,8 @@ class Planner:
             if overridden is not None:
                 draws = overridden[route]
         return draws.constant or draws.draw(self.seed, route, zip_code, attempt)
+
+
+def planners_for(config: ServerConfig) -> tuple[Planner, ...]:
+    """A planner for the base server and one for each phase, in the schedule's index order."""
+    return tuple(Planner(each) for each in config.configs())

@@ -22,6 +22,11 @@ from ..models.lease import Lease
 from ..models.phases import Schedule
 
 
+class Stale(Exception):
+    """Another process published a scenario this request was not decided under: decide it
+    again (the new one is applied by then). Nothing was counted or spent."""
+
+
 class Slots(Protocol):
     """Capacity: at most `workers` requests in service, `queue` more waiting (FIFO)."""
 
@@ -92,10 +97,12 @@ class SharedState(Protocol):
         with their batch; a reader of the scenario, the preview or /health asks here)."""
 
     async def attempt(self, route: str, key: str) -> int:
-        """The attempt number of this request of `key` on `route` (0 first); counts it."""
+        """The attempt number of this request of `key` on `route` (0 first); counts it.
+        Raises Stale (counting nothing) when the scenario changed meanwhile."""
 
     async def take(self, key: str, rate: float, burst: int) -> float:
-        """Spend a token of `key`'s bucket: 0.0, or seconds until one is due."""
+        """Spend a token of `key`'s bucket: 0.0, or seconds until one is due; Stale (spending
+        nothing) when the scenario changed meanwhile."""
 
     def slots(self, workers: int, queue: int, clock: Callable[[], float]) -> Slots:
         """The capacity gate of a configuration."""

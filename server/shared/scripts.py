@@ -10,8 +10,11 @@ machines agree on when a bucket refilled or a lease expires.
 after the prefix and the journal's bounds, and answers the config and reset generations
 first, then one result per operation:
 
-    a route key                  attempt: the count before this one (0 first)
-    t key rate burst             token: 0, or microseconds until a token is due
+    a route key gen              attempt: the count before this one (0 first)
+    t key rate burst gen         token: 0, or microseconds until a token is due
+
+(`gen`: the config generation the worker decided under; when it is not the store's, the
+operation does nothing and answers -2, and the worker decides again under the new one)
     c workers queue ticket       capacity: 1 granted, 0 queued (granted later on its
                                  worker's channel), -1 the queue is full
     x ticket                     cancel a queued ticket: 1 cancelled, 0 already granted
@@ -37,8 +40,15 @@ local n = #ARGV
 while i <= n do
   local op = ARGV[i]
   if op == 'a' then
-    out[#out + 1] = redis.call('HINCRBY', p .. 'a:' .. ARGV[i + 1], ARGV[i + 2], 1) - 1
-    i = i + 3
+    if tonumber(ARGV[i + 3]) ~= out[1] then
+      out[#out + 1] = -2
+    else
+      out[#out + 1] = redis.call('HINCRBY', p .. 'a:' .. ARGV[i + 1], ARGV[i + 2], 1) - 1
+    end
+    i = i + 4
+  elseif op == 't' and tonumber(ARGV[i + 4]) ~= out[1] then
+    out[#out + 1] = -2
+    i = i + 5
   elseif op == 't' then
     if not now then
       local t = redis.call('TIME')
@@ -59,7 +69,7 @@ while i <= n do
       redis.call('HSET', p .. 'buckets', key, string.format('%.9f %d', tokens, now))
       out[#out + 1] = math.ceil((1 - tokens) / rate * 1000000)
     end
-    i = i + 4
+    i = i + 5
   elseif op == 'c' then
     local workers, queue = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
     local busy = tonumber(redis.call('HGET', p .. 'cap', 'busy') or '0')

@@ -46,6 +46,7 @@ from ..models.lease import Lease, LeaseConflict
 from ..models.phases import NO_PHASES, Schedule
 from . import scripts
 from .batch import Batcher
+from .protocol import Stale
 
 SOURCES: Final = {"batch": scripts.BATCH, "journal": scripts.JOURNAL, "reset": scripts.RESET,
                   "lease": scripts.LEASE}  # fmt: skip
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 FORMAT: Final = 1  # the layout of the keys and scripts; the version key holds it with ours
 PREFIX: Final = "asynchronicity:"
+STALE: Final = -2  # what the batch script answers an operation decided under an old scenario
 REPORT_WAIT: Final = 2.0  # seconds a stats read waits for each process's share
 SCHEMES: Final = {"redis": "redis", "rediss": "rediss", "valkey": "redis", "valkeys": "rediss",
                   "unix": "unix"}  # fmt: skip
@@ -364,13 +366,18 @@ class RedisShared:
             raise self._unreachable(error) from None
 
     async def attempt(self, route: str, key: str) -> int:
-        """Counted in the store (one `HINCRBY` in this tick's batch)."""
-        count: int = await self.batcher.submit("a", route, key)
+        """Counted in the store (one `HINCRBY` in this tick's batch), unless the scenario it
+        was decided under is no longer the store's (Stale)."""
+        count: int = await self.batcher.submit("a", route, key, self.config_gen)
+        if count == STALE:
+            raise Stale
         return count
 
     async def take(self, key: str, rate: float, burst: int) -> float:
-        """The store's bucket for `key`, refilled by the store's clock."""
-        wait: int = await self.batcher.submit("t", key, repr(rate), burst)
+        """The store's bucket for `key`, refilled by the store's clock (Stale as above)."""
+        wait: int = await self.batcher.submit("t", key, repr(rate), burst, self.config_gen)
+        if wait == STALE:
+            raise Stale
         return wait / 1e6
 
     def slots(self, workers: int, queue: int, clock: Callable[[], float]) -> StoreSlots:
@@ -585,8 +592,9 @@ def _entry(raw: bytes) -> Entry:
             peer, client)  # fmt: skip
 
 
-async def check(url: str) -> None:
-    """Can a server use the store at `url`? Raises StoreUnreachable or StoreRefused."""
+async def check(url: str, document: Mapping[str, Any] | None = None) -> None:
+    """Can a server use the store at `url`? Raises StoreUnreachable or StoreRefused;
+    `document`, when given, is published as every process's scenario."""
     store = RedisShared(url, journal_size=0, journal_bytes=0)
-    await store.open(None)
+    await store.open(document)
     await store.close()

@@ -1,5 +1,5 @@
-"""The README's commands work as written from a fresh shell (no activated venv), and `make
-help` shows the port and scenario it would use, not the Makefile's variable names."""
+"""The README's and the docs' commands work as written from a fresh shell (no activated venv),
+and `make help` shows the port and scenario it would use, not the Makefile's variable names."""
 
 from __future__ import annotations
 
@@ -13,12 +13,17 @@ import pytest
 from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+PAGES = [README] + [page.read_text(encoding="utf-8") for page in DOCS]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 
-def test_every_python_command_in_the_readme_names_the_venv() -> None:
+def test_every_python_command_in_the_readme_and_the_docs_names_the_venv() -> None:
     bare = [
-        line for line in README.splitlines() if re.search(r"(?<!\.venv/bin/)python3? -m ", line)
+        line
+        for text in PAGES
+        for line in text.splitlines()
+        if re.search(r"(?<!\.venv/bin/)python3? -m ", line)
     ]
     assert bare == []
 
@@ -35,7 +40,7 @@ def plain_environment() -> dict[str, str]:
 @pytest.mark.skipif(not VENV_PYTHON.exists(), reason="no .venv here (run `make install`)")
 @pytest.mark.parametrize("module", ["clients", "server"])
 def test_the_readme_module_commands_run_as_written(module: str) -> None:
-    assert f"`.venv/bin/python -m {module}" in README
+    assert any(f"`.venv/bin/python -m {module}" in text for text in PAGES)
     done = subprocess.run(
         [".venv/bin/python", "-m", module, "--help"],
         cwd=ROOT, env=plain_environment(), capture_output=True, text=True, timeout=60,

@@ -205,6 +205,13 @@ def test_the_switches_over_time_show_one_client_on_its_own_axis(
     assert float(panel.get_attribute("data-span")) == pytest.approx(0.3, abs=0.02)
     assert panel.locator('g[data-client="blocking"]').count() == 0
     assert panel.locator('g[data-client="asyncio"] path').count() == 6
+    panel.locator('label[data-client="threaded"] button').click()  # its name: it alone
+    assert float(panel.get_attribute("data-span")) == pytest.approx(0.25)  # its last answer
+    assert panel.locator('g[data-client="asyncio"]').count() == 0
+    assert panel.locator('label[data-client="threaded"] input').is_checked()
+    panel.get_by_role("button", name="every client, one axis").click()
+    assert float(panel.get_attribute("data-span")) == pytest.approx(1.2)
+    assert panel.locator('g[data-client="blocking"] path').count() == 6
 
 
 def test_hovering_a_request_shows_it(open_report: Callable[..., Opened]) -> None:

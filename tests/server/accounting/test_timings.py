@@ -8,6 +8,7 @@ import tracemalloc
 
 import pytest
 
+from server.accounting import timings
 from server.accounting.journal import Journal
 from server.accounting.metrics import render_metrics
 from server.accounting.stats import Stats, percentile
@@ -102,3 +103,26 @@ def test_stats_and_metrics_read_no_journal_entry() -> None:
     assert (snapshot["connections"], snapshot["requests_per_connection"]) == (8, 62.5)
     assert snapshot["journal"]["entries"] == 500
     assert "asynchronicity_actual_seconds_count 500" in render_metrics(snapshot)
+
+
+def test_a_read_looks_at_the_buckets_its_quantiles_land_in_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stats = Stats()
+    rng = random.Random(11)
+    for _ in range(4 * FOLD):  # lognormal delays spread over thousands of buckets
+        stats.finished(1.0, 1.0, "jobs", "90011", 0, 0.0, 0.0, 200, None, 10, asker(),
+                       served=rng.lognormvariate(-6.0, 1.5))  # fmt: skip
+        stats.record("search", "200", timing=(0.05, 0.0, 0.05 + rng.expovariate(100.0)))
+    assert len(stats.timings.common.merged(stats.timings.actual).buckets) > 2_000
+    looked = [0]
+    real = timings.middle
+
+    def counted(key: int) -> float:
+        looked[0] += 1
+        return real(key)
+
+    monkeypatch.setattr(timings, "middle", counted)
+    text = render_metrics(stats.snapshot())
+    assert f"asynchronicity_actual_seconds_count {8 * FOLD}" in text
+    assert looked[0] <= 4 * 2 * len(QUANTILES)  # two ranks a quantile, four series

@@ -165,9 +165,9 @@ async def test_invalid_scenario_is_400_naming_the_key_and_changes_nothing(
         pytest.param(b"{not json", "body", "not valid JSON", id="invalid-json"),
         pytest.param(b"", "body", "not valid JSON", id="empty-body"),
         pytest.param(b"\xff\xfe{}", "body", "not valid JSON", id="not-utf8"),
-        pytest.param(b"[1, 2]", "", "JSON object", id="array"),
-        pytest.param(b'"seed"', "", "JSON object", id="string"),
-        pytest.param(b"null", "", "JSON object", id="null"),
+        pytest.param(b"[1, 2]", "body", "expected a JSON object", id="array"),
+        pytest.param(b'"seed"', "body", "expected a JSON object", id="string"),
+        pytest.param(b"null", "body", "expected a JSON object", id="null"),
     ],
 )
 async def test_unparseable_scenario_is_400_and_changes_nothing(
@@ -181,6 +181,33 @@ async def test_unparseable_scenario_is_400_and_changes_nothing(
         body = await response.json()
     assert body["key"] == key
     assert words in body["message"]
+    assert await get_json(client, "/__admin/scenario") == ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("raw", "came"),
+    [
+        pytest.param(b"[]", "got an array: []", id="array"),
+        pytest.param(b'"str"', 'got a string: "str"', id="string"),
+        pytest.param(b"null", "got null: null", id="null"),
+        pytest.param(b"42", "got a number: 42", id="number"),
+        pytest.param(b"true", "got a boolean: true", id="boolean"),
+        pytest.param(b'["' + b"x" * 100 + b'"]', 'got an array: ["' + "x" * 38 + "…", id="long"),
+    ],
+)
+async def test_a_scenario_body_not_an_object_says_what_was_expected_and_what_came(
+    client: TestClient, put_scenario: Any, raw: bytes, came: str
+) -> None:
+    await put_scenario(client, ACTIVE)
+    for dry_run in ("", "?dry_run=1"):
+        async with client.put(
+            f"/__admin/scenario{dry_run}", data=raw, headers={"Content-Type": "application/json"}
+        ) as response:
+            assert response.status == 400
+            body = await response.json()
+        assert body["key"] == "body"
+        assert body["message"].startswith("body: expected a JSON object, a scenario's seed")
+        assert body["message"].endswith(came)
     assert await get_json(client, "/__admin/scenario") == ACTIVE
 
 
