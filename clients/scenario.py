@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from . import zipsets
+from . import files, zipsets
 from .cpuwork import CPU_KINDS
-from .errors import ScenarioFileError
+from .errors import FileTooLarge, ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS, Code
-from .kinds.command import PLACEHOLDERS
+from .kinds.command import PLACEHOLDERS, sample_values, template_problem
 from .policy import JITTERS
 from .records import ClientSettings
 from .sweeps import SPEED, SWEEP_SETTINGS, Sweep, parse_sweep
@@ -44,6 +44,7 @@ PROCESSES: Final = (1, 64)  # `processes = N`: loops, one per process
 POLICY_KEYS: Final = ("jitter", "retry_budget", "hedge")  # what kinds without policies refuse
 BUDGET_KEYS: Final = ("ratio", "min_per_s")
 TIME_LIMIT: Final = (1.0, 86_400.0)  # a run's own bound, scenario seconds
+MAX_NAME: Final = 100  # characters of a scenario's or a client's name (files, tags)
 CODE_KEYS: Final = (*(key for code in Code for key in code.keys), "path")  # the user's code
 FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 LOOPS: Final = ("asyncio", "uvloop")
@@ -107,7 +108,9 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise `ScenarioFileError` naming file and key."""
     name = str(path)
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))  # a BOM is fine
+        document = tomllib.loads(files.read_text(path, encoding="utf-8-sig"))  # a BOM is fine
+    except FileTooLarge as error:
+        raise ScenarioFileError(name, "", str(error).removeprefix(f"{name}: ")) from None
     except FileNotFoundError:
         raise ScenarioFileError(name, "", "no such file") from None
     except OSError as error:
@@ -148,7 +151,9 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         raise check.fail("server", f"holds a value JSON cannot carry ({error})") from None
     return Scenario(
         path=path,
-        name=check.string(document.get("name", Path(path).stem), "name"),
+        name=_name(check, document["name"], "name")
+        if "name" in document
+        else Path(path).stem[:MAX_NAME],
         description=check.string(document.get("description", ""), "description"),
         seed=seed,
         speed=speed,
@@ -218,6 +223,7 @@ def _client(
     where = f"clients.{label}"
     if label == "*" or not label.strip():
         raise check.fail(where, "a client needs a name; '*' means every client in [[expect]]")
+    label = _name(check, label, where if len(label) <= MAX_NAME else "clients")
     table = check.table(value, where)
     check.keys(table, where, CLIENT_KEYS)
     kind = table.get("kind", label)
@@ -247,7 +253,7 @@ def _client(
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no {key}: jitter, "
                              "retry_budget and hedge are for the clients whose retries go "
                              "through clients/policy.py")  # fmt: skip
-    return ClientSettings(
+    settings = ClientSettings(
         kind=kind,
         label=label if label != kind else "",
         concurrency=int(_swept(check, table, where, "concurrency", 0)),
@@ -274,6 +280,31 @@ def _client(
         node=None if "node" not in table else check.string(table["node"], f"{where}.node"),
         **_code(check, where, kind, table, base),
     )
+    _check_template(check, where, settings, workload)
+    return settings
+
+
+def _check_template(
+    check: Checker, where: str, settings: ClientSettings, workload: Workload
+) -> None:
+    """A command's argv filled in as it will be, before anything runs (`{timeout:d}` of a
+    float, `{count:>200000000}`): one line naming the client and the key."""
+    if settings.command is None:
+        return
+    problem = template_problem(settings.command, sample_values(settings, workload.zips))
+    if problem is not None:
+        raise check.fail(f"{where}.command", problem)
+
+
+def _name(check: Checker, value: Any, key: str) -> str:
+    """A scenario's or a client's name: it names the result's file and the run's tag, so at
+    most MAX_NAME printable characters."""
+    text = check.string(value, key)
+    if len(text) > MAX_NAME or not text.isprintable():
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise check.fail(key, f"must be at most {MAX_NAME} printable characters (it names the "
+                         f"result's file), got {len(text)}: {shown!r}")  # fmt: skip
+    return text
 
 
 def _choice(check: Checker, value: Any, key: str, choices: tuple[str, ...]) -> str:

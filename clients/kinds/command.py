@@ -14,6 +14,7 @@ import re
 import resource
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,39 @@ def placeholder_values(
 def command_line(template: Sequence[str], values: Mapping[str, Any]) -> list[str]:
     """The argv with its placeholders filled in."""
     return [argument.format(**values) for argument in template]
+
+
+MAX_FORMAT_WIDTH: Final = 1000  # a placeholder's width or precision, at most (`{count:>8}`)
+SAMPLE_URL: Final = "http://127.0.0.1:8080"  # what `{url}` and `{zips_file}` look like
+SAMPLE_ZIPS_FILE: Final = "/tmp/asynchronicity-sample/zips.txt"
+
+
+def sample_values(settings: ClientSettings, zips: Sequence[str]) -> list[dict[str, Any]]:
+    """What the placeholders will stand for when these settings run (a setting that is not set
+    is `none`, or a number once a sweep sets it: both are tried)."""
+    values = placeholder_values(settings, SAMPLE_URL, zips, SAMPLE_ZIPS_FILE)
+    unset = {key: 1.0 for key, value in settings.for_code().items() if value is None}
+    return [values, {**values, **unset}] if unset else [values]
+
+
+def template_problem(template: Sequence[str], samples: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why the argv cannot be filled in with each of `samples` (a format spec that does not
+    fit its value, a width of millions, a placeholder inside a spec), or None."""
+    for argument in template:
+        for _, name, spec, _ in string.Formatter().parse(argument):
+            if name is None or not spec:
+                continue
+            if "{" in spec:
+                return f"{argument!r}: {{{name}}} has a placeholder inside its format spec"
+            if any(int(n) > MAX_FORMAT_WIDTH for n in _INTEGER.findall(spec)):
+                return (f"{argument!r}: {{{name}:{_clip(spec, 20)}}} asks for more than "
+                        f"{MAX_FORMAT_WIDTH} characters")  # fmt: skip
+        for values in samples:
+            try:
+                argument.format(**values)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+                return f"{argument!r}: {error}"
+    return None
 
 
 def total_from(stdout: str) -> int:

@@ -87,7 +87,8 @@ def table_html(table: Table) -> str:
         )
         rows.append(f'<tr data-client="{esc(row[0].splitlines()[0].strip())}">{cells}</tr>')
     body = "".join(rows)
-    return f'<table class="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<div class="scroll"><table class="figures"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")  # fmt: skip
 
 
 def verdicts_html(verdicts: Sequence[Mapping[str, Any]]) -> str:

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from .. import environment
-from ..errors import ClientsError
+from .. import environment, files
+from ..errors import ClientsError, FileTooLarge
 from ..records import RunResult
 from ..validate import too_deep
 from .diagnoses import diagnose
@@ -119,7 +119,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
     """Read and check a saved result; raise a one-line `ClientsError` naming the file."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = files.read_text(path)
     except FileNotFoundError:
         raise ClientsError(f"{name}: no such file") from None
     except OSError as error:
@@ -168,8 +168,8 @@ def load_any(path: str | Path) -> dict[str, Any]:
     """A saved compare or sweep result, checked; a one-line `ClientsError` naming the file."""
     name = str(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        doc = json.loads(files.read_text(path))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, FileTooLarge):
         return load_result(path)  # says what is wrong, in its words
     if not isinstance(doc, dict) or doc.get("kind") != "sweep":
         return load_result(path)

@@ -32,6 +32,11 @@ latency = { model = "fixed", value = 0.2 }
 
 def marked(marker: str) -> list[str]:
     """Command lines of live processes whose environment carries `marker` (ours, children)."""
+    return [command for _, command in marked_pids(marker)]
+
+
+def marked_pids(marker: str) -> list[tuple[int, str]]:
+    """(pid, command line) of live processes whose environment carries `marker`."""
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -43,7 +48,7 @@ def marked(marker: str) -> list[str]:
         except OSError:
             continue
         if marker.encode() in environ and state != "Z":
-            found.append(command)
+            found.append((int(name), command))
     return found
 
 
@@ -60,12 +65,16 @@ def test_ctrl_c_ends_every_process_and_shows_what_finished(tmp_path: Path) -> No
         start_new_session=True,
     )  # fmt: skip
     try:
+        seen: set[int] = set()
 
-        def a_worker_runs() -> bool:
-            return any("clients worker" in command for command in marked(marker))
+        def the_second_worker_runs() -> bool:
+            seen.update(pid for pid, command in marked_pids(marker) if "clients worker" in command)
+            return len(seen) >= 2
 
-        assert wait_for(a_worker_runs, 30), "the compare never started its clients"
-        time.sleep(2.5)  # the asyncio row (0.2 s) is done; blocking has 40 × 0.2 s to go
+        # A worker per client, one after the other: the second one's start means the asyncio
+        # row is done, however loaded the machine; blocking then has 40 × 0.2 s to go.
+        assert wait_for(the_second_worker_runs, 60), "the compare never reached its second client"
+        time.sleep(0.5)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
         output, _ = process.communicate(timeout=30)
     finally:

@@ -401,7 +401,7 @@
   }
   // A line chart in SVG with both axes: `lines` are {name, colour, dashed, points}; a null value
   // breaks the line.
-  function lineChart(box, title, lines, span, format) {
+  function lineChart(box, title, lines, span, format, shaded = []) {
     box.textContent = "";
     const width = Math.max(280, box.clientWidth), height = 190, left = 56, right = 10, top = 20, bottom = 30;
     const plot = width - left - right, plotH = height - top - bottom;
@@ -420,8 +420,14 @@
       svg("line", { class: "grid", x1: X(t), x2: X(t), y1: top, y2: top + plotH }, root);
       svg("text", { x: X(t), y: top + plotH + 16, "text-anchor": "middle" }, root).textContent = tickSeconds(t, step);
     }
-    svg("line", { class: "axis", x1: left, x2: left + plot, y1: top + plotH, y2: top + plotH }, root);
     svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
+    for (const [name, from, to] of shaded) { // a server's phases, behind the lines
+      const x0 = X(Math.max(0, from)), x1 = X(Math.min(span, to));
+      if (x1 <= x0) continue;
+      svg("rect", { class: "phase", x: x0, y: top, width: x1 - x0, height: plotH }, root);
+      svg("text", { x: x0 + 3, y: top + 11 }, root).textContent = name;
+    }
+    svg("line", { class: "axis", x1: left, x2: left + plot, y1: top + plotH, y2: top + plotH }, root);
     for (const line of lines) {
       let d = "", pen = false;
       for (const [t, v] of line.points) {
@@ -473,6 +479,8 @@
       ["inflight", "requests in flight (mean over each step)", () => [["inflight", false, "in flight"]], count],
       ["failures", "failed attempts a second", () => [["failed", false, "failed/s"]], count],
     ];
+    // The server's phases, from the first client whose series has them (they are the server's).
+    const phases = (ran.find((x) => x.client.series.phases) || { client: { series: {} } }).client.series.phases || [];
     function draw() {
       const shown = ran.map((x, i) => [x, figures[i]]).filter(([x]) => on.has(x.client.name));
       const span = Math.max(1e-3, ...shown.map(([, f]) => f.span)); // the axis fits what is shown
@@ -481,7 +489,7 @@
         for (const [x, f] of shown) for (const [column, dashed, what] of columns(f)) {
           lines.push({ name: x.client.name, colour: x.colour, dashed, what, points: f[column] });
         }
-        lineChart(panel.querySelector(`[data-figure="${key}"]`), title, lines, span, format);
+        lineChart(panel.querySelector(`[data-figure="${key}"]`), title, lines, span, format, phases);
       }
       panel.dataset.span = span.toFixed(4);
     }
