@@ -106,6 +106,33 @@ async def test_location_name_is_declared_non_blank(client: TestClient) -> None:
         assert response.status == 400
 
 
+FREE_TEXTS = [
+    *("90011", "Washington, DC", " ", "  x ", "é" * 200, "x" * 201, "\U0001f468\u200d\U0001f469"),
+    *("1\u0011", "\u0085", "a\x7f", "\t", "a\n", "\u00a0", "\u2028", "\u200d", "\ufeff"),
+]
+
+
+def declared(schema: dict[str, Any], text: str) -> bool:
+    """Whether `text` meets a string schema's length and pattern (JSON Schema's `$`: the end)."""
+    pattern = re.compile(schema["pattern"].removesuffix("$") + r"\Z")
+    return schema["minLength"] <= len(text) <= schema["maxLength"] and bool(pattern.search(text))
+
+
+async def test_journal_filters_and_the_reset_tag_declare_what_the_server_enforces(
+    client: TestClient,
+) -> None:
+    # What schemathesis found with other seeds: `zip=<non-printable>`, `{"tag": "1\u0011"}`.
+    journal = parameters("/__admin/journal")
+    tag = body_schema("/__admin/reset")["properties"]["tag"]
+    for text in FREE_TEXTS:
+        for name in ("zip", "status"):
+            async with client.get("/__admin/journal", params={name: text}) as response:
+                accepted = response.status == 200
+            assert declared(journal[name]["schema"], text) is accepted, (name, text)
+        async with client.post("/__admin/reset", json={"tag": text}) as response:
+            assert declared(tag, text) is (response.status == 200), ("tag", text)
+
+
 def test_preview_query_declares_its_bounds() -> None:
     query = parameters("/__admin/preview")
     assert query["zips"]["required"] is True
