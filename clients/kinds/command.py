@@ -25,26 +25,35 @@ from pathlib import Path
 from typing import Any, Final
 
 from .. import lifeline
+from ..arrivals import due_lines, planned
 from ..errors import WorkerFailed
 from ..progress import Progress
 from ..records import CODE_SETTINGS, Attempt, ClientSettings, Usage
 from ..resources import process_stat
 
-PLACEHOLDERS: Final = ("url", "zips_file", "zips", "count", "api", *CODE_SETTINGS, "python")
+PLACEHOLDERS: Final = (
+    "url", "zips_file", "zips", "count", "api", *CODE_SETTINGS, "python", "due_file",
+)  # fmt: skip
 SAMPLE_EVERY: Final = 0.02  # seconds between looks at the process tree
 _TALK_LINE: Final = re.compile(r"jobs available:\s*(-?\d+)", re.IGNORECASE)
 _INTEGER: Final = re.compile(r"-?\d+")
 
 
 def placeholder_values(
-    settings: ClientSettings, base_url: str, zips: Sequence[str], zips_file: str
+    settings: ClientSettings,
+    base_url: str,
+    zips: Sequence[str],
+    zips_file: str,
+    due_file: str = "none",
 ) -> dict[str, Any]:
     """What each placeholder stands for; times are real seconds (the scenario's ÷ speed), and
-    a setting that is not set (no retry budget) is `none`."""
+    a setting that is not set (no retry budget, no `rate`) is `none`. `due_file` holds an
+    open-loop run's requests, `SECONDS ZIP` a line (`arrivals.due_lines`)."""
     told = {k: "none" if v is None else v for k, v in settings.for_code().items()}
     return {
         "url": base_url.rstrip("/"), "zips_file": zips_file, "zips": ",".join(zips),
         "count": len(zips), "api": settings.api, **told, "python": sys.executable,
+        "due_file": due_file,
     }  # fmt: skip
 
 
@@ -185,7 +194,11 @@ def run(
     with tempfile.TemporaryDirectory(prefix="asynchronicity-") as scratch:
         zips_file = Path(scratch, "zips.txt")
         zips_file.write_text(lines, encoding="utf-8")
-        values = placeholder_values(settings, base_url, zips, str(zips_file))
+        due_file = "none"
+        if settings.open_loop:
+            due_file = str(Path(scratch, "due.txt"))
+            Path(due_file).write_text(due_lines(planned(settings, zips)), encoding="utf-8")
+        values = placeholder_values(settings, base_url, zips, str(zips_file), due_file)
         argv = command_line(settings.command, values)
         argv[0] = program(argv[0], settings.path)
         before = _children_usage()

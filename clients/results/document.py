@@ -112,7 +112,8 @@ def summaries_from(
     grouped: dict[str, list[RunResult]] = {}
     for run in runs:
         grouped.setdefault(run.client, []).append(run)
-    return [summarize(group, expected, ideal) for group in grouped.values()]
+    phases = [p for p in preview.get("phases") or () if isinstance(p, Mapping)]
+    return [summarize(group, expected, ideal, phases) for group in grouped.values()]
 
 
 def load_result(path: str | Path) -> dict[str, Any]:

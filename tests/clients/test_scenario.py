@@ -34,7 +34,7 @@ def test_message_lists() -> None:
     assert CLIENT.startswith(
         "kind, concurrency, timeout, retries, backoff, backoff_max, jitter, retry_budget, hedge"
     )
-    assert WORKLOAD == "zips, count, api, per_page, cpu, cpu_kind"
+    assert WORKLOAD == "zips, count, api, per_page, cpu, cpu_kind, rate, duration, arrivals"
     assert KIND_LIST.startswith("blocking, threaded, asyncio, uvloop")
 
 
