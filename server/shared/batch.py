@@ -19,17 +19,18 @@ from typing import Any, Final
 # so a store that stays away costs at most this many.
 MAX_RETAINED: Final = 100_000
 
-Run = Callable[[list[Any]], Awaitable[Sequence[Any]]]
+Operation = tuple[Any, ...]
+Run = Callable[[list[Operation]], Awaitable[Sequence[Any]]]
 
 
 class Batcher:
-    """Gathers operations into one `run(args)` call per tick; `run` answers one result per
-    operation, in order (the header it may add is the caller's to strip)."""
+    """Gathers operations into one `run(operations)` call per tick; `run` answers one result
+    per operation, in order (the header it may add is the caller's to strip)."""
 
     def __init__(self, run: Run, on_failure: Callable[[Exception], Exception]) -> None:
         self._run = run
         self._on_failure = on_failure  # the store's error, as requests should see it
-        self._args: list[Any] = []
+        self._ops: list[Operation] = []
         self._waiters: list[asyncio.Future[Any] | None] = []
         self._retained: list[tuple[Any, ...]] = []  # fire-and-forget operations to resend
         self._scheduled = False
@@ -48,7 +49,7 @@ class Batcher:
         self._add(operation, None)
 
     def _add(self, operation: tuple[Any, ...], future: asyncio.Future[Any] | None) -> None:
-        self._args.extend(operation)
+        self._ops.append(operation)
         self._waiters.append(future)
         if future is None:
             self._retained.append(operation)
@@ -60,21 +61,19 @@ class Batcher:
         self._scheduled = False
         if not self._waiters or self._flushing is not None:
             return
-        args, waiters, retained = self._args, self._waiters, self._retained
-        self._args, self._waiters, self._retained = [], [], []
-        self._flushing = asyncio.get_running_loop().create_task(
-            self._flush(args, waiters, retained)
-        )
+        ops, waiters, retained = self._ops, self._waiters, self._retained
+        self._ops, self._waiters, self._retained = [], [], []
+        self._flushing = asyncio.get_running_loop().create_task(self._flush(ops, waiters, retained))
 
     async def _flush(
         self,
-        args: list[Any],
+        ops: list[Operation],
         waiters: list[asyncio.Future[Any] | None],
         retained: list[tuple[Any, ...]],
     ) -> None:
         failed = False
         try:
-            results = await self._run(args)
+            results = await self._run(ops)
         except asyncio.CancelledError:
             for future in waiters:
                 if future is not None and not future.done():
@@ -104,8 +103,7 @@ class Batcher:
         """Put the failed flush's unanswered operations back, ahead of the newer ones."""
         room = max(0, MAX_RETAINED - len(self._retained))
         kept = retained[-room:] if room else []
-        args: list[Any] = [part for operation in kept for part in operation]
-        self._args[:0] = args
+        self._ops[:0] = kept
         self._waiters[:0] = [None] * len(kept)
         self._retained[:0] = kept
 
