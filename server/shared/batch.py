@@ -15,6 +15,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
+# An operation nobody awaits (a journal entry, a slot given back) waits this long for one that
+# is awaited to ride with, so a lone request costs one round trip, not two.
+POST_DELAY: Final = 0.005
 # Operations kept for the next flush when one fails (journal entries, slot releases): bounded,
 # so a store that stays away costs at most this many.
 MAX_RETAINED: Final = 100_000
@@ -34,6 +37,7 @@ class Batcher:
         self._waiters: list[asyncio.Future[Any] | None] = []
         self._retained: list[tuple[Any, ...]] = []  # fire-and-forget operations to resend
         self._scheduled = False
+        self._timer: asyncio.TimerHandle | None = None  # a flush of posted operations only
         self._flushing: asyncio.Task[None] | None = None
         self.flushes = 0  # round trips made, for the benchmark's figures
         self.operations = 0
@@ -53,12 +57,24 @@ class Batcher:
         self._waiters.append(future)
         if future is None:
             self._retained.append(operation)
-        if not self._scheduled and self._flushing is None:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._start)
+        if self._scheduled or self._flushing is not None:
+            return
+        loop = asyncio.get_running_loop()
+        if future is None:  # nobody waits: ride with the next awaited one, or go in a moment
+            if self._timer is None:
+                self._timer = loop.call_later(POST_DELAY, self._start)
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._scheduled = True
+        loop.call_soon(self._start)
 
     def _start(self) -> None:
         self._scheduled = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if not self._waiters or self._flushing is not None:
             return
         ops, waiters, retained = self._ops, self._waiters, self._retained
@@ -94,10 +110,18 @@ class Batcher:
                     future.set_result(result)
         finally:
             self._flushing = None
-            # After a failure only a new request tries again: retained operations alone would
-            # retry at once, in a loop, for as long as the store stays away.
-            if self._waiters and not (failed and all(w is None for w in self._waiters)):
-                self._start()
+            self._next(failed)
+
+    def _next(self, failed: bool) -> None:
+        """After a flush: send what is awaited at once; what nobody awaits waits for company
+        (`POST_DELAY`) — and after a failure, for a new request: retained operations alone
+        would retry in a loop for as long as the store stays away."""
+        if not self._waiters:
+            return
+        if any(waiter is not None for waiter in self._waiters):
+            self._start()
+        elif not failed and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(POST_DELAY, self._start)
 
     def _keep(self, retained: list[tuple[Any, ...]]) -> None:
         """Put the failed flush's unanswered operations back, ahead of the newer ones."""
@@ -115,4 +139,5 @@ class Batcher:
             if self._flushing is not None:
                 await asyncio.wait({self._flushing})
             else:
+                self._start()  # posted operations waiting for company: now
                 await asyncio.sleep(0)

@@ -419,7 +419,9 @@ class RedisShared:
 
     # --- the run and the readers ----------------------------------------------------------
     async def reset(self, tag: str | None) -> None:
-        """A new run for every process: attempts, buckets and the journal forgotten."""
+        """A new run for every process: attempts, buckets and the journal forgotten (what
+        every process still had to write, written first: it belongs to the run before)."""
+        await self._gather("flush")
         generation = await self.script("reset", repr(time.time()), tag or "")
         self.reset_gen = int(generation)  # this process resets itself (State.reset)
 
