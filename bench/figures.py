@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from clients.protocol import parse_server_timing
-from clients.results.summary import percentile as summary_percentile
+from clients.results.series import percentile as summary_percentile
 
 _RATE: Final = re.compile(r"Requests/sec:\s*([0-9.]+)")
 _DONE: Final = (re.compile(r"(\d+) requests in"), re.compile(r"\[200\]\s+(\d+) responses"))

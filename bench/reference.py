@@ -22,7 +22,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 # The fake server's own socket, loop and limits, so both queue a burst in the kernel alike.
-from server.cli import BACKLOG, bind, new_loop, raise_open_file_limit
+from server.cli import BACKLOG, bind, new_loop
+from server.listening import raise_descriptor_limit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     jobs = args.jobs_body.read_bytes()
     search = args.search_body.read_bytes() if args.search_body else jobs
     pages = load_pages(args.pages) if args.pages else None
-    raise_open_file_limit()
+    raise_descriptor_limit()
     sock = bind("127.0.0.1", args.port)
     host, port = sock.getsockname()[:2]
     print(f"serving on http://{host}:{port} (reference, {args.loop})", flush=True)

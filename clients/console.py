@@ -32,11 +32,13 @@ from .harness.store import write_atomic
 from .harness.sweep import SweepOutcome, sweep
 from .report import exports
 from .report import table as tables
+from .report.diagnoses import diagnoses_text
 from .report.html import render_report
 from .report.junit import render_junit
 from .report.sweepplot import sweep_renderable
 from .report.timeline import representative_runs, timeline_renderable
 from .report.verdicts import verdict_panel
+from .results.diagnoses import diagnose
 from .results.document import context_of, expected_total, load_any, title_of
 from .results.summary import speedups
 from .scenario import Scenario
@@ -112,6 +114,9 @@ def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) 
     """Print the table, the timeline if asked, the verdicts and where the result went;
     return the exit code."""
     console.print(compare_table(outcome, console))
+    said = diagnoses_text(diagnose(outcome.summaries(), outcome.runs))
+    if said is not None:
+        console.print(said)
     if timeline and outcome.runs:
         try:
             runs = representative_runs(outcome.runs)
@@ -125,6 +130,8 @@ def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) 
         console.print(f"saved {outcome.saved}")
     if outcome.unsaved:
         console.print(f"[red]error: {escape(outcome.unsaved)}[/]")
+    if outcome.interrupted and not outcome.lost:
+        console.print(f"[yellow]{escape(outcome.stopped_at() or 'interrupted')}[/]")
     if outcome.lost:
         during = f" (during {outcome.running.describe()})" if outcome.running else ""
         console.print(f"[red]error: {escape(outcome.lost)}{escape(during)}[/]")

@@ -33,6 +33,7 @@ from typing import Any, Final, TypeAlias
 
 from .records import RunState
 from .results import units
+from .results.series import Series
 from .results.summary import Summary
 from .results.verdicts import Verdict
 from .validate import Checker, guess
@@ -113,8 +114,98 @@ FIGURES: Final[dict[str, Figure]] = {
         ),
         _figure("efficiency", "share", lambda s: s.efficiency, "ideal makespan ÷ wall, 0–1"),
         Figure("speedup", "times", lambda _, up: up, "blocking's wall ÷ this wall"),
+        _figure(
+            "recovery",
+            "recovery",
+            lambda s: s.recovery,
+            "seconds from the last phase's end until goodput is back (did not recover: ∞)",
+        ),
+        _figure("goodput", "per_s", lambda s: s.goodput, "requests answered well a second"),
+        _figure("behind", "s", lambda s: s.late.behind if s.late else None,
+                "open loop: how late its latest request was sent, seconds"),
+        _figure("due_p99", "s", lambda s: s.late.due_p99 if s.late else None,
+                "open loop: 99th percentile latency from when requests were due"),
     )
-}
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A time range of the run a bound is checked over: `during` or `after` a phase (its
+    name), or `from`/`to` seconds since the server's reset."""
+
+    during: str | None = None
+    after: str | None = None
+    start: float | None = None
+    end: float | None = None
+
+    @property
+    def text(self) -> str:
+        """The range in words."""
+        if self.during is not None:
+            return f"during {self.during}"
+        if self.after is not None:
+            return f"after {self.after}"
+        end = "the end" if self.end is None else f"{self.end:g} s"
+        return f"from {self.start or 0:g} s to {end}"
+
+    def seconds(self, series: Series) -> range | None:
+        """The series' seconds in this range; None when the run had no such phase."""
+        if self.during is not None or self.after is not None:
+            span = next((p for p in series.phases if p.name in (self.during, self.after)), None)
+            if span is None:
+                return None
+            if self.during is not None:
+                return series.window(span.start, span.end)
+            return series.window(span.end, len(series.offered))
+        start = (self.start or 0.0) - series.offset
+        end = len(series.offered) if self.end is None else self.end - series.offset
+        return series.window(start, end)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _rate(counts: list[int], series: Series) -> float | None:
+    """A count a bin as a count a second."""
+    mean = _mean([float(c) for c in counts])
+    return None if mean is None else mean / series.step
+
+
+def _share(failed: int, good: int) -> float | None:
+    return failed / (failed + good) if failed + good else None
+
+
+# Figures a bound may take over a time range, from the series (`results.series`): rates are
+# means a second, counts sums, and a latency from due the worst (p99) or middle (p50) bin's.
+WINDOWED: Final[dict[str, tuple[str, Callable[[Series, range], float | None], str]]] = {
+    "goodput": ("per_s", lambda s, r: _rate([s.goodput[i] for i in r], s),
+                "requests answered well a second"),
+    "offered": ("per_s", lambda s, r: _rate([s.offered[i] for i in r], s), "due a second"),
+    "sent": ("per_s", lambda s, r: _rate([s.sent[i] for i in r], s), "attempts sent a second"),
+    "failed": ("count", lambda s, r: sum(s.failed[i] for i in r), "attempts that failed"),
+    "failed_share": ("share", lambda s, r: _share(sum(s.failed[i] for i in r),
+                                                  sum(s.ok[i] for i in r)),
+                     "failed ÷ ended attempts"),
+    "in_flight": ("count", lambda s, r: _mean([s.in_flight[i] for i in r]), "mean in flight"),
+    "p50": ("s", lambda s, r: _middle([s.due_p50[i] for i in r]),
+            "the middle bin's p50 from due"),
+    "p99": ("s", lambda s, r: max((v for i in r if (v := s.due_p99[i]) is not None),
+                                  default=None), "the worst bin's p99 from due"),
+    "amplification": ("times", lambda s, r: _ratio(sum(s.sent[i] for i in r),
+                                                   sum(s.offered[i] for i in r)),
+                      "attempts sent ÷ requests due"),
+}  # fmt: skip
+
+
+def _middle(values: list[float | None]) -> float | None:
+    known = sorted(v for v in values if v is not None)
+    return known[(len(known) - 1) // 2] if known else None
+
+
+def _ratio(top: int, bottom: int) -> float | None:
+    return top / bottom if bottom else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +231,7 @@ class Bound:
     figure: str
     max: float | None = None
     min: float | None = None
+    window: Window | None = None  # over a time range of the run (WINDOWED figures only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +248,8 @@ class Relative:
 Expectation: TypeAlias = Faster | Bound | Relative
 
 FASTER_KEYS: Final = ("faster", "than", "by")
-BOUND_KEYS: Final = ("client", "figure", "max", "min")
+BOUND_KEYS: Final = ("client", "figure", "max", "min", "during", "after", "from", "to")
+WINDOW_KEYS: Final = ("during", "after", "from", "to")
 RELATIVE_KEYS: Final = ("client", "figure", "at_most_times", "at_least_times", "of")
 FORMS: Final = (
     'faster = "A", than = "B" [, by = N]; client = "A" | "*", figure = F, max = X and/or '
@@ -167,9 +260,10 @@ FORMS: Final = (
 class _Parser(Checker):
     """The shared checker, knowing also the scenario's client names."""
 
-    def __init__(self, path: str, clients: Sequence[str]) -> None:
+    def __init__(self, path: str, clients: Sequence[str], phases: Sequence[str] = ()) -> None:
         super().__init__(path)
         self.clients = tuple(clients)
+        self.phases = tuple(phases)
 
     def client(self, value: Any, key: str, *, every: bool = False) -> str:
         if not isinstance(value, str):
@@ -185,9 +279,10 @@ class _Parser(Checker):
     def figure(self, value: Any, key: str) -> str:
         if not isinstance(value, str):
             raise self.fail(key, f"must be a figure's name (a string), got {value!r}")
-        if value not in FIGURES:
-            raise self.fail(key, f"unknown figure {value!r}{guess(value, tuple(FIGURES))}; "
-                            f"figures: {', '.join(FIGURES)}")  # fmt: skip
+        known = tuple(dict.fromkeys([*FIGURES, *WINDOWED]))
+        if value not in known:
+            raise self.fail(key, f"unknown figure {value!r}{guess(value, known)}; "
+                            f"figures: {', '.join(known)}")  # fmt: skip
         return value
 
     def times(self, table: Mapping[str, Any], where: str, key: str) -> float | None:
@@ -233,7 +328,35 @@ def _bound(check: _Parser, table: Mapping[str, Any], where: str) -> Bound:
     low = None if "min" not in table else check.number(table["min"], f"{where}.min", 0.0)
     if high is not None and low is not None and low > high:
         raise check.fail(f"{where}.min", f"must be <= max ({high:g}), got {low:g}")
-    return Bound(client, figure, high, low)
+    window = _window(check, table, where, figure)
+    if window is None and figure not in FIGURES:
+        raise check.fail(f"{where}.figure", f"{figure!r} is a figure over time: give during, "
+                         "after, or from/to")  # fmt: skip
+    return Bound(client, figure, high, low, window)
+
+
+def _window(check: _Parser, table: Mapping[str, Any], where: str, figure: str) -> Window | None:
+    """`during = "dip"`, `after = "dip"` or `from = S` and/or `to = S`: one range, or none."""
+    given = [key for key in WINDOW_KEYS if key in table]
+    if not given:
+        return None
+    if figure not in WINDOWED:
+        raise check.fail(f"{where}.{given[0]}", f"a time range takes a figure of the series: "
+                         f"{', '.join(WINDOWED)}; not {figure!r}")  # fmt: skip
+    if len(given) > 1 and set(given) != {"from", "to"}:
+        raise check.fail(f"{where}.{given[1]}", "give one range: during, after, or from/to")
+    if given[0] in ("during", "after"):
+        name = table[given[0]]
+        if not isinstance(name, str) or name not in check.phases:
+            names = ", ".join(check.phases) or "none"
+            raise check.fail(f"{where}.{given[0]}", f"must name a server phase "
+                             f"({names}), got {name!r}")  # fmt: skip
+        return Window(during=name) if given[0] == "during" else Window(after=name)
+    start = check.number(table["from"], f"{where}.from", 0.0) if "from" in table else None
+    end = check.number(table["to"], f"{where}.to", 0.0) if "to" in table else None
+    if start is not None and end is not None and end <= start:
+        raise check.fail(f"{where}.to", f"must be after from ({start:g} s), got {end:g}")
+    return Window(start=start, end=end)
 
 
 def _relative(check: _Parser, table: Mapping[str, Any], where: str) -> Relative:
@@ -245,6 +368,9 @@ def _relative(check: _Parser, table: Mapping[str, Any], where: str) -> Relative:
     )
     if of == client:
         raise check.fail(f"{where}.of", f"must name another client than {client!r}")
+    if figure not in FIGURES:
+        raise check.fail(f"{where}.figure", f"{figure!r} is a figure over time: compare it "
+                         "with min or max over a range")  # fmt: skip
     at_most = check.times(table, where, "at_most_times")
     at_least = check.times(table, where, "at_least_times")
     if at_most is None and at_least is None:
@@ -266,11 +392,16 @@ def _parse_one(check: _Parser, item: Any, where: str) -> Expectation:
 
 
 def parse_expectations(
-    raw: Any, clients: Sequence[str], path: str = "<scenario>", where: str = "expect"
+    raw: Any,
+    clients: Sequence[str],
+    path: str = "<scenario>",
+    where: str = "expect",
+    phases: Sequence[str] = (),
 ) -> tuple[Expectation, ...]:
     """Validate a scenario's `expect` array (or another array in the grammar, at `where`:
-    `[tune]`'s `require`) against its client names; raise a one-line error."""
-    check = _Parser(path, clients)
+    `[tune]`'s `require`) against its client names (and its server's phase names, for time
+    ranges); raise a one-line error."""
+    check = _Parser(path, clients, phases)
     if not isinstance(raw, list):
         raise check.fail(where, f"must be an array of tables ([[expect]]), got {raw!r}")
     return tuple(_parse_one(check, item, f"{where}[{index}]") for index, item in enumerate(raw))
@@ -286,15 +417,24 @@ def figures_of(summary: Summary, speedup: float | None) -> dict[str, float | Non
 class _Rows:
     """The summaries by client, and each figure's value with a reason when it has none."""
 
-    def __init__(self, summaries: Sequence[Summary], ups: Mapping[str, float | None]) -> None:
+    def __init__(
+        self, summaries: Sequence[Summary], ups: Mapping[str, float | None], stopped: str | None
+    ) -> None:
         self.summaries = {s.client: s for s in summaries}
         self.ups = ups
+        self.stopped = stopped  # where the compare stopped early (`interrupted during …`)
+
+    def not_run(self, *clients: str) -> bool:
+        """Whether the compare stopped before one of these clients had a run."""
+        return self.stopped is not None and any(c not in self.summaries for c in clients)
 
     def ran(self) -> list[str]:
         return [name for name, s in self.summaries.items() if s.state is RunState.OK]
 
     def value(self, client: str, figure: str) -> tuple[float | None, str]:
         summary = self.summaries.get(client)
+        if summary is None and self.stopped is not None:
+            return None, f"not run: {client} had no run ({self.stopped})"
         if summary is None:
             return None, f"not measured: {client} did not run"
         if summary.state is not RunState.OK:
@@ -302,12 +442,24 @@ class _Rows:
         value = FIGURES[figure].get(summary, self.ups.get(client))
         return value, "" if value is not None else f"not measured: {client} has no {figure}"
 
+    def in_window(self, client: str, figure: str, window: Window) -> tuple[float | None, str]:
+        summary = self.summaries.get(client)
+        if summary is None or summary.state is not RunState.OK:
+            return self.value(client, figure)
+        if summary.series is None:
+            return None, f"not measured: {client} has no series over time"
+        seconds = window.seconds(summary.series)
+        if seconds is None:
+            return None, f"not measured: {client}'s run met no such phase"
+        value = WINDOWED[figure][1](summary.series, seconds)
+        return value, "" if value is not None else f"not measured: {client} has no {figure} then"
+
 
 def _check_faster(e: Faster, rows: _Rows) -> list[Verdict]:
     fast, why_fast = rows.value(e.client, "wall")
     slow, why_slow = rows.value(e.than, "wall")
     if fast is None or slow is None:
-        return [Verdict(e.text, False, why_fast or why_slow)]
+        return [Verdict(e.text, False, why_fast or why_slow, rows.not_run(e.client, e.than))]
     ratio = slow / fast if fast > 0 else math.inf
     passed = ratio > 1 and ratio >= e.by
     detail = f"measured {units.ratio(ratio)} ({units.seconds(fast)} vs {units.seconds(slow)})"
@@ -315,15 +467,21 @@ def _check_faster(e: Faster, rows: _Rows) -> list[Verdict]:
 
 
 def _check_bound(e: Bound, rows: _Rows) -> list[Verdict]:
-    figure = FIGURES[e.figure]
+    figure = FIGURES.get(e.figure) or Figure(e.figure, WINDOWED[e.figure][0], lambda *_: None, "")
+    if e.window is not None:
+        figure = Figure(e.figure, WINDOWED[e.figure][0], figure.get, figure.help)
     verdicts = []
     for client in rows.ran() if e.client == EVERY else [e.client]:
         bounds = [f"≥ {figure.format(e.min)}"] if e.min is not None else []
         bounds += [f"≤ {figure.format(e.max)}"] if e.max is not None else []
-        text = f"{client} {e.figure} {' and '.join(bounds)}"
-        value, why = rows.value(client, e.figure)
+        when = f" {e.window.text}" if e.window is not None else ""
+        text = f"{client} {e.figure}{when} {' and '.join(bounds)}"
+        if e.window is not None:
+            value, why = rows.in_window(client, e.figure, e.window)
+        else:
+            value, why = rows.value(client, e.figure)
         if value is None:
-            verdicts.append(Verdict(text, False, why))
+            verdicts.append(Verdict(text, False, why, rows.not_run(client)))
             continue
         passed = (e.min is None or value >= e.min) and (e.max is None or value <= e.max)
         verdicts.append(Verdict(text, passed, f"measured {figure.format(value)}"))
@@ -341,11 +499,13 @@ def _check_relative(e: Relative, rows: _Rows) -> list[Verdict]:
         value, why = rows.value(client, e.figure)
         other, why_other = rows.value(e.of, e.figure)
         if value is None or other is None:
-            verdicts.append(Verdict(text, False, why or why_other))
+            verdicts.append(Verdict(text, False, why or why_other, rows.not_run(client, e.of)))
             continue
         passed = (e.at_least is None or value >= e.at_least * other) and (
             e.at_most is None or value <= e.at_most * other
         )
+        if math.isinf(value) and math.isinf(other):  # neither recovered: no ratio to judge
+            passed = False
         ratio = units.ratio(value / other) if other else "–"
         detail = f"measured {figure.format(value)} vs {figure.format(other)} ({ratio})"
         verdicts.append(Verdict(text, passed, detail))
@@ -356,12 +516,15 @@ def check(
     expectations: Sequence[Expectation],
     summaries: Sequence[Summary],
     speedups: Mapping[str, float | None],
+    stopped: str | None = None,
 ) -> list[Verdict]:
     """Each expectation against the run's rows; `client = "*"` gives a verdict per client.
 
-    A client that did not run, was skipped, or lacks the figure fails with "not measured".
+    A client that did not run, was skipped, or lacks the figure fails with "not measured" —
+    unless the compare `stopped` early (`interrupted during blocking 1/1, 37/100 zips`) before
+    it ran: then its verdict is "not run", no failure.
     """
-    rows = _Rows(summaries, speedups)
+    rows = _Rows(summaries, speedups, stopped)
     verdicts: list[Verdict] = []
     for expectation in expectations:
         if isinstance(expectation, Faster):

@@ -48,10 +48,21 @@ class ClientSettings:
     budget_min_per_s: float = 10.0  # ... plus this many a second (no budget when ratio is None)
     hedge: float = 0.0  # seconds before an unanswered try gets a second request; 0: never
     time_limit: float | None = None  # the run's bound; None: worked out from timeout and retries
+    # Open-loop arrivals (`[workload] rate`): requests a second for `duration` seconds, due at
+    # the times `clients.arrivals` gives — wall seconds, as the server's phases are.
+    rate: float | None = None
+    duration: float | None = None
+    arrivals: str = "constant"  # constant or poisson (seeded)
+
     cpu: float = 0.0  # seconds of CPU after each answer ([workload] cpu), scenario seconds
     cpu_kind: str = "python"  # "python" (holds the GIL) or "native" (releases it): cpuwork
     offload: str = "none"  # an event-loop client's CPU work: inline, in a thread or a process
     processes: int = 1  # asyncio/uvloop: the zips split across this many processes, a loop each
+
+    @property
+    def open_loop(self) -> bool:
+        """Whether requests are due at set times, whatever the answers (`rate` is set)."""
+        return self.rate is not None and self.duration is not None
 
     @property
     def name(self) -> str:
@@ -69,6 +80,7 @@ class ClientSettings:
             "hedge": self.hedge / speed, "budget_ratio": self.budget_ratio,
             "budget_min_per_s": self.budget_min_per_s * speed,
             "cpu": self.cpu / speed, "cpu_kind": self.cpu_kind,
+            "rate": self.rate, "duration": self.duration,
         }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,7 +98,7 @@ class ClientSettings:
 
 CODE_SETTINGS = (  # the settings a user's program or function receives (`for_code`)
     "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter", "hedge",
-    "budget_ratio", "budget_min_per_s", "cpu", "cpu_kind",
+    "budget_ratio", "budget_min_per_s", "cpu", "cpu_kind", "rate", "duration",
 )  # fmt: skip
 CANCELLED = "cancelled"  # an attempt's error when it lost to its hedge and was abandoned
 
@@ -114,6 +126,10 @@ class Attempt:
     queue: float | None = None
     overshoot: float | None = None
     hedge: bool = False  # a second request for a try that had not answered in time
+    # Open loop: the request this attempt belongs to, and when that request was due (seconds
+    # since the run started): latency from due counts what falling behind cost.
+    request: int | None = None
+    due: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -258,6 +274,7 @@ class RunResult:
     samples: Samples | None = None  # the meter's CPU per thread over the run (Linux)
     budget_denied: int = 0  # retries and hedges the retry budget refused (never sent)
     server_busy: float | None = None  # seconds the server spent serving this run (journal)
+    offset: float | None = None  # the server's time since its reset at the run's zero (journal)
     loop_lag: LoopLag | None = None  # an event-loop client's timer lateness (None: no loop)
     foreign: int = 0  # requests the server saw during the run that were not the run's own
 
@@ -301,6 +318,7 @@ class RunResult:
             "samples": self.samples.to_dict() if self.samples else None,
             "budget_denied": self.budget_denied,
             "server_busy": self.server_busy,
+            "offset": self.offset,
             "loop_lag": self.loop_lag.to_dict() if self.loop_lag else None,
             "foreign": self.foreign,
         }
@@ -323,6 +341,7 @@ class RunResult:
             samples=Samples.from_dict(raw["samples"]) if raw.get("samples") else None,
             budget_denied=int(raw.get("budget_denied") or 0),
             server_busy=raw.get("server_busy"),
+            offset=raw.get("offset"),
             loop_lag=LoopLag.from_dict(raw["loop_lag"]) if raw.get("loop_lag") else None,
             foreign=int(raw.get("foreign") or 0),
         )

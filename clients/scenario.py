@@ -15,12 +15,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from . import zipsets
+from . import files, zipsets
+from .arrivals import ARRIVALS, DURATION, MAX_REQUESTS, RATE
 from .cpuwork import CPU_KINDS
-from .errors import ScenarioFileError
+from .errors import FileTooLarge, ScenarioFileError
 from .expectations import Expectation, parse_expectations
 from .kinds import KINDS, Code
-from .kinds.command import PLACEHOLDERS
+from .kinds.command import PLACEHOLDERS, sample_values, template_problem
 from .policy import JITTERS
 from .records import ClientSettings
 from .sweeps import SPEED, SWEEP_SETTINGS, Sweep, parse_sweep
@@ -32,7 +33,9 @@ TOP_KEYS: Final = (
     "name", "description", "seed", "speed", "repeat", "workload", "server", "clients", "sweep",
     "tune", "expect",
 )  # fmt: skip
-WORKLOAD_KEYS: Final = ("zips", "count", "api", "per_page", "cpu", "cpu_kind")
+WORKLOAD_KEYS: Final = (
+    "zips", "count", "api", "per_page", "cpu", "cpu_kind", "rate", "duration", "arrivals",
+)  # fmt: skip
 CPU: Final = (0.0, 60.0)  # seconds of CPU per answer a workload may ask for
 CLIENT_KEYS: Final = (
     "kind", "concurrency", "timeout", "retries", "backoff", "backoff_max", "jitter",
@@ -44,6 +47,7 @@ PROCESSES: Final = (1, 64)  # `processes = N`: loops, one per process
 POLICY_KEYS: Final = ("jitter", "retry_budget", "hedge")  # what kinds without policies refuse
 BUDGET_KEYS: Final = ("ratio", "min_per_s")
 TIME_LIMIT: Final = (1.0, 86_400.0)  # a run's own bound, scenario seconds
+MAX_NAME: Final = 100  # characters of a scenario's or a client's name (files, tags)
 CODE_KEYS: Final = (*(key for code in Code for key in code.keys), "path")  # the user's code
 FUNCTION: Final = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 LOOPS: Final = ("asyncio", "uvloop")
@@ -60,6 +64,14 @@ class Workload:
     per_page: int | None = None
     cpu: float = 0.0  # seconds of CPU each client does after each answer (`clients.cpuwork`)
     cpu_kind: str = "python"
+    rate: float | None = None  # open loop: requests a second, for `duration` seconds
+    duration: float | None = None
+    arrivals: str = "constant"
+
+    @property
+    def open_loop(self) -> bool:
+        """Whether requests are due at set times (`rate` and `duration` given)."""
+        return self.rate is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +104,9 @@ class Scenario:
             "seed": self.seed, "speed": self.speed, "repeat": self.repeat,
             "workload": {"source": workload.source, "api": workload.api,
                          "per_page": workload.per_page, "cpu": workload.cpu,
-                         "cpu_kind": workload.cpu_kind, "zips": list(workload.zips)},
+                         "cpu_kind": workload.cpu_kind, "zips": list(workload.zips),
+                         "rate": workload.rate, "duration": workload.duration,
+                         "arrivals": workload.arrivals},
             "document": json.loads(json.dumps(self.raw, default=str)),  # TOML dates as text
         }  # fmt: skip
 
@@ -107,7 +121,9 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise `ScenarioFileError` naming file and key."""
     name = str(path)
     try:
-        document = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))  # a BOM is fine
+        document = tomllib.loads(files.read_text(path, encoding="utf-8-sig"))  # a BOM is fine
+    except FileTooLarge as error:
+        raise ScenarioFileError(name, "", str(error).removeprefix(f"{name}: ")) from None
     except FileNotFoundError:
         raise ScenarioFileError(name, "", "no such file") from None
     except OSError as error:
@@ -146,9 +162,12 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         json.dumps(server, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise check.fail("server", f"holds a value JSON cannot carry ({error})") from None
+    _phases_within(check, server, workload)
     return Scenario(
         path=path,
-        name=check.string(document.get("name", Path(path).stem), "name"),
+        name=_name(check, document["name"], "name")
+        if "name" in document
+        else Path(path).stem[:MAX_NAME],
         description=check.string(document.get("description", ""), "description"),
         seed=seed,
         speed=speed,
@@ -158,7 +177,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         clients=clients,
         raw=document,
         sweep=sweep,
-        expect=_expect(document.get("expect", []), clients, path),
+        expect=_expect(document.get("expect", []), clients, path, _phase_names(server)),
         tune=None if "tune" not in document else parse_tune(document["tune"], names, path),
     )
 
@@ -183,16 +202,17 @@ def _zips(check: Checker, table: Mapping[str, Any], seed: int) -> Workload:
         per_page = check.integer(
             table["per_page"], "workload.per_page", 0, 250 if api == "jobs" else 500
         )
+    timed = _open_loop(check, table)
     if "count" in table:
         count = check.integer(table["count"], "workload.count", 1, MAX_ZIPS)
-        return Workload(zipsets.generated(count, seed), f"count={count}", api, per_page)
+        return Workload(zipsets.generated(count, seed), f"count={count}", api, per_page, **timed)
     zips = table.get("zips", "mempy-2015")
     if isinstance(zips, str):
         if zips not in zipsets.NAMED:
             raise check.fail(
                 "workload.zips", f"unknown zip set {zips!r}; sets: {', '.join(zipsets.NAMED)}"
             )
-        return Workload(zipsets.NAMED[zips], zips, api, per_page)
+        return Workload(zipsets.NAMED[zips], zips, api, per_page, **timed)
     if not isinstance(zips, list) or not zips or len(zips) > MAX_ZIPS:
         raise check.fail("workload.zips", f"must be a set name or a list of 1 to {MAX_ZIPS} zips")
     for item in zips:
@@ -203,7 +223,45 @@ def _zips(check: Checker, table: Mapping[str, Any], seed: int) -> Workload:
         if item in seen:  # a zip counts once in the talk's sum: ask for it once
             raise check.fail("workload.zips", f"{item!r} is listed twice")
         seen.add(item)
-    return Workload(tuple(zips), "list", api, per_page)
+    return Workload(tuple(zips), "list", api, per_page, **timed)
+
+
+def _open_loop(check: Checker, table: Mapping[str, Any]) -> dict[str, Any]:
+    """`rate`, `duration` and `arrivals`: requests due at set times (all or none of the first
+    two), within what one run may send."""
+    if "rate" not in table and "duration" not in table:
+        if "arrivals" in table:
+            raise check.fail("workload.arrivals", "needs workload.rate and workload.duration")
+        return {}
+    for key in ("rate", "duration"):
+        if key not in table:
+            other = "duration" if key == "rate" else "rate"
+            raise check.fail(f"workload.{key}", f"is required with workload.{other}: requests "
+                             "a second, for how many seconds")  # fmt: skip
+    rate = check.number(table["rate"], "workload.rate", *RATE)
+    duration = check.number(table["duration"], "workload.duration", *DURATION)
+    if rate * duration > MAX_REQUESTS:
+        asked = f"{rate:g}/s for {duration:g} s is {rate * duration:,.0f} requests"
+        raise check.fail("workload.rate", f"{asked}; at most {MAX_REQUESTS:,} a run")
+    arrivals = _choice(check, table.get("arrivals", "constant"), "workload.arrivals", ARRIVALS)
+    return {"rate": rate, "duration": duration, "arrivals": arrivals}
+
+
+def _phases_within(check: Checker, server: Mapping[str, Any], workload: Workload) -> None:
+    """With open-loop arrivals, every server phase must start and end within the run."""
+    phases = server.get("phases")
+    if workload.duration is None or not isinstance(phases, list):
+        return
+    for index, phase in enumerate(phases):
+        if not isinstance(phase, Mapping):
+            continue  # the server names what is wrong with it
+        at, length = phase.get("at"), phase.get("for")
+        if not (isinstance(at, int | float) and isinstance(length, int | float)):
+            continue
+        if at + length > workload.duration:
+            run = f"workload.duration = {workload.duration:g} s"
+            raise check.fail(f"server.phases[{index}]", f"ends at {at + length:g} s, after "
+                             f"the run ({run})")  # fmt: skip
 
 
 def _client(
@@ -218,6 +276,7 @@ def _client(
     where = f"clients.{label}"
     if label == "*" or not label.strip():
         raise check.fail(where, "a client needs a name; '*' means every client in [[expect]]")
+    label = _name(check, label, where if len(label) <= MAX_NAME else "clients")
     table = check.table(value, where)
     check.keys(table, where, CLIENT_KEYS)
     kind = table.get("kind", label)
@@ -233,6 +292,10 @@ def _client(
         if table.get(key, 0):
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no retries or "
                              "concurrency limit (its page is the talk's async.html)")  # fmt: skip
+    if workload.open_loop and not described.open_loop:
+        timed = ", ".join(name for name, each in KINDS.items() if each.open_loop)
+        raise check.fail(where, f"the {kind} client runs the batch only, not workload.rate "
+                         f"(open loop is for {timed})")  # fmt: skip
     if workload.cpu and not described.cpu:
         raise check.fail(where, f"the {kind} client cannot do [workload] cpu after each answer "
                          "(its page is the server's); leave it out of this scenario")  # fmt: skip
@@ -247,7 +310,7 @@ def _client(
             raise check.fail(f"{where}.{key}", f"the {kind} client takes no {key}: jitter, "
                              "retry_budget and hedge are for the clients whose retries go "
                              "through clients/policy.py")  # fmt: skip
-    return ClientSettings(
+    settings = ClientSettings(
         kind=kind,
         label=label if label != kind else "",
         concurrency=int(_swept(check, table, where, "concurrency", 0)),
@@ -270,10 +333,38 @@ def _client(
         offload=_choice(check, table.get("offload", "none"), f"{where}.offload", OFFLOADS),
         processes=check.integer(table.get("processes", 1), f"{where}.processes", *PROCESSES),
         speed=speed,
+        rate=workload.rate,
+        duration=workload.duration,
+        arrivals=workload.arrivals,
         python=None if python is None else check.string(python, f"{where}.python"),
         node=None if "node" not in table else check.string(table["node"], f"{where}.node"),
         **_code(check, where, kind, table, base),
     )
+    _check_template(check, where, settings, workload)
+    return settings
+
+
+def _check_template(
+    check: Checker, where: str, settings: ClientSettings, workload: Workload
+) -> None:
+    """A command's argv filled in as it will be, before anything runs (`{timeout:d}` of a
+    float, `{count:>200000000}`): one line naming the client and the key."""
+    if settings.command is None:
+        return
+    problem = template_problem(settings.command, sample_values(settings, workload.zips))
+    if problem is not None:
+        raise check.fail(f"{where}.command", problem)
+
+
+def _name(check: Checker, value: Any, key: str) -> str:
+    """A scenario's or a client's name: it names the result's file and the run's tag, so at
+    most MAX_NAME printable characters."""
+    text = check.string(value, key)
+    if len(text) > MAX_NAME or not text.isprintable():
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise check.fail(key, f"must be at most {MAX_NAME} printable characters (it names the "
+                         f"result's file), got {len(text)}: {shown!r}")  # fmt: skip
+    return text
 
 
 def _choice(check: Checker, value: Any, key: str, choices: tuple[str, ...]) -> str:
@@ -370,7 +461,18 @@ def _command(check: Checker, where: str, table: Mapping[str, Any]) -> tuple[str,
     return tuple(argv)
 
 
-def _expect(raw: Any, clients: tuple[ClientSettings, ...], path: str) -> tuple[Expectation, ...]:
+def _expect(
+    raw: Any, clients: tuple[ClientSettings, ...], path: str, phases: list[str]
+) -> tuple[Expectation, ...]:
     if not isinstance(raw, list):
         raise ScenarioFileError(path, "expect", "must be a list of [[expect]] tables")
-    return parse_expectations(raw, [c.name for c in clients], path)
+    return parse_expectations(raw, [c.name for c in clients], path, phases=phases)
+
+
+def _phase_names(server: Mapping[str, Any]) -> list[str]:
+    """The server phases' names as the server gives them (`phase N` when unnamed)."""
+    phases = server.get("phases")
+    if not isinstance(phases, list):
+        return []
+    return [str(p.get("name", f"phase {i + 1}")) if isinstance(p, Mapping) else ""
+            for i, p in enumerate(phases)]  # fmt: skip

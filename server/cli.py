@@ -9,7 +9,6 @@ import importlib.util
 import logging
 import os
 import re
-import resource
 import socket
 import sys
 import time
@@ -28,6 +27,7 @@ from .config.documents import MAX_DOCUMENT_BYTES, size_message
 from .config.parser import config_from_scenario
 from .config.settings import ServerConfig
 from .errors import ScenarioError, StoreError
+from .listening import HEAD_TIMEOUT, DescriptorWatch, raise_descriptor_limit, run, watched
 from .shared import backend_for, redis_store
 
 BACKLOG = 4096  # so ten thousand connections opened at once queue in the kernel, not fail
@@ -90,6 +90,14 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         f"{DEFAULT_BYTES // 2**20}M; K, M, G; an entry holds {WORST_ENTRY_BYTES:,} at most)",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request (costs CPU)")
+    parser.add_argument(
+        "--head-timeout",
+        type=float,
+        default=HEAD_TIMEOUT,
+        metavar="SECONDS",
+        help=f"close a new connection that has not sent a whole request head within this "
+        f"(default {HEAD_TIMEOUT:g}; 0.1 to 3600)",
+    )
     parser.add_argument(
         "--state",
         metavar="URL",
@@ -166,13 +174,6 @@ def bind(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     return sock
 
 
-def raise_open_file_limit() -> None:
-    """Lift the soft limit on open files to the hard one: every connection is a descriptor."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
 def default_loop() -> str:
     """uvloop when it is installed (it costs less per request), else asyncio."""
     return "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
@@ -196,6 +197,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         return 2
     if not 0 <= args.journal_size <= MAX_SIZE:
         print(f"error: --journal-size: must be 0 to {MAX_SIZE:,}, got {args.journal_size}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if not 0.1 <= args.head_timeout <= 3600:
+        print(f"error: --head-timeout: must be 0.1 to 3600 seconds, got {args.head_timeout:g}",
               file=sys.stderr)  # fmt: skip
         return 2
     try:
@@ -223,7 +228,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
-    raise_open_file_limit()
+    descriptors = raise_descriptor_limit()
     host, port = sock.getsockname()[:2]
     shared = None
     if args.state is not None:
@@ -240,7 +245,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     logs.install()
     shown = f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets in a URL
     where = "" if shared is None else f", state {shared.url}"
-    banner = f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop}{where})"
+    banner = (f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop}, "
+              f"{descriptors:,} file descriptors{where})")  # fmt: skip
 
     def ready() -> None:
         print(banner, flush=True)
@@ -349,7 +355,7 @@ def worker_command(args: argparse.Namespace, port: int, url: str) -> list[str]:
     command = [
         sys.executable, "-m", __package__ or "server", "--host", args.host, "--port", str(port),
         "--state", url, "--loop", args.loop, "--journal-size", str(args.journal_size),
-        "--journal-bytes", args.journal_bytes,
+        "--journal-bytes", args.journal_bytes, "--head-timeout", repr(args.head_timeout),
     ]  # fmt: skip
     if args.scenario is not None:
         command += ["--scenario", str(args.scenario)]
@@ -363,15 +369,14 @@ def worker_command(args: argparse.Namespace, port: int, url: str) -> list[str]:
 
 
 def serve(app: web.Application, sock: socket.socket, args: argparse.Namespace) -> None:
-    """Run the app on the bound socket until interrupted."""
-    web.run_app(
+    """Run the app on the bound socket until interrupted, under the listening guards."""
+    app.cleanup_ctx.append(watched(DescriptorWatch()))
+    runner = web.AppRunner(
         app,
-        sock=sock,
-        backlog=BACKLOG,
+        handle_signals=True,  # SIGINT and SIGTERM end the run, as with web.run_app
         keepalive_timeout=75.0,
         access_log=logging.getLogger("aiohttp.access") if args.access_log else None,
-        print=None,
-        loop=new_loop(args.loop),
         shutdown_timeout=1.0,
         handler_cancellation=True,  # a client that leaves ends its delayed or hanging request
     )
+    run(runner, sock, new_loop(args.loop), head_timeout=args.head_timeout, backlog=BACKLOG)

@@ -8,12 +8,14 @@ and after every run (`harness.store`), while the server is held (`harness.server
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..arrivals import due_times
 from ..errors import (
     ClientsError,
     ClientUnavailable,
@@ -28,6 +30,7 @@ from ..protocol import run_tag
 from ..records import ClientSettings, RunResult, RunState
 from ..results.document import compare_document, expected_total, summaries_from
 from ..results.ideal import with_cpu
+from ..results.series import offset_of
 from ..results.summary import Summary, exit_code, speedups
 from ..results.verdicts import Verdict, verdict_exit_code
 from ..scenario import Scenario
@@ -119,7 +122,7 @@ class Outcome:
         if not self.scenario.expect:
             return []
         summaries = self.summaries()
-        return check(self.scenario.expect, summaries, speedups(summaries))
+        return check(self.scenario.expect, summaries, speedups(summaries), self.stopped_at())
 
     def exit_code(self) -> int:
         """2 when the server was lost, 130 when interrupted, 1 for a wrong total or a failed
@@ -142,6 +145,13 @@ class Outcome:
             partial or self.interrupted or self.lost is not None, self.verdicts(),
             self.stopped(),
         )  # fmt: skip
+
+    def stopped_at(self) -> str | None:
+        """`interrupted during blocking 1/1, 37/100 zips` (or `lost …`), once it stopped early."""
+        if not (self.interrupted or self.lost):
+            return None
+        how = "lost the server" if self.lost else "interrupted"
+        return f"{how} during {self.running.describe()}" if self.running else how
 
     def stopped(self) -> dict[str, Any] | None:
         """Why and where it stopped early (`lost`, `during`), if it did."""
@@ -196,6 +206,11 @@ def time_limit(settings: ClientSettings, zips: int) -> float:
         return settings.time_limit / settings.speed
     per_zip = settings.timeout * (settings.retries + 1) + settings.backoff_max * settings.retries
     concurrency = in_flight(settings)
+    if settings.open_loop:  # its requests, due over `duration`, each bounded as a zip is
+        assert settings.rate is not None and settings.duration is not None
+        requests = math.ceil(settings.rate * settings.duration)
+        tail = per_zip / settings.speed * (requests if concurrency == 1 else 1)
+        return min(MAX_WORKED_OUT, 120.0 + settings.duration + tail)
     lanes = concurrency if concurrency > 0 else zips
     return min(MAX_WORKED_OUT, 120.0 + per_zip / settings.speed * zips / lanes)
 
@@ -219,13 +234,20 @@ def run_clients(
     for settings in scenario.clients:
         for repeat in range(scenario.repeat):
             label = f"{settings.name} {repeat + 1}/{scenario.repeat}"
-            observer.run_started(label, len(zips))
+            requests = len(zips) if not settings.open_loop else requests_of(settings, zips)
+            observer.run_started(label, requests)
             try:
                 tracked_run(control, settings, zips, outcome, InFlight(label, len(zips)),
                             observer.progressed)  # fmt: skip
             finally:
                 observer.run_finished()
             checkpoint()
+
+
+def requests_of(settings: ClientSettings, zips: list[str]) -> int:
+    """How many requests an open-loop run is due to send."""
+    assert settings.rate is not None and settings.duration is not None
+    return len(due_times(settings.rate, settings.duration, settings.arrivals, settings.seed))
 
 
 def tracked_run(
@@ -285,7 +307,8 @@ def one_run(
     reading = journal.read(control, tag, marks=not kind.journal)  # its own requests, and others
     run = replace(run, server_cpu=float(stats["cpu"]["total_s"]),
                   server_busy=journal.service_time(reading), foreign=reading.foreign)  # fmt: skip
-    runs[-1] = run if where is None else journal.attach(run, where, reading)
+    run = run if where is None else journal.attach(run, where, reading)
+    runs[-1] = replace(run, offset=offset_of(run.attempts, reading.entries))
 
 
 def execute(

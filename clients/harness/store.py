@@ -16,12 +16,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+SLUG_BYTES = 160  # of a result's file name, before its time stamp and suffix
+
 
 def result_path(directory: Path, name: str, suffix: str = ".json") -> Path:
     """A new file under `directory` named `<name>-<UTC time><suffix>`."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     slug = re.sub(r"[^\w.-]+", "-", name).strip("-") or "scenario"
+    slug = slug.encode()[:SLUG_BYTES].decode(errors="ignore")  # a file name is 255 bytes at most
     path = directory / f"{slug}-{stamp}{suffix}"
     counter = 1
     while path.exists():

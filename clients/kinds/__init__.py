@@ -74,6 +74,9 @@ class Kind:
     # clients ask `clients.policy`, the user's code is told them; Node keeps its own loop
     policies: bool = True
     baseline: bool = False  # speed-ups are this kind's wall time ÷ the others'
+    # whether it runs a `[workload] rate` (open loop): starts each request when due, or is told
+    # the due times (the user's code); a pool of processes and Node keep to the batch
+    open_loop: bool = True
     libraries: tuple[str, ...] = ()  # whose versions a result must record
     journal: bool = False  # its requests are read from the server's journal, not recorded by it
     code: Code = Code.NONE
@@ -116,10 +119,10 @@ _ALL: Final = (
          offload=True, multiloop=True),
     Kind("httpx", "httpx", "asyncio", Model.EVENT_LOOP, libraries=("httpx",), offload=True),
     Kind("processes", "processes", "none", Model.PROCESSES, Concurrency.CPUS_WHEN_ZERO,
-         libraries=("requests",)),
-    Kind("javascript", "javascript", "node", Model.PROGRAM, policies=False),
+         libraries=("requests",), open_loop=False),
+    Kind("javascript", "javascript", "node", Model.PROGRAM, policies=False, open_loop=False),
     Kind("browser", "browser", "browser", Model.PROGRAM, Concurrency.NONE, retries=False,
-         policies=False, libraries=("playwright",), cpu=False),
+         policies=False, libraries=("playwright",), cpu=False, open_loop=False),
     Kind("command", "command", "its own", Model.YOUR_CODE, journal=True, code=Code.COMMAND,
          measured="from outside: the process tree's wall, CPU, RSS growth and peak, threads and "
                   "processes; requests from the server's journal",

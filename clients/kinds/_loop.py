@@ -17,6 +17,7 @@ import inspect
 import linecache
 import os
 import signal
+import sysconfig
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -34,6 +35,9 @@ LAG_EVERY: Final = 0.01  # seconds between the sampler's timers
 BLOCKED_AFTER: Final = 0.02  # a sampler this much overdue means the loop is blocked
 WATCH_EVERY: Final = 0.005  # seconds between looks at the loop's thread (SIGALRM)
 STALLS_KEPT: Final = 5  # the places a blocked loop was seen most, kept per run
+_STDLIB: Final = tuple(
+    {str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")}
+)
 _ASYNC_CODE: Final = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 
@@ -53,23 +57,43 @@ def _shown(filename: str) -> str:
     return path.name
 
 
+def _library(filename: str) -> bool:
+    """Whether a frame's file is Python's own or an installed package's: never the line a
+    reader wants pointed at while a better one is on the stack."""
+    resolved = str(Path(filename).resolve())
+    return (
+        filename.startswith("<")
+        or "site-packages" in resolved
+        or "dist-packages" in resolved
+        or any(resolved.startswith(root + os.sep) for root in _STDLIB)
+    )
+
+
 def where(frame: FrameType | None) -> tuple[str, str] | None:
     """(coroutine, call) for the loop thread's innermost frame: the innermost coroutine frame
-    (`file:line name`) and what it was calling then — the callee's `module.function`, or the
-    coroutine's line itself when the callee has no Python frame (a C function such as
-    `time.sleep`). None when no coroutine is on the stack (the loop's own machinery)."""
+    that is not a library's (else the innermost of any), as `file:line name`, and what it was
+    calling then — the callee's `module.function`, or the coroutine's line itself when the
+    callee has no Python frame (a C function such as `time.sleep`). None when no coroutine is
+    on the stack (the loop's own machinery)."""
     callee: FrameType | None = None
+    found: tuple[FrameType, FrameType | None] | None = None
     while frame is not None:
         code = frame.f_code
         if code.co_flags & _ASYNC_CODE and code.co_name != "_sample_lag":
-            line = frame.f_lineno or 0
-            coroutine = f"{_shown(code.co_filename)}:{line} {code.co_name}"
-            if callee is not None:
-                module = callee.f_globals.get("__name__", "?")
-                return coroutine, f"{module}.{callee.f_code.co_qualname}"
-            return coroutine, linecache.getline(code.co_filename, line).strip()[:80]
+            if not _library(code.co_filename):
+                found = (frame, callee)
+                break
+            found = found or (frame, callee)
         callee, frame = frame, frame.f_back
-    return None
+    if found is None:
+        return None
+    frame, callee = found
+    line = frame.f_lineno or 0
+    coroutine = f"{_shown(frame.f_code.co_filename)}:{line} {frame.f_code.co_name}"
+    if callee is not None:
+        module = callee.f_globals.get("__name__", "?")
+        return coroutine, f"{module}.{callee.f_code.co_qualname}"
+    return coroutine, linecache.getline(frame.f_code.co_filename, line).strip()[:80]
 
 
 class LagSampler:
@@ -93,8 +117,8 @@ class LagSampler:
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         now = time.perf_counter()
         since, self._alarm = now - self._alarm, now
-        if now - self._due < BLOCKED_AFTER:
-            return
+        if now - self._due < BLOCKED_AFTER or (frame and frame.f_code is _ON_ALARM):
+            return  # on time, or an alarm that interrupted this very handler
         # The time since the last look, as far as the loop was already blocked then (a
         # signal held up by a busy machine counts for the time it really covered).
         spent = min(since, now - self._due - BLOCKED_AFTER + WATCH_EVERY)
@@ -142,6 +166,9 @@ class LagSampler:
         return LoopLag(percentile(self.lags, 0.99), max(self.lags, default=0.0), len(self.lags),
                        self.every, self.blocked if self.watched else None,
                        _most(self.seen))  # fmt: skip
+
+
+_ON_ALARM: Final = LagSampler._on_alarm.__code__
 
 
 def merged(lags: list[LoopLag], raw: list[list[float]]) -> LoopLag:

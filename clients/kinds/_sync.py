@@ -6,12 +6,13 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 import requests
 
+from ..arrivals import Due
 from ..cpuwork import after_answer
 from ..policy import Policy, Step, Tries, settles
 from ..protocol import Answer, request_url, retry_after, to_attempt
@@ -102,12 +103,14 @@ def fetch_zip(
     policy: Policy,
     lane: int = 0,
     sleep: Callable[[float], None] = time.sleep,
+    due: Due | None = None,
 ) -> list[Attempt]:
-    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded.
-    After its answer, the workload's CPU work (`cpuwork`), in this thread."""
+    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded
+    (an open-loop request's with its number and due time). After its answer, the
+    workload's CPU work (`cpuwork`), in this thread."""
     url = request_url(base_url, settings, zip_code)
     timeout = settings.timeout / settings.speed
-    tries = policy.tries(zip_code)
+    tries = policy.tries(zip_code if due is None else f"{zip_code}/{due.index}")
     after = tries.hedge_after()
 
     def record(n: int, hedge: bool, start: float, end: float, answer: Answer) -> Attempt:
@@ -133,5 +136,23 @@ def fetch_zip(
         if decision.step is not Step.RETRY:
             if last.ok:
                 after_answer(answer.body, settings)
-            return sorted(attempts, key=lambda a: a.attempt)
+            attempts.sort(key=lambda a: a.attempt)
+            if due is None:
+                return attempts
+            return [replace(a, request=due.index, due=due.at) for a in attempts]
         sleep(decision.delay)
+
+
+def when_due(
+    plan: Sequence[Due],
+    start: Callable[[Due], None],
+    clock: Callable[[], float],
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Call `start` for each request of `plan` when it is due on `clock` (at once when
+    already late): a blocking `start` makes the requests after it late, and that is counted."""
+    for due in plan:
+        wait = due.at - clock()
+        if wait > 0:
+            sleep(wait)
+        start(due)

@@ -1,7 +1,8 @@
 """The talk's async client: aiohttp on an event loop, gathered with `as_completed`.
 
 `fetch_all` is the one coroutine; `run` drives it on the standard loop and `uvloop_client`
-drives the very same coroutine on uvloop's.
+drives the very same coroutine on uvloop's. With `[workload] rate` (open loop) `fan_out`
+starts each request when it is due (`open_loop`), whatever the answers so far.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import replace
 
 import aiohttp
 
+from ..arrivals import Due, planned
 from ..policy import Policy, Step, Tries, settles
 from ..progress import Progress
 from ..protocol import Answer, request_url, retry_after, to_attempt
@@ -116,11 +118,13 @@ async def fetch_zip(
     lanes: Lanes,
     policy: Policy,
     work: Work,
+    due: Due | None = None,
 ) -> list[Attempt]:
-    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded.
-    After its answer, the workload's CPU work (`cpuwork`), where `offload` says (`work`)."""
+    """Ask for one zip, hedging and retrying as the policy says; every attempt is recorded
+    (an open-loop request's with its number and due time). After its answer, the
+    workload's CPU work (`cpuwork`), where `offload` says (`work`)."""
     one = _Try(get, request_url(base_url, settings, zip_code), zip_code, settings, clock, lanes)
-    tries = policy.tries(zip_code)
+    tries = policy.tries(zip_code if due is None else f"{zip_code}/{due.index}")
     after = tries.hedge_after()
     attempts: list[Attempt] = []
     while True:
@@ -136,8 +140,32 @@ async def fetch_zip(
         if decision.step is not Step.RETRY:
             if last.ok:
                 await work(answer.body)
-            return sorted(attempts, key=lambda a: a.attempt)
+            attempts.sort(key=lambda a: a.attempt)
+            if due is None:
+                return attempts
+            return [replace(a, request=due.index, due=due.at) for a in attempts]
         await asyncio.sleep(decision.delay)
+
+
+async def open_loop(
+    plan: Sequence[Due],
+    start: Callable[[Due], Awaitable[list[Attempt]]],
+    clock: Callable[[], float],
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> list[Attempt]:
+    """Start each request of `plan` when it is due on `clock` (at once when already late),
+    never waiting for the answers before it; gather every attempt at the end."""
+    tasks: list[asyncio.Future[list[Attempt]]] = []
+    try:
+        for due in plan:
+            wait = due.at - clock()
+            if wait > 0:
+                await sleep(wait)
+            tasks.append(asyncio.ensure_future(start(due)))
+        return [attempt for found in await asyncio.gather(*tasks) for attempt in found]
+    finally:  # interrupted: the requests already started are cancelled, not left running
+        for task in tasks:
+            task.cancel()
 
 
 async def fan_out(
@@ -164,13 +192,22 @@ async def fan_out(
     offload = Offload(settings)
     work = offload.work
 
-    async def one(zip_code: str) -> list[Attempt]:
+    async def one(zip_code: str, due: Due | None = None) -> list[Attempt]:
         if gate is None:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy, work)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy,
+                                   work, due)  # fmt: skip
         async with gate:
-            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy, work)
+            return await fetch_zip(get, base_url, settings, zip_code, clock, lanes, policy,
+                                   work, due)  # fmt: skip
+
+    async def started(due: Due) -> list[Attempt]:
+        found = await one(due.zip, due)
+        progress.tick()
+        return found
 
     async def every() -> list[Attempt]:
+        if settings.open_loop:  # each request when it is due, whatever the answers so far
+            return await open_loop(planned(settings, zips), started, clock)
         attempts: list[Attempt] = []
         for finished in asyncio.as_completed([one(z) for z in zips]):
             attempts += await finished

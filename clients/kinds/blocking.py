@@ -7,10 +7,11 @@ from collections.abc import Sequence
 
 import requests
 
+from ..arrivals import Due, planned
 from ..policy import Policy
 from ..progress import Progress
 from ..records import Attempt, ClientSettings
-from ._sync import fetch_zip, requests_getter
+from ._sync import fetch_zip, requests_getter, when_due
 
 
 def run(
@@ -26,8 +27,15 @@ def run(
     get = requests_getter(session or requests, progress.mark)
     policy = Policy(settings, clock)
     attempts: list[Attempt] = []
+
+    def one(due: Due) -> None:  # open loop: one at a time, each as soon as it can (or is due)
+        attempts.extend(fetch_zip(get, base_url, settings, due.zip, clock, policy, due=due))
+        progress.tick()
+
     try:
-        for zip_code in zips:
+        if settings.open_loop:
+            when_due(planned(settings, zips), one, clock)
+        for zip_code in zips if not settings.open_loop else ():
             attempts += fetch_zip(get, base_url, settings, zip_code, clock, policy)
             progress.tick()
     finally:

@@ -14,6 +14,7 @@ import re
 import resource
 import shutil
 import signal
+import string
 import subprocess
 import sys
 import tempfile
@@ -24,32 +25,74 @@ from pathlib import Path
 from typing import Any, Final
 
 from .. import lifeline
+from ..arrivals import due_lines, planned
 from ..errors import WorkerFailed
 from ..progress import Progress
 from ..records import CODE_SETTINGS, Attempt, ClientSettings, Usage
 from ..resources import process_stat
 
-PLACEHOLDERS: Final = ("url", "zips_file", "zips", "count", "api", *CODE_SETTINGS, "python")
+PLACEHOLDERS: Final = (
+    "url", "zips_file", "zips", "count", "api", *CODE_SETTINGS, "python", "due_file",
+)  # fmt: skip
 SAMPLE_EVERY: Final = 0.02  # seconds between looks at the process tree
 _TALK_LINE: Final = re.compile(r"jobs available:\s*(-?\d+)", re.IGNORECASE)
 _INTEGER: Final = re.compile(r"-?\d+")
 
 
 def placeholder_values(
-    settings: ClientSettings, base_url: str, zips: Sequence[str], zips_file: str
+    settings: ClientSettings,
+    base_url: str,
+    zips: Sequence[str],
+    zips_file: str,
+    due_file: str = "none",
 ) -> dict[str, Any]:
     """What each placeholder stands for; times are real seconds (the scenario's ÷ speed), and
-    a setting that is not set (no retry budget) is `none`."""
+    a setting that is not set (no retry budget, no `rate`) is `none`. `due_file` holds an
+    open-loop run's requests, `SECONDS ZIP` a line (`arrivals.due_lines`)."""
     told = {k: "none" if v is None else v for k, v in settings.for_code().items()}
     return {
         "url": base_url.rstrip("/"), "zips_file": zips_file, "zips": ",".join(zips),
         "count": len(zips), "api": settings.api, **told, "python": sys.executable,
+        "due_file": due_file,
     }  # fmt: skip
 
 
 def command_line(template: Sequence[str], values: Mapping[str, Any]) -> list[str]:
     """The argv with its placeholders filled in."""
     return [argument.format(**values) for argument in template]
+
+
+MAX_FORMAT_WIDTH: Final = 1000  # a placeholder's width or precision, at most (`{count:>8}`)
+SAMPLE_URL: Final = "http://127.0.0.1:8080"  # what `{url}` and `{zips_file}` look like
+SAMPLE_ZIPS_FILE: Final = "/tmp/asynchronicity-sample/zips.txt"
+
+
+def sample_values(settings: ClientSettings, zips: Sequence[str]) -> list[dict[str, Any]]:
+    """What the placeholders will stand for when these settings run (a setting that is not set
+    is `none`, or a number once a sweep sets it: both are tried)."""
+    values = placeholder_values(settings, SAMPLE_URL, zips, SAMPLE_ZIPS_FILE)
+    unset = {key: 1.0 for key, value in settings.for_code().items() if value is None}
+    return [values, {**values, **unset}] if unset else [values]
+
+
+def template_problem(template: Sequence[str], samples: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why the argv cannot be filled in with each of `samples` (a format spec that does not
+    fit its value, a width of millions, a placeholder inside a spec), or None."""
+    for argument in template:
+        for _, name, spec, _ in string.Formatter().parse(argument):
+            if name is None or not spec:
+                continue
+            if "{" in spec:
+                return f"{argument!r}: {{{name}}} has a placeholder inside its format spec"
+            if any(int(n) > MAX_FORMAT_WIDTH for n in _INTEGER.findall(spec)):
+                return (f"{argument!r}: {{{name}:{_clip(spec, 20)}}} asks for more than "
+                        f"{MAX_FORMAT_WIDTH} characters")  # fmt: skip
+        for values in samples:
+            try:
+                argument.format(**values)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+                return f"{argument!r}: {error}"
+    return None
 
 
 def total_from(stdout: str) -> int:
@@ -151,7 +194,11 @@ def run(
     with tempfile.TemporaryDirectory(prefix="asynchronicity-") as scratch:
         zips_file = Path(scratch, "zips.txt")
         zips_file.write_text(lines, encoding="utf-8")
-        values = placeholder_values(settings, base_url, zips, str(zips_file))
+        due_file = "none"
+        if settings.open_loop:
+            due_file = str(Path(scratch, "due.txt"))
+            Path(due_file).write_text(due_lines(planned(settings, zips)), encoding="utf-8")
+        values = placeholder_values(settings, base_url, zips, str(zips_file), due_file)
         argv = command_line(settings.command, values)
         argv[0] = program(argv[0], settings.path)
         before = _children_usage()

@@ -3,7 +3,8 @@
 Imported before the meter starts (as every client's module is), then called under it: a plain
 function directly, an `async def` on asyncio or uvloop. It gets the settings of
 `records.CODE_SETTINGS` (`concurrency`, `timeout`, `retries`, `backoff`, `jitter`, `hedge`,
-`budget_ratio`, …) as keywords when it names them, and must return the total as an integer.
+`budget_ratio`, `rate`, `duration`, …) as keywords when it names them, and `due_file` (an
+open-loop run's due times, `SECONDS ZIP` a line), and must return the total as an integer.
 What it prints goes to the worker's stderr (stdout is the worker's own).
 """
 
@@ -17,11 +18,13 @@ import inspect
 import os
 import sys
 import sysconfig
+import tempfile
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from ..arrivals import due_lines, planned
 from ..errors import WorkerFailed
 from ..progress import Progress
 from ..records import CODE_SETTINGS, Attempt, ClientSettings
@@ -62,6 +65,14 @@ def keywords(function: Callable[..., Any], settings: ClientSettings) -> dict[str
     return {k: values[k] for k in KEYWORDS if k in parameters and parameters[k].kind in named}
 
 
+def wants_due(function: Callable[..., Any]) -> bool:
+    """Whether the function names a `due_file` keyword (an open-loop run's due times)."""
+    try:
+        return "due_file" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def prepare(settings: ClientSettings) -> Callable[..., list[Attempt]]:
     """Import the function now, so the meter does not count the import."""
     assert settings.function is not None
@@ -89,9 +100,15 @@ def call(
     spec = settings.function or function.__name__
     loop = settings.loop or "asyncio"
     progress.loop = loop if _is_async(function) else "none"
-    with _stdout_to_stderr():
+    told = keywords(function, settings)
+    with _stdout_to_stderr(), tempfile.TemporaryDirectory(prefix="asynchronicity-") as scratch:
+        if wants_due(function):  # the due times, `SECONDS ZIP` a line; None in a batch run
+            told["due_file"] = None
+            if settings.open_loop:
+                told["due_file"] = str(Path(scratch, "due.txt"))
+                Path(told["due_file"]).write_text(due_lines(planned(settings, zips)), "utf-8")
         try:
-            result = function(list(zips), base_url.rstrip("/"), **keywords(function, settings))
+            result = function(list(zips), base_url.rstrip("/"), **told)
             if inspect.isawaitable(result):  # an async def, or a plain function returning one
                 progress.loop = loop
                 lag = LagSampler()  # the harness owns its loop: how late it ran is measured

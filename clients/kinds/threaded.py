@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from ..arrivals import Due, planned
 from ..policy import Policy
 from ..progress import Progress
 from ..records import Attempt, ClientSettings
-from ._sync import fetch_zip, requests_getter
+from ._sync import fetch_zip, requests_getter, when_due
 
 
 def run(
@@ -39,7 +41,35 @@ def run(
         results[index] = fetch_zip(get, base_url, settings, zips[index], clock, policy, local.lane)
         progress.tick()
 
-    if settings.concurrency > 0:
+    if settings.open_loop:
+        plan = planned(settings, zips)
+        results = [[] for _ in plan]
+
+        def request(due: Due) -> None:  # a thread (or a pool's) per request, when due
+            if not hasattr(local, "session"):
+                local.session = requests.Session()
+                with lane_lock:
+                    local.lane = next(lanes)
+            get = requests_getter(local.session)
+            results[due.index] = fetch_zip(get, base_url, settings, due.zip, clock, policy,
+                                           local.lane, due=due)  # fmt: skip
+            progress.tick()
+
+        lanes = itertools.count()
+        if settings.concurrency > 0:
+            with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
+                when_due(plan, lambda due: _submitted(pool, request, due), clock)
+        else:
+            threads: list[threading.Thread] = []
+
+            def start(due: Due) -> None:
+                threads.append(threading.Thread(target=request, args=(due,)))
+                threads[-1].start()
+
+            when_due(plan, start, clock)
+            for thread in threads:
+                thread.join()
+    elif settings.concurrency > 0:
         with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
             list(pool.map(work, range(len(zips))))
     else:
@@ -50,3 +80,7 @@ def run(
             thread.join()
     progress.budget_denied = policy.denied
     return [attempt for per_zip in results for attempt in per_zip]
+
+
+def _submitted(pool: ThreadPoolExecutor, work: Callable[[Due], None], due: Due) -> None:
+    pool.submit(work, due)  # a pool's request may wait for a thread: its lateness is counted

@@ -104,8 +104,8 @@ def over_time_panel() -> str:
         f'<div class="legend switches"></div><div class="charts over">{charts}</div>',
         "Every client's run in steps of time (a step is at most a second): requests answered "
         "and sent, the latency of the requests that ended in each step, how many were in "
-        "flight, and failures. The switches show or hide a client; the time axis fits the "
-        "clients shown, so one client alone is on its own axis.",
+        "flight, and failures. The boxes show or hide a client and the time axis fits the "
+        "clients shown: a client's name shows it alone, on its own axis.",
     )
 
 

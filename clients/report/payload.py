@@ -116,9 +116,10 @@ def train(samples: Samples, client_kind: str) -> dict[str, Any]:
 
 
 def series(run: RunResult) -> dict[str, Any]:
-    """The run over time (`results.series`), its latencies as ticks."""
+    """The run over time (`results.series`), its latencies as ticks; a server's phases, where
+    the series knows them, as [name, start, end] on its clock (the page shades them)."""
     found = series_of(run.attempts)
-    return {
+    packed: dict[str, Any] = {
         "step": found.step,
         "sent": list(found.sent),
         "ok": list(found.ok),
@@ -127,6 +128,10 @@ def series(run: RunResult) -> dict[str, Any]:
         "p50": [ticks(v) for v in found.p50],
         "p99": [ticks(v) for v in found.p99],
     }
+    phases = getattr(found, "phases", ())  # issue 22's series carries them
+    if phases:
+        packed["phases"] = [[p.name, p.start, p.end] for p in phases]
+    return packed
 
 
 def client(run: RunResult, tables: _Tables) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from rich.text import Text
 
 from ..kinds import KINDS
 from ..records import RunState
+from ..results.series import sparkline
 from ..results.summary import Summary, baseline_of
 from ..results.units import percent, ratio, seconds, size
 
@@ -22,13 +24,17 @@ COLUMNS = (
     ("cpu\nuser+sys", "right"), ("cores", "right"), ("cpu\n/req", "right"),
     ("peak\nRSS +", "right"), ("peak\nVM +", "right"), ("thr-\neads", "right"),
     ("latency\np50/95/99", "right"), ("over-\nhead", "right"), ("server\ncpu", "right"),
-    ("tree\nRSS", "right"), ("loop lag\np99/max", "right"),
+    ("tree\nRSS", "right"), ("loop lag\np99/max", "right"), ("behind", "right"),
+    ("from due\np50/99", "right"),
 )  # fmt: skip
 
-# Columns shown only when some row has a figure for them: a command's whole-tree peak RSS.
+# Columns shown only when some row has a figure for them: a command's whole-tree peak RSS, a
+# loop's lag, an open-loop run's lateness against its due times.
 OPTIONAL: dict[str, Callable[[Summary], bool]] = {
     "tree\nRSS": lambda s: s.tree_rss is not None,
     "loop lag\np99/max": lambda s: s.loop_lag is not None,  # a client with an event loop
+    "behind": lambda s: s.late is not None,
+    "from due\np50/99": lambda s: s.late is not None,
 }
 
 
@@ -42,6 +48,8 @@ LONG_NAMES = {
     "latency\np50/95/99": "latency p50/95/99", "over-\nhead": "client overhead",
     "server\ncpu": "server cpu", "tree\nRSS": "peak RSS of a command's whole process tree",
     "loop lag\np99/max": "event-loop lag p99/max",
+    "behind": "how late its latest request was sent (and how many were late)",
+    "from due\np50/99": "latency from when each request was due",
 }  # fmt: skip
 
 
@@ -64,6 +72,8 @@ def _cells(
     mark = (
         Text(f"{totals} ✓", style="green")
         if s.correct
+        else Text(f"{totals}\nopen loop", style="dim")
+        if s.open_loop
         else Text(f"{totals} ✗\nwant {expected}", style="bold red")
     )
     if s.failed_runs:
@@ -86,6 +96,8 @@ def _cells(
         seconds(s.server_cpu),
         "–" if s.tree_rss is None else size(s.tree_rss),
         "–" if s.loop_lag is None else _milliseconds(s.loop_lag.p99, s.loop_lag.max),
+        "–" if s.late is None else f"{seconds(s.late.behind)}\n{s.late.late}/{s.late.offered} late",
+        "–" if s.late is None else _milliseconds(s.late.due_p50, s.late.due_p99),
     ]
 
 
@@ -173,7 +185,48 @@ def under_lines(summaries: Sequence[Summary]) -> list[str]:
     if baseline is not None and not KINDS[baseline.kind].baseline:
         said.append(f"speed up: against the slowest row, {baseline.client} (no blocking row "
                     "summed right)")  # fmt: skip
-    return [*said, *measured_lines(summaries)]
+    return [*said, *measured_lines(summaries), *goodput_lines(summaries)]
+
+
+def goodput_lines(summaries: Sequence[Summary], width: int = 100) -> list[str]:
+    """Under an open-loop or phased run's table: each client's goodput as a sparkline against
+    its offered rate (a character a second, or a few seconds averaged for a long run), the
+    phases marked above them, and its recovery."""
+    shown = [s for s in summaries if s.state is RunState.OK and s.series is not None
+             and (s.open_loop or s.series.phases)]  # fmt: skip
+    if not shown:
+        return []
+    longest = max(len(s.series.offered) for s in shown if s.series is not None)
+    per = max(1, math.ceil(longest / width))  # seconds a character stands for
+    pad = max(6, *(len(s.client) for s in shown))
+    lines = []
+    phases = next((s.series.phases for s in shown if s.series and s.series.phases), ())
+    if phases:
+        marks = "".join(
+            "▔" if any(p.start <= (i + 0.5) * per < p.end for p in phases) else " "
+            for i in range(math.ceil(longest / per))
+        )
+        names = ", ".join(f"{p.name} {p.start:.0f}–{p.end:.0f} s" for p in phases)
+        lines.append(f"{'phases':<{pad}}  {marks}  {names}")
+    for s in shown:
+        series = s.series
+        assert series is not None
+        good = _averaged(series.goodput, per)
+        top = max([*_averaged(series.offered, per), *good, 0.0])
+        if series.recovered is None:
+            after = ""
+        elif series.recovered:
+            after = f"  recovered {seconds(series.recovery)} after the last phase"
+        else:
+            after = "  did not recover"
+        lines.append(f"{s.client:<{pad}}  {sparkline(good, top):<{len(good)}}{after}")
+    unit = "a second" if per == 1 else f"{per} seconds"
+    lines.append(f"goodput (▁ to █: none to the offered rate), one character {unit}")
+    return lines
+
+
+def _averaged(values: Sequence[float], per: int) -> list[float]:
+    return [sum(values[i : i + per]) / per for i in range(0, len(values), per)]
 
 
 def measured_lines(summaries: Sequence[Summary]) -> list[str]:

@@ -25,7 +25,8 @@ from typing import Any, Final
 
 from ..records import RunResult, RunState
 from .document import grouped_runs
-from .summary import count_outcomes, median_run, percentile
+from .series import percentile
+from .summary import count_outcomes, median_run
 
 ALPHA: Final = 0.05  # how often noise alone may pass for a change
 UNCLEAR: Final = "no clear difference"

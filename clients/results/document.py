@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from .. import environment
-from ..errors import ClientsError
+from .. import environment, files
+from ..errors import ClientsError, FileTooLarge
 from ..records import RunResult
 from ..validate import too_deep
+from .diagnoses import diagnose
 from .summary import Summary, as_dict, speedups, summarize
 from .verdicts import Verdict
 
@@ -60,6 +61,7 @@ def compare_document(
         "preview": dict(preview),
         "summaries": [as_dict(s, ups.get(s.client)) for s in summaries],
         "verdicts": [v.to_dict() for v in verdicts],
+        "notes": [note.to_dict() for note in diagnose(summaries, runs)],
         "runs": [run.to_dict() for run in runs],
     }
 
@@ -110,14 +112,15 @@ def summaries_from(
     grouped: dict[str, list[RunResult]] = {}
     for run in runs:
         grouped.setdefault(run.client, []).append(run)
-    return [summarize(group, expected, ideal) for group in grouped.values()]
+    phases = [p for p in preview.get("phases") or () if isinstance(p, Mapping)]
+    return [summarize(group, expected, ideal, phases) for group in grouped.values()]
 
 
 def load_result(path: str | Path) -> dict[str, Any]:
     """Read and check a saved result; raise a one-line `ClientsError` naming the file."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = files.read_text(path)
     except FileNotFoundError:
         raise ClientsError(f"{name}: no such file") from None
     except OSError as error:
@@ -166,8 +169,8 @@ def load_any(path: str | Path) -> dict[str, Any]:
     """A saved compare or sweep result, checked; a one-line `ClientsError` naming the file."""
     name = str(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        doc = json.loads(files.read_text(path))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, FileTooLarge):
         return load_result(path)  # says what is wrong, in its words
     if not isinstance(doc, dict) or doc.get("kind") != "sweep":
         return load_result(path)

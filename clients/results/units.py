@@ -52,6 +52,9 @@ FORMATS: Final[dict[str, Callable[[float], str]]] = {
     "share": percent,
     "times": ratio,
     "per_zip": lambda value: f"{value:.2f}",  # amplification: requests a zip, 1.00 at best
+    "per_s": lambda value: f"{value:.1f}/s",  # a rate: goodput, offered
+    # seconds until a run recovered; infinite when it never did
+    "recovery": lambda value: "did not recover" if math.isinf(value) else seconds(value),
     "cores": lambda value: f"{value:.2f}",  # cores kept busy: CPU ÷ wall
 }
 

@@ -12,7 +12,8 @@ from clients import expectations as verdicts
 from clients.errors import ScenarioFileError
 from clients.expectations import Bound, Faster, Relative, check, parse_expectations
 from clients.records import LoopLag
-from clients.results.summary import Counts, Summary
+from clients.results.series import Series, Span
+from clients.results.summary import Counts, Lateness, Summary
 from clients.results.verdicts import Verdict
 from tests.helpers import state_of
 
@@ -182,7 +183,8 @@ def test_a_client_without_figures_fails_as_not_measured() -> None:
         (
             'client = "asyncio"\nfigure = "p98"\nmax = 1',
             "expect[0].figure",
-            "unknown figure 'p98' (did you mean 'p99'?); figures: " + ", ".join(verdicts.FIGURES),
+            "unknown figure 'p98' (did you mean 'p99'?); figures: "
+            + ", ".join(dict.fromkeys([*verdicts.FIGURES, *verdicts.WINDOWED])),
         ),
         (
             'client = "asyncio"\nfigure = "p99"\nmax = "300 ms"',
@@ -200,7 +202,8 @@ def test_a_client_without_figures_fails_as_not_measured() -> None:
         (
             'clinet = "asyncio"\nfigure = "p99"\nmax = 1',
             "expect[0].clinet",
-            "unknown key (did you mean 'client'?); valid keys: client, figure, max, min",
+            "unknown key (did you mean 'client'?); valid keys: client, figure, max, min, during, "
+            "after, from, to",
         ),
         (
             'faster = "asyncio"\nthan = "blocking"\nfigure = "p99"',
@@ -259,7 +262,10 @@ def test_expect_must_be_an_array_of_tables() -> None:
 
 
 def test_every_figure_reads_a_value() -> None:
-    row = summary("asyncio")
+    over_time = Series(1.0, (10, 10), (9, 10), (1, 0), (1.0, 1.0), (0.1, 0.1), (0.2, 0.2),
+                       offered=(10, 10), goodput=(9, 10), phases=(Span("dip", 0.0, 0.5),),
+                       recovery=0.5, recovered=True)  # fmt: skip
+    row = summary("asyncio", series=over_time, late=Lateness(20, 0.01, 1, 0.1, 0.2))
     for name, figure in verdicts.FIGURES.items():
         value = figure.get(row, 2.0)
         assert value is not None, name

@@ -34,7 +34,7 @@ def test_message_lists() -> None:
     assert CLIENT.startswith(
         "kind, concurrency, timeout, retries, backoff, backoff_max, jitter, retry_budget, hedge"
     )
-    assert WORKLOAD == "zips, count, api, per_page, cpu, cpu_kind"
+    assert WORKLOAD == "zips, count, api, per_page, cpu, cpu_kind, rate, duration, arrivals"
     assert KIND_LIST.startswith("blocking, threaded, asyncio, uvloop")
 
 
@@ -498,3 +498,64 @@ def test_cli_compare_bad_scenario_is_one_line(
     assert lines[0].startswith(f"error: {path}: {expected}")
     assert completed.stdout == ""
     assert list(tmp_path.iterdir()) == ([path] if text is not None else [])
+
+
+# --- names that make files, command templates filled in before anything runs -------------------
+
+SH = '[clients.sh]\nkind = "command"\ncommand = ["echo", "ARG"]\n'
+NAMES_AND_TEMPLATES = [
+    pytest.param(f'name = "{"x" * 300}"' + ONE_CLIENT, "name",
+                 "must be at most 100 printable characters (it names the result's file), got "
+                 f"300: '{'x' * 39}…'", id="name-too-long"),
+    pytest.param('name = "two\\nlines"' + ONE_CLIENT, "name",
+                 "must be at most 100 printable characters (it names the result's file), got "
+                 "9: 'two\\nlines'", id="name-with-a-newline"),
+    pytest.param(f'[clients.{"c" * 101}]\nkind = "blocking"\n', "clients",
+                 "must be at most 100 printable characters (it names the result's file), got "
+                 f"101: '{'c' * 39}…'", id="client-name-too-long"),
+    pytest.param(SH.replace("ARG", "{timeout:d}"), "clients.sh.command",
+                 "'{timeout:d}': Unknown format code 'd' for object of type 'float'",
+                 id="a-spec-that-does-not-fit-its-value"),
+    pytest.param(SH.replace("ARG", "{count:>200000000}"), "clients.sh.command",
+                 "'{count:>200000000}': {count:>200000000} asks for more than 1000 characters",
+                 id="a-width-of-millions"),
+    pytest.param(SH.replace("ARG", "{count:.{timeout}}"), "clients.sh.command",
+                 "'{count:.{timeout}}': {count} has a placeholder inside its format spec",
+                 id="a-placeholder-in-a-spec"),
+    pytest.param(SH.replace("ARG", "{budget_ratio:.2f}"), "clients.sh.command",
+                 "'{budget_ratio:.2f}': Unknown format code 'f' for object of type 'str'",
+                 id="a-spec-for-a-setting-that-is-not-set"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "key", "message"), NAMES_AND_TEMPLATES)
+def test_names_and_templates_are_checked_before_anything_runs(
+    tmp_path: Path, text: str, key: str, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioFileError) as caught:
+        load(path)
+    assert str(caught.value) == f"{path}: {key}: {message}"
+
+
+@pytest.mark.parametrize(
+    "argument",
+    [
+        pytest.param("{count:>5}", id="a-width"),
+        pytest.param("{timeout:.3f}", id="a-precision"),
+        pytest.param("{url!r}", id="a-conversion"),
+        pytest.param("{{literal}}", id="braces"),
+    ],
+)
+def test_a_template_that_fits_its_values_loads(tmp_path: Path, argument: str) -> None:
+    path = tmp_path / "ok.toml"
+    path.write_text(SH.replace("ARG", argument), encoding="utf-8")
+    (settings,) = load(path).clients
+    assert settings.command == ("echo", argument)
+
+
+def test_a_long_file_name_is_cut_to_a_name(tmp_path: Path) -> None:
+    path = tmp_path / f"{'n' * 150}.toml"
+    path.write_text(ONE_CLIENT, encoding="utf-8")
+    assert load(path).name == "n" * 100

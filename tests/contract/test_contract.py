@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clients import zipsets as client_zipsets
-from clients.results.summary import percentile as client_percentile
+from clients.results.series import percentile as client_percentile
 from server.accounting.stats import percentile as server_percentile
 from server.api import zipsets as server_zipsets
 

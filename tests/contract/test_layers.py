@@ -235,7 +235,8 @@ def test_a_package_imports_itself_relatively(package: str) -> None:
 #   server.openapi     admin, api, config, models (the document reads constants: never the
 #                                                  running server, state or accounting)
 #   server.app         everything above it but the CLI
-#   server.workers     the supervisor of `--workers N` (shared: the embedded store)
+#   server.workers     the supervisor of `--workers N` (shared: the embedded store);
+#   server.listening   the listening socket's guards and the run loop (the logs alone)
 #   server.cli, server.__main__
 SERVER_LAYERS = (
     ("server", "server.models", "server.errors", "server.logs"),
@@ -247,7 +248,7 @@ SERVER_LAYERS = (
     ("server.admin",),
     ("server.openapi",),
     ("server.app",),
-    ("server.workers",),
+    ("server.workers", "server.listening"),
     ("server.cli", "server.__main__"),
 )
 SERVER_ROOMS = {room: level for level, rooms in enumerate(SERVER_LAYERS) for room in rooms}

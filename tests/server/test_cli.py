@@ -4,6 +4,7 @@ in process, its flags, its scenario files and what it says when bound beyond loo
 from __future__ import annotations
 
 import os
+import re
 import selectors
 import socket
 import subprocess
@@ -14,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from aiohttp import web
 
 from server import cli, logs
 from server.accounting.journal import DEFAULT_BYTES
@@ -194,16 +194,13 @@ def test_banner_is_printed_only_once_the_socket_listens(
     def banner(*args: object, **kwargs: object) -> None:
         listening_at_banner.append(sockets[0].getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
 
-    def fake_run_app(app: object, *, sock: socket.socket, **kwargs: object) -> None:
-        sock.listen()  # what run_app's site does; the banner should come no earlier than this
-        callback = kwargs.get("print")
-        if callable(callback):  # run_app calls its `print` once the site is listening
-            callback(f"======== Running on http://{sock.getsockname()[0]} ========")
+    def fake_run(runner: object, sock: socket.socket, loop: object, **kwargs: object) -> None:
+        sock.listen()  # what the site does; the banner should come no earlier than this
 
     monkeypatch.setattr(cli, "bind", recording_bind)
     monkeypatch.setattr(cli, "print", banner, raising=False)
-    monkeypatch.setattr(cli, "raise_open_file_limit", lambda: None)
-    monkeypatch.setattr(web, "run_app", fake_run_app)
+    monkeypatch.setattr(cli, "raise_descriptor_limit", lambda: 1024)
+    monkeypatch.setattr(cli, "run", fake_run)
     monkeypatch.setattr(cli, "new_loop", lambda name: None)
     try:
         assert cli.main(["--port", "0"]) == 0
@@ -258,8 +255,10 @@ def test_malformed_requests_are_one_stderr_line_each() -> None:
 def test_the_server_runs_on_uvloop_by_default_and_says_so() -> None:
     pytest.importorskip("uvloop")
     banner = first_banner_line()
-    assert banner.endswith("loop uvloop)"), banner
-    assert first_banner_line("--loop", "asyncio").endswith("loop asyncio)")
+    assert re.search(r"loop uvloop, [0-9,]+ file descriptors\)$", banner), banner
+    assert re.search(
+        r"loop asyncio, [0-9,]+ file descriptors\)$", first_banner_line("--loop", "asyncio")
+    )
 
 
 def first_banner_line(*args: str) -> str:
@@ -402,9 +401,9 @@ def test_main_says_in_one_line_when_bound_beyond_loopback(
 ) -> None:
     # No socket is really bound beyond loopback: `bind` and `run_app` are stood in for.
     monkeypatch.setattr(cli, "bind", lambda host, port: FakeSocket())
-    monkeypatch.setattr(cli, "raise_open_file_limit", lambda: None)
+    monkeypatch.setattr(cli, "raise_descriptor_limit", lambda: 1024)
     monkeypatch.setattr(cli, "new_loop", lambda name: None)
-    monkeypatch.setattr(web, "run_app", lambda app, **kwargs: None)
+    monkeypatch.setattr(cli, "run", lambda runner, sock, loop, **kwargs: None)
     monkeypatch.setattr(logs, "install", lambda stream=None: None)
     assert cli.main(["--host", "", "--port", "8080"]) == 0
     out, err = capsys.readouterr()
@@ -425,9 +424,9 @@ def test_main_is_quiet_about_exposure_on_loopback(
         return sockets[-1]
 
     monkeypatch.setattr(cli, "bind", loopback)
-    monkeypatch.setattr(cli, "raise_open_file_limit", lambda: None)
+    monkeypatch.setattr(cli, "raise_descriptor_limit", lambda: 1024)
     monkeypatch.setattr(cli, "new_loop", lambda name: None)
-    monkeypatch.setattr(web, "run_app", lambda app, **kwargs: None)
+    monkeypatch.setattr(cli, "run", lambda runner, sock, loop, **kwargs: None)
     monkeypatch.setattr(logs, "install", lambda stream=None: None)
     try:
         assert cli.main(["--port", "0"]) == 0

@@ -34,6 +34,10 @@
     }
     return target;
   }
+  function decimals(step) { // the digits a tick step needs: 2 for 0.25, 0 for 5
+    return Math.min(4, (String(+step.toPrecision(6)).split(".")[1] || "").length);
+  }
+  function tickSeconds(t, step) { return t === 0 ? "0 s" : t >= 1 ? t.toFixed(decimals(step)) + " s" : seconds(t); }
   function undelta(values) {
     const out = new Float64Array(values.length);
     let t = 0;
@@ -135,11 +139,11 @@
     const step = niceStep(view.hi - view.lo, plot, 90);
     ctx.strokeStyle = "#9aa8b6"; ctx.fillStyle = "#5b6b7c"; ctx.font = "11px system-ui, sans-serif";
     ctx.beginPath(); ctx.moveTo(GUTTER, y + 0.5); ctx.lineTo(GUTTER + plot, y + 0.5); ctx.stroke();
-    const digits = Math.max(0, -Math.floor(Math.log10(step)));
+    const digits = decimals(step); // 0.25 s steps read 0.25, 0.50, never 0.3
     for (let t = Math.ceil(view.lo / step) * step; t <= view.hi + step * 1e-9; t += step) {
       const x = GUTTER + ((t - view.lo) / (view.hi - view.lo)) * plot;
       ctx.beginPath(); ctx.moveTo(x + 0.5, y); ctx.lineTo(x + 0.5, y + 4); ctx.stroke();
-      ctx.fillText(t.toFixed(Math.min(digits, 4)) + " s", x - 10, y + 16);
+      ctx.fillText(t.toFixed(digits) + " s", x - 10, y + 16);
     }
   }
   function label(ctx, text, y, h) {
@@ -397,7 +401,7 @@
   }
   // A line chart in SVG with both axes: `lines` are {name, colour, dashed, points}; a null value
   // breaks the line.
-  function lineChart(box, title, lines, span, format) {
+  function lineChart(box, title, lines, span, format, shaded = []) {
     box.textContent = "";
     const width = Math.max(280, box.clientWidth), height = 190, left = 56, right = 10, top = 20, bottom = 30;
     const plot = width - left - right, plotH = height - top - bottom;
@@ -411,12 +415,19 @@
       svg("line", { class: "grid", x1: left, x2: left + plot, y1: Y(v), y2: Y(v) }, root);
       svg("text", { x: left - 6, y: Y(v) + 4, "text-anchor": "end" }, root).textContent = v ? format(v) : "0";
     }
-    for (const t of linearTicks(span, plot)) {
+    const ticks = linearTicks(span, plot), step = ticks[1] || span;
+    for (const t of ticks) {
       svg("line", { class: "grid", x1: X(t), x2: X(t), y1: top, y2: top + plotH }, root);
-      svg("text", { x: X(t), y: top + plotH + 16, "text-anchor": "middle" }, root).textContent = t ? seconds(t) : "0 s";
+      svg("text", { x: X(t), y: top + plotH + 16, "text-anchor": "middle" }, root).textContent = tickSeconds(t, step);
+    }
+    svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
+    for (const [name, from, to] of shaded) { // a server's phases, behind the lines
+      const x0 = X(Math.max(0, from)), x1 = X(Math.min(span, to));
+      if (x1 <= x0) continue;
+      svg("rect", { class: "phase", x: x0, y: top, width: x1 - x0, height: plotH }, root);
+      svg("text", { x: x0 + 3, y: top + 11 }, root).textContent = name;
     }
     svg("line", { class: "axis", x1: left, x2: left + plot, y1: top + plotH, y2: top + plotH }, root);
-    svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
     for (const line of lines) {
       let d = "", pen = false;
       for (const [t, v] of line.points) {
@@ -445,15 +456,31 @@
       const box = document.createElement("input");
       box.type = "checkbox"; box.checked = true;
       box.addEventListener("change", () => { if (box.checked) on.add(x.client.name); else on.delete(x.client.name); draw(); });
-      item.append(box, " " + x.client.name);
+      const alone = document.createElement("button");
+      alone.type = "button"; alone.className = "alone"; alone.textContent = x.client.name;
+      alone.title = `${x.client.name} alone, on its own time axis`;
+      alone.addEventListener("click", (e) => { e.preventDefault(); only([x.client.name]); });
+      item.append(box, alone);
       legend.appendChild(item);
     });
+    const every = document.createElement("button");
+    every.type = "button"; every.className = "alone"; every.textContent = "every client, one axis";
+    every.addEventListener("click", () => only(ran.map((x) => x.client.name)));
+    legend.appendChild(every);
+    function only(names) {
+      on.clear();
+      for (const name of names) on.add(name);
+      for (const box of legend.querySelectorAll("label input")) box.checked = on.has(box.parentElement.dataset.client);
+      draw();
+    }
     const charts = [
       ["rate", "requests a second: answered (solid), sent (dashed)", () => [["ok", false, "answered/s"], ["sent", true, "sent/s"]], count],
       ["latency", "latency of the requests ending then: p50 (solid), p99 (dashed)", () => [["p50", false, "p50"], ["p99", true, "p99"]], seconds],
       ["inflight", "requests in flight (mean over each step)", () => [["inflight", false, "in flight"]], count],
       ["failures", "failed attempts a second", () => [["failed", false, "failed/s"]], count],
     ];
+    // The server's phases, from the first client whose series has them (they are the server's).
+    const phases = (ran.find((x) => x.client.series.phases) || { client: { series: {} } }).client.series.phases || [];
     function draw() {
       const shown = ran.map((x, i) => [x, figures[i]]).filter(([x]) => on.has(x.client.name));
       const span = Math.max(1e-3, ...shown.map(([, f]) => f.span)); // the axis fits what is shown
@@ -462,7 +489,7 @@
         for (const [x, f] of shown) for (const [column, dashed, what] of columns(f)) {
           lines.push({ name: x.client.name, colour: x.colour, dashed, what, points: f[column] });
         }
-        lineChart(panel.querySelector(`[data-figure="${key}"]`), title, lines, span, format);
+        lineChart(panel.querySelector(`[data-figure="${key}"]`), title, lines, span, format, phases);
       }
       panel.dataset.span = span.toFixed(4);
     }

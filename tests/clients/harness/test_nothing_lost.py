@@ -20,7 +20,7 @@ from clients import scenario as scenarios
 from clients.console import show_compare, show_sweep
 from clients.harness.compare import Outcome, Quiet, compare
 from clients.harness.embedded import EmbeddedServer
-from clients.harness.store import Store, temporary_path, write_atomic
+from clients.harness.store import Store, result_path, temporary_path, write_atomic
 from clients.harness.sweep import QuietSweep, sweep
 from tests.helpers import LiveServer
 
@@ -234,3 +234,10 @@ def test_a_sweep_that_cannot_be_saved_still_shows_its_table(
 def test_an_outcome_that_could_not_be_saved_exits_2(tmp_path: Path) -> None:
     outcome = Outcome(load(tmp_path, "[clients.asyncio]"), unsaved="results/x.json: full")
     assert outcome.exit_code() == 2
+
+
+def test_the_longest_name_makes_a_file_name_the_disk_takes(tmp_path: Path) -> None:
+    path = result_path(tmp_path, "名" * 100)  # 300 bytes in UTF-8: cut to whole characters
+    assert len(path.name.encode()) <= 255
+    path.write_text("{}")
+    assert path.read_text() == "{}"

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from clients.arrivals import planned
 from clients.errors import WorkerFailed
 from clients.kinds import KINDS
 from clients.kinds.command import PLACEHOLDERS, command_line, placeholder_values, total_from
-from clients.kinds.python import keywords
+from clients.kinds.python import call, keywords
+from clients.progress import Progress
 from clients.records import Attempt, ClientSettings, RunState
 
 # --- reading a program's total ---------------------------------------------------------------
@@ -110,3 +112,28 @@ def test_the_new_kinds_take_their_requests_from_the_journal() -> None:
     ok = Attempt("90011", 0, 0.0, 0.1, status=200)  # as the journal gives it: no count
     assert ok.ok and not Attempt("90011", 0, 0.0, 0.1, status=200, error="malformed").ok
     assert RunState.FAILED.value == "failed"
+
+
+def test_open_loop_code_is_told_the_rate_duration_and_due_times(tmp_path: Any) -> None:
+    settings = ClientSettings(kind="command", command=("prog",), rate=4.0, duration=2.0, seed=1)
+    values = placeholder_values(settings, "u", ["90011"], "/tmp/z.txt", "/tmp/due.txt")
+    argv = command_line(["{rate}", "{duration}", "{due_file}"], values)
+    assert argv == ["4.0", "2.0", "/tmp/due.txt"]
+    batch = placeholder_values(replace(settings, rate=None, duration=None), "u", [], "f")
+    assert (batch["rate"], batch["due_file"]) == ("none", "none")
+
+    seen: dict[str, Any] = {}
+
+    def mine(zips: list[str], url: str, rate: float, due_file: str | None = None) -> int:
+        assert due_file is not None
+        with open(due_file, encoding="utf-8") as lines:
+            seen["due"] = [line.split() for line in lines]
+        seen["rate"] = rate
+        return 0
+
+    python = replace(settings, kind="python", command=None, function="m:mine")
+    call(mine, ["90011", "08701"], "http://h:1", python, Progress())
+    assert seen["rate"] == 4.0
+    assert [zip_code for _, zip_code in seen["due"]] == [d.zip for d in planned(python, ["90011",
+                                                         "08701"])]  # fmt: skip
+    assert [float(at) for at, _ in seen["due"]] == [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75]

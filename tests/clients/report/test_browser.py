@@ -7,6 +7,7 @@ kept under results/artifacts/report/."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -19,6 +20,7 @@ from clients.console import write_report
 from clients.errors import ClientUnavailable
 from clients.kinds.browser import CHROMIUM_FLAGS, chromium_path
 from clients.records import ClientSettings, RunResult, RunState
+from clients.report.html import render_report
 from tests import builders, shapes
 from tests.helpers import ROOT
 
@@ -129,7 +131,8 @@ OVERFLOWING = """() => {
     const box = panel.getBoundingClientRect();
     for (const el of panel.querySelectorAll('*')) {
       const r = el.getBoundingClientRect();
-      if (r.width === 0 || el.closest('details:not([open]) > :not(summary)')) continue;
+      // a closed summary's content is not shown; a wide table scrolls inside its own box
+      if (r.width === 0 || el.closest('details:not([open]) > :not(summary), .scroll > *')) continue;
       if (r.left < box.left - 1 || r.right > box.right + 1)
         out.push(panel.dataset.panel + ' ' + el.tagName + '.' + el.className + ' ' +
                  Math.round(r.left) + '–' + Math.round(r.right) + ' of ' + Math.round(box.right));
@@ -205,6 +208,13 @@ def test_the_switches_over_time_show_one_client_on_its_own_axis(
     assert float(panel.get_attribute("data-span")) == pytest.approx(0.3, abs=0.02)
     assert panel.locator('g[data-client="blocking"]').count() == 0
     assert panel.locator('g[data-client="asyncio"] path').count() == 6
+    panel.locator('label[data-client="threaded"] button').click()  # its name: it alone
+    assert float(panel.get_attribute("data-span")) == pytest.approx(0.25)  # its last answer
+    assert panel.locator('g[data-client="asyncio"]').count() == 0
+    assert panel.locator('label[data-client="threaded"] input').is_checked()
+    panel.get_by_role("button", name="every client, one axis").click()
+    assert float(panel.get_attribute("data-span")) == pytest.approx(1.2)
+    assert panel.locator('g[data-client="blocking"] path').count() == 6
 
 
 def test_hovering_a_request_shows_it(open_report: Callable[..., Opened]) -> None:
@@ -292,3 +302,22 @@ def test_an_older_file_and_a_skipped_client_draw_without_errors(
         "skipped: no node"
         in opened.page.locator('[data-panel="timeline"] [data-client="javascript"]').inner_text()
     )
+
+
+def test_a_servers_phases_are_shaded_over_time(browser: Any, tmp_path: Path) -> None:
+    # Issue 22's series carries the server's phases; the page shades them on every chart.
+    page_text = render_report(builders.compare_doc())
+    start = page_text.index('id="report-data">') + len('id="report-data">')
+    end = page_text.index("</script>", start)
+    data = json.loads(page_text[start:end])
+    data["clients"][0]["series"]["phases"] = [["dip", 0.2, 0.6]]
+    path = tmp_path / "phases.html"
+    path.write_text(page_text[:start] + json.dumps(data) + page_text[end:], encoding="utf-8")
+    context = browser.new_context(offline=True, viewport=LAPTOP)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_function("window.asyncReport && window.asyncReport.ready")
+    assert page.evaluate("window.asyncReport.errors") == []
+    assert page.locator('[data-panel="overtime"] rect.phase').count() == 4
+    assert page.locator('[data-panel="overtime"] svg text', has_text="dip").count() == 4
+    context.close()

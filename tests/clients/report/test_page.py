@@ -16,7 +16,7 @@ from clients.harness import sampler
 from clients.records import ClientSettings, RunResult, RunState
 from clients.report import exports, html, payload
 from clients.report.panels import Compared
-from tests import builders
+from tests import builders, shapes
 
 PANELS = ("summary", "table", "notes", "train", "timeline", "overtime", "latency")
 
@@ -229,3 +229,15 @@ def test_an_older_file_and_a_skipped_client_still_make_a_page() -> None:
     assert "no CPU samples in this result" in train
     assert "skipped: no node" in train
     assert embedded(html.render_report(builders.compare_doc(runs=[])))["clients"] == []
+
+
+def test_the_trains_say_what_the_threads_beside_the_clients_own_are() -> None:
+    page = body(html.render_report(shapes.talk_doc()))
+    trains = page[page.index('data-panel="train"') : page.index('data-panel="talk"')]
+    uvloop = trains[trains.index('data-client="uvloop"') :]
+    assert "Beside its own: the event loop's resolver threads" in uvloop
+    assert "Beside its own" not in trains[: trains.index('data-client="uvloop"')]
+    data = embedded(html.render_report(shapes.talk_doc()))
+    rows = {c["name"]: [t["n"] for t in c["train"]["tracks"]] for c in data["clients"]}
+    assert rows["threaded"] == ["MainThread", "100 worker threads"]
+    assert rows["uvloop"] == ["MainThread", "uvloop's resolver threads (4)"]

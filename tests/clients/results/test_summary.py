@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from clients.records import Attempt
+from clients.results.series import percentile
 from clients.results.summary import (
     Counts,
     as_dict,
@@ -16,7 +17,6 @@ from clients.results.summary import (
     count_outcomes,
     exit_code,
     median_run,
-    percentile,
     speedups,
     summarize,
 )
