@@ -460,6 +460,10 @@ class RedisShared:
         "stats": with its share of the stats; "flush": with nothing): so a reader sees every
         request answered before it asked, whichever process answered it."""
         key = self._key(f"report:{uuid.uuid4().hex}")
+        # This process's own first, whether or not its subscription is up (after an outage
+        # it comes back a moment after the commands do).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.batcher.drain(), REPORT_WAIT)
         try:
             asked = await self._client.publish(
                 self._key("report"), json.dumps({"key": key, "reset": self.reset_gen, "kind": kind})
