@@ -83,7 +83,7 @@ FIGURES: Final[dict[str, Figure]] = {
         _figure("requests", "count", lambda s: s.counts.requests, "attempts in all"),
         _figure(
             "amplification",
-            "times",
+            "per_zip",
             lambda s: s.amplification,
             "requests sent per zip (retries and hedges included)",
         ),
