@@ -190,3 +190,26 @@ def test_a_worker_count_it_cannot_start_is_one_line(count: str, said: str) -> No
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(said), lines
+
+
+def test_an_embedded_valkey_that_dies_is_started_again() -> None:
+    with serving("--workers", "2") as (base, _, process):
+        store = next(pid for pid in _children(process.pid)
+                     if b"valkey-server" in Path(f"/proc/{pid}/cmdline").read_bytes())  # fmt: skip
+        os.kill(store, signal.SIGKILL)  # the Valkey the supervisor this test started started
+        deadline = time.monotonic() + POLL_DEADLINE
+        while True:
+            try:
+                health = requests.get(base + "/health", timeout=5)
+                if health.status_code == 200 and health.json()["workers"] == 2:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "the store was not started again"
+            time.sleep(0.05)
+        assert fresh(base, "/api/jobs?LocationId=10001").status_code == 200
+        entries = requests.get(base + "/__admin/journal", timeout=20).json()["entries"]
+        assert [e["attempt"] for e in entries if e["status"] == 200] == [0]  # a new store
+        stop(process)
+        assert process.stderr is not None
+        assert f"embedded Valkey (pid {store}) exited" in process.stderr.read()
