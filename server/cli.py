@@ -114,7 +114,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="server processes on the one port (SO_REUSEPORT), restarted if one dies; with "
         "N > 1 the state is shared (--state, or an embedded Valkey on a unix socket)",
     )
-    parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # its name
     return parser
 
 
@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     shared = None
     if args.state is not None:
         shared = redis_store(args.state, clock=time.perf_counter, journal_size=args.journal_size,
-                             journal_bytes=journal_bytes)  # fmt: skip
+                             journal_bytes=journal_bytes, worker=args.worker)  # fmt: skip
     app = create_app(
         config,
         require_key=args.require_key,

@@ -109,11 +109,14 @@ class Supervisor:
         self.engine = engine  # the embedded Valkey, when this supervisor started one
         self.workers: list[Worker] = []
         self.stopping = False
+        # A worker's name in the store (this supervisor's, and its index): the same across
+        # restarts, so the one started again gives back the capacity its predecessor held.
+        self.name = f"{socket.gethostname()}-{os.getpid()}"
 
     def spawn(self, index: int) -> Worker:
         """Start worker `index`; it dies with this process."""
         process = subprocess.Popen(
-            [*self.command, "--worker", str(index)],
+            [*self.command, "--worker", f"{self.name}-{index}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, preexec_fn=die_with_parent,
         )  # fmt: skip
         return Worker(index, process)

@@ -24,6 +24,7 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -49,7 +50,7 @@ from .batch import Batcher
 from .protocol import Stale
 
 SOURCES: Final = {"batch": scripts.BATCH, "journal": scripts.JOURNAL, "reset": scripts.RESET,
-                  "lease": scripts.LEASE}  # fmt: skip
+                  "lease": scripts.LEASE, "reclaim": scripts.RECLAIM}  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class StoreSlots:
 
     def release(self) -> None:
         """Give the slot back (the store hands it to the first ticket queued)."""
-        self._store.batcher.post("r")
+        self._store.batcher.post("r", self._store.worker)
 
     def resize(self, workers: int, queue: int) -> None:
         """A phase's capacity: asked of the store from the next request on."""
@@ -210,13 +211,16 @@ class RedisShared:
         journal_size: int,
         journal_bytes: int,
         prefix: str = PREFIX,
+        worker: str | None = None,
     ) -> None:
         self.url = shown(url)
         self._raw_url = url
         self.prefix = prefix
         self.clock = clock
         self.journal_size, self.journal_bytes = journal_size, journal_bytes
-        self.worker = uuid.uuid4().hex[:12]
+        # Who this process is to the store: a supervisor's worker keeps its name across
+        # restarts, so the one started again gives back the slots its predecessor held.
+        self.worker = re.sub(r"[^A-Za-z0-9_.-]", "_", worker) if worker else uuid.uuid4().hex[:12]
         self.tickets = itertools.count()
         self.waiting: dict[str, asyncio.Future[None]] = {}
         self.leases = StoreLeases(self, clock)
@@ -252,6 +256,7 @@ class RedisShared:
         try:
             await self._check_version()
             await self._load_scripts()
+            await self.script("reclaim", self.worker)
             await self._adopt(document)
             self.reset_gen = int(await self._client.get(self._key("reset_gen")) or 0)
             self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
@@ -525,7 +530,7 @@ class RedisShared:
                 if waiter is not None and not waiter.done():
                     waiter.set_result(None)
                 else:  # its request left before the grant came: pass the slot on
-                    self.batcher.post("r")
+                    self.batcher.post("r", self.worker)
             elif channel == report:
                 await self._report(json.loads(data))
 
