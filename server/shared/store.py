@@ -62,7 +62,9 @@ SCHEMES: Final = {"redis": "redis", "rediss": "rediss", "valkey": "redis", "valk
                   "unix": "unix"}  # fmt: skip
 
 ConfigHook = Callable[[Mapping[str, Any]], None]  # apply a scenario document another process set
-ResetHook = Callable[[], None]  # start this process's share of the stats afresh
+# A new run began at this moment of the app's clock: start this process's share afresh, and
+# count its phases from there (the store's epoch: every process the same, a restarted too).
+ResetHook = Callable[[float], None]
 
 
 def shown(url: str) -> str:
@@ -258,7 +260,8 @@ class RedisShared:
             await self._load_scripts()
             await self.script("reclaim", self.worker)
             await self._adopt(document)
-            self.reset_gen = int(await self._client.get(self._key("reset_gen")) or 0)
+            generation = int(await self._client.get(self._key("reset_gen")) or 0)
+            await self._reset_seen(generation, force=True)  # the run's epoch, as the others
             self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             await self._pubsub.subscribe(self._key("grant:" + self.worker), self._key("report"))
         except StoreError:
@@ -343,15 +346,16 @@ class RedisShared:
             if config and self.on_config is not None:
                 self.on_config(json.loads(config))
         if reset_gen != self.reset_gen:
-            self._reset_seen(reset_gen)
+            await self._reset_seen(reset_gen)
         results: Sequence[Any] = answer[2:]
         return results
 
-    def _reset_seen(self, generation: int) -> None:
-        if generation > self.reset_gen:
-            self.reset_gen = generation
-            if self.on_reset is not None:
-                self.on_reset()
+    async def _reset_seen(self, generation: int, *, force: bool = False) -> None:
+        if generation > self.reset_gen or force:
+            self.reset_gen = max(generation, self.reset_gen)
+            epoch = await self._client.get(self._key("epoch"))
+            if self.on_reset is not None and epoch:
+                self.on_reset(float(epoch) - self.wall_offset)
 
     def attach(
         self,
@@ -535,7 +539,8 @@ class RedisShared:
                 await self._report(json.loads(data))
 
     async def _report(self, request: Mapping[str, Any]) -> None:
-        self._reset_seen(int(request["reset"]))
+        with contextlib.suppress(Exception):
+            await self._reset_seen(int(request["reset"]))
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.batcher.drain(), REPORT_WAIT / 2)
         part: Any = 1
