@@ -155,8 +155,8 @@ def test_the_answer_names_the_best_its_figures_the_runner_up_and_how_many_met() 
     assert best.found and best.met == 3 and best.total == 5
     assert best.sentence() == (
         "best for asyncio: timeout 0.3 s, retries 2 — p99 412 ms, 0 failed, 1.08 attempts "
-        "a zip; runner-up timeout 1 s, retries 2 at p99 412 ms (3 of 5 combinations "
-        "meet failed ≤ 0)"
+        "a zip; runner-up timeout 1 s, retries 2 at p99 412 ms too, behind on amplification "
+        "(3 of 5 combinations meet failed ≤ 0)"
     )  # the tie on p99 broken by amplification
 
 
@@ -242,3 +242,12 @@ def test_a_swept_budget_floor_with_a_swept_ratio_is_fine() -> None:
     assert loaded.sweep is not None
     found = [v.clients[0] for _, v in variants(loaded, loaded.sweep)]
     assert [(c.budget_ratio, c.budget_min_per_s) for c in found] == [(0.1, 1.0), (0.1, 5.0)]
+
+
+def test_a_runner_up_within_two_percent_is_called_as_good() -> None:
+    tune = parse_tune({"minimize": "p99"}, ["a"], "t.toml")
+    close = [point("a", 0, {"retries": 2}, p99=0.300), point("a", 1, {"retries": 4}, p99=0.304)]
+    [got] = answers(tune, close)
+    assert "runner-up retries 4 at p99 304 ms, within 1 % (2 of 2" in got.sentence()
+    apart = [point("a", 0, {"retries": 2}, p99=0.300), point("a", 1, {"retries": 4}, p99=0.4)]
+    assert "at p99 400 ms (2 of 2" in answers(tune, apart)[0].sentence()
