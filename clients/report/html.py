@@ -120,7 +120,7 @@ def render_compare(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
     )
     links = [(n, t) for n, t in LINKS if n != "talk" or talkfigures.applies(doc)]
     body = _header(title, subtitle, links) + "<main>" + compare_body(result) + "</main>"
-    return _page(title, body, payload.compare_payload(doc, result.shown), command)
+    return _page(title, body, payload.compare_payload(doc, result.shown, result.summaries), command)
 
 
 def render_sweep(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:

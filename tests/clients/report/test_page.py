@@ -241,3 +241,13 @@ def test_the_trains_say_what_the_threads_beside_the_clients_own_are() -> None:
     rows = {c["name"]: [t["n"] for t in c["train"]["tracks"]] for c in data["clients"]}
     assert rows["threaded"] == ["MainThread", "100 worker threads"]
     assert rows["uvloop"] == ["MainThread", "uvloop's resolver threads (4)"]
+
+
+def test_the_charts_over_time_draw_the_summary_rows_series_with_its_phases() -> None:
+    doc = builders.compare_doc()
+    doc["preview"]["phases"] = [{"name": "dip", "at": 0.0, "for": 1.0}]
+    data = embedded(html.render_report(doc))
+    asyncio = next(c for c in data["clients"] if c["name"] == "asyncio")
+    assert asyncio["series"]["step"] == 1.0  # the summary's per-second series, not recomputed
+    assert asyncio["series"]["phases"] == [["dip", 0.0, 1.0]]
+    assert sum(asyncio["series"]["sent"]) == 7 and sum(asyncio["series"]["failed"]) == 1
