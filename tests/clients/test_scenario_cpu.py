@@ -56,8 +56,8 @@ def test_no_cpu_by_default(tmp_path: Path) -> None:
     ("text", "key", "message"),
     [
         pytest.param("[clients.threaded]\noffload = 'thread'\n", "clients.threaded.offload",
-                     "only the asyncio, uvloop, httpx clients take offload (kind = 'threaded' "
-                     "does not)", id="offload-threaded"),
+                     "only the asyncio, uvloop, httpx, niquests, pyreqwest, httpx2 clients take "
+                     "offload (kind = 'threaded' does not)", id="offload-threaded"),
         pytest.param("[clients.httpx]\nprocesses = 2\n", "clients.httpx.processes",
                      "only the asyncio, uvloop clients take processes (kind = 'httpx' does not)",
                      id="processes-httpx"),
