@@ -22,11 +22,11 @@ MAX_FILE_BYTES: Final = 16 * 1024 * 1024
 MAX_RESULT_BYTES: Final = 128 * 1024 * 1024
 
 
-def limit_message(size: int | None, limit: int = MAX_FILE_BYTES) -> str:
+def limit_message(size: int | None, limit: int = MAX_FILE_BYTES, what: str = "a file") -> str:
     """`20000000 bytes is over the 16 MiB (16777216 bytes) limit for a file`; without the size
     for a device or a pipe, which says none until it is read."""
     got = f"{size} bytes is " if size is not None else ""
-    return f"{got}over the {limit // 2**20} MiB ({limit} bytes) limit for a file"
+    return f"{got}over the {limit // 2**20} MiB ({limit} bytes) limit for {what}"
 
 
 def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
