@@ -12,6 +12,8 @@ import pytest
 from aiohttp import web
 
 from clients.harness import lease
+from clients.harness.server_control import ServerControl
+from clients.pytest_plugin import Usajobs, UsajobsServer
 from tests.clients.test_your_code_runs import readme_block
 from tests.helpers import LiveServer
 
@@ -287,3 +289,19 @@ def test_a_url_that_is_not_our_server_is_one_line_and_never_changed(
     assert line.startswith(f"usajobs: --usajobs-url {other.url}: {said}")
     assert "Traceback" not in result.stdout.str() and "JSONDecodeError" not in result.stdout.str()
     assert changes == []  # no lease taken, no scenario PUT, no reset
+
+
+def test_a_lease_lost_during_the_session_fails_a_test_in_one_line() -> None:
+    control = ServerControl("http://127.0.0.1:9")  # never asked: the lost lease is said first
+    control.lease = "token"
+    control.lose_lease("a renewal was refused: held by someone else's compare")
+    view = Usajobs(UsajobsServer(control, seed=0), "test_it")
+    try:
+        with pytest.raises(pytest.fail.Exception) as caught:
+            view.reset()
+    finally:
+        control.close()
+    assert str(caught.value) == (
+        "usajobs: http://127.0.0.1:9: lost the server's lease: a renewal was refused: held by "
+        "someone else's compare; nothing measured from then on is kept"
+    )

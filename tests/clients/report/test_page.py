@@ -206,11 +206,12 @@ def test_compare_report_writes_the_page_next_to_the_json(
     scenario.write_text(TINY, encoding="utf-8")
     results = tmp_path / "results"
     argv = ["compare", str(scenario), "--url", live_server.url, "--results", str(results)]
-    assert cli.main([*argv, "--report"]) == 0
+    assert cli.main([*argv, "--report"], prog="asynchronicity") == 0
     [saved] = results.glob("*.json")
     page = saved.with_suffix(".html")
     assert f"report {page}" in capsys.readouterr().out.replace("\n", "")
     text = body(page.read_text(encoding="utf-8"))
+    assert f"by <code>asynchronicity report {saved}</code>" in text  # the command the user has
     for client in ("blocking", "threaded"):
         assert re.search(rf'data-panel="train".*?data-client="{client}"', text, re.S)
     doc = json.loads(saved.read_text(encoding="utf-8"))
