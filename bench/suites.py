@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from bench import clientcost, distribution, fanout, fidelity, overhead, stalls
+from bench import (
+    clientcost,
+    distribution,
+    fanout,
+    fidelity,
+    overhead,
+    scaling,
+    stalls,
+    statecost,
+)
 from bench.context import Context
 from bench.results import Outcome
 
@@ -18,4 +27,6 @@ SUITES: Final[dict[int, Suite]] = {
     4: clientcost.run,
     5: fanout.run,
     6: stalls.run,
+    7: scaling.run,
+    8: statecost.run,
 }

@@ -130,6 +130,8 @@ def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) 
         console.print(f"saved {outcome.saved}")
     if outcome.unsaved:
         console.print(f"[red]error: {escape(outcome.unsaved)}[/]")
+    if outcome.interrupted and not outcome.lost:
+        console.print(f"[yellow]{escape(outcome.stopped_at() or 'interrupted')}[/]")
     if outcome.lost:
         during = f" (during {outcome.running.describe()})" if outcome.running else ""
         console.print(f"[red]error: {escape(outcome.lost)}{escape(during)}[/]")

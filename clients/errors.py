@@ -2,7 +2,7 @@
 
 ClientsError                 shown as `error: ...` and exit code 2 by the CLI
 ├── ScenarioFileError        a scenario file is unreadable or invalid (names file and key)
-├── FileTooLarge             a file handed to the clients is over their 16 MiB limit
+├── FileTooLarge             a file over its limit (16 MiB; a saved result 128 MiB)
 ├── ServerUnavailable        no server answers, or an embedded one failed to start
 │   └── LeaseLost            the run's lease lapsed or was taken: nothing after it is valid
 ├── ServerHeld               another run holds the server and this one would not wait
@@ -33,7 +33,8 @@ class ScenarioFileError(ClientsError):
 
 
 class FileTooLarge(ClientsError):
-    """A file handed to the clients is over their 16 MiB limit; the message names it."""
+    """A file handed to the clients is over its limit (16 MiB; a saved result 128 MiB); the
+    message names it."""
 
 
 class ServerUnavailable(ClientsError):

@@ -83,7 +83,7 @@ FIGURES: Final[dict[str, Figure]] = {
         _figure("requests", "count", lambda s: s.counts.requests, "attempts in all"),
         _figure(
             "amplification",
-            "times",
+            "per_zip",
             lambda s: s.amplification,
             "requests sent per zip (retries and hedges included)",
         ),
@@ -423,15 +423,24 @@ def figures_of(summary: Summary, speedup: float | None) -> dict[str, float | Non
 class _Rows:
     """The summaries by client, and each figure's value with a reason when it has none."""
 
-    def __init__(self, summaries: Sequence[Summary], ups: Mapping[str, float | None]) -> None:
+    def __init__(
+        self, summaries: Sequence[Summary], ups: Mapping[str, float | None], stopped: str | None
+    ) -> None:
         self.summaries = {s.client: s for s in summaries}
         self.ups = ups
+        self.stopped = stopped  # where the compare stopped early (`interrupted during …`)
+
+    def not_run(self, *clients: str) -> bool:
+        """Whether the compare stopped before one of these clients had a run."""
+        return self.stopped is not None and any(c not in self.summaries for c in clients)
 
     def ran(self) -> list[str]:
         return [name for name, s in self.summaries.items() if s.state is RunState.OK]
 
     def value(self, client: str, figure: str) -> tuple[float | None, str]:
         summary = self.summaries.get(client)
+        if summary is None and self.stopped is not None:
+            return None, f"not run: {client} had no run ({self.stopped})"
         if summary is None:
             return None, f"not measured: {client} did not run"
         if summary.state is not RunState.OK:
@@ -456,7 +465,7 @@ def _check_faster(e: Faster, rows: _Rows) -> list[Verdict]:
     fast, why_fast = rows.value(e.client, "wall")
     slow, why_slow = rows.value(e.than, "wall")
     if fast is None or slow is None:
-        return [Verdict(e.text, False, why_fast or why_slow)]
+        return [Verdict(e.text, False, why_fast or why_slow, rows.not_run(e.client, e.than))]
     ratio = slow / fast if fast > 0 else math.inf
     passed = ratio > 1 and ratio >= e.by
     detail = f"measured {units.ratio(ratio)} ({units.seconds(fast)} vs {units.seconds(slow)})"
@@ -478,7 +487,7 @@ def _check_bound(e: Bound, rows: _Rows) -> list[Verdict]:
         else:
             value, why = rows.value(client, e.figure)
         if value is None:
-            verdicts.append(Verdict(text, False, why))
+            verdicts.append(Verdict(text, False, why, rows.not_run(client)))
             continue
         passed = (e.min is None or value >= e.min) and (e.max is None or value <= e.max)
         verdicts.append(Verdict(text, passed, f"measured {figure.format(value)}"))
@@ -496,7 +505,7 @@ def _check_relative(e: Relative, rows: _Rows) -> list[Verdict]:
         value, why = rows.value(client, e.figure)
         other, why_other = rows.value(e.of, e.figure)
         if value is None or other is None:
-            verdicts.append(Verdict(text, False, why or why_other))
+            verdicts.append(Verdict(text, False, why or why_other, rows.not_run(client, e.of)))
             continue
         passed = (e.at_least is None or value >= e.at_least * other) and (
             e.at_most is None or value <= e.at_most * other
@@ -513,12 +522,15 @@ def check(
     expectations: Sequence[Expectation],
     summaries: Sequence[Summary],
     speedups: Mapping[str, float | None],
+    stopped: str | None = None,
 ) -> list[Verdict]:
     """Each expectation against the run's rows; `client = "*"` gives a verdict per client.
 
-    A client that did not run, was skipped, or lacks the figure fails with "not measured".
+    A client that did not run, was skipped, or lacks the figure fails with "not measured" —
+    unless the compare `stopped` early (`interrupted during blocking 1/1, 37/100 zips`) before
+    it ran: then its verdict is "not run", no failure.
     """
-    rows = _Rows(summaries, speedups)
+    rows = _Rows(summaries, speedups, stopped)
     verdicts: list[Verdict] = []
     for expectation in expectations:
         if isinstance(expectation, Faster):

@@ -18,6 +18,7 @@ delay no concurrency check can fail, and `assert_max_in_flight` says so rather t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -64,6 +65,16 @@ def pytest_report_header(config: pytest.Config) -> str:
 def failure(message: str) -> BaseException:
     """A test failure that shows `message` alone: no traceback, no chained exception."""
     return pytest.fail.Exception(f"usajobs: {message}", pytrace=False)
+
+
+@contextmanager
+def said_in_one_line() -> Iterator[None]:
+    """The server's failures in a test (it went away, the session's lease was lost, it refused
+    a request) as one `usajobs:` line."""
+    try:
+        yield
+    except ServerUnavailable as error:
+        raise failure(str(error)) from None
 
 
 class UsajobsServer:
@@ -129,25 +140,29 @@ class Usajobs:
         self.seed = self.seed if seed is None else seed
         self.speed = self.speed if speed is None else speed
         try:
-            self._control.apply(scenarios.server_document(self.seed, self.speed, section))
+            with said_in_one_line():
+                self._control.apply(scenarios.server_document(self.seed, self.speed, section))
         except ScenarioRejected as error:
             raise failure(f"the server refused the scenario: {error}") from None
         self.reset()
 
     def reset(self) -> None:
         """Forget every request so far (journal, stats, attempt counters)."""
-        self._control.reset(tag=self._tag)
+        with said_in_one_line():
+            self._control.reset(tag=self._tag)
 
     def journal(self, **filters: str | int) -> list[dict[str, Any]]:
         """Every request since the reset (filters: zip, route, status), oldest first."""
         try:
-            return journals.entries(self._control, **filters)[0]
+            with said_in_one_line():
+                return journals.entries(self._control, **filters)[0]
         except NotOffered:
             raise failure("this server keeps no request journal (an older server)") from None
 
     def stats(self) -> dict[str, Any]:
         """The server's own accounting since the reset."""
-        return self._control.stats()
+        with said_in_one_line():
+            return self._control.stats()
 
     def requests_for(self, zip_code: str) -> list[dict[str, Any]]:
         """The journal's entries for one zip."""
@@ -159,7 +174,8 @@ class Usajobs:
 
     def expected_total(self, zips: Sequence[str] | None = None) -> int:
         """What summing the job counts of `zips` (default: `self.zips`) must give."""
-        preview = self._control.preview(list(zips or self.zips), [0], None, "jobs", None)
+        with said_in_one_line():
+            preview = self._control.preview(list(zips or self.zips), [0], None, "jobs", None)
         total = expected_total(preview)
         if total is None:  # a server whose preview cannot say: one line, not a TypeError
             raise failure("the server's preview gives no expected_total")

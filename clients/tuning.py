@@ -180,6 +180,7 @@ class Answer:
     met: int
     total: int
     closest: Pick | None = None  # when none met: the one that came nearest
+    meeting: tuple[int, ...] = ()  # the indices of every combination that met them
 
     @property
     def found(self) -> bool:
@@ -225,7 +226,7 @@ class Answer:
         return {"client": self.client, "found": self.found, "sentence": self.sentence(),
                 "best": pick(self.best), "runner_up": pick(self.runner_up),
                 "met": self.met, "combinations": self.total,
-                "closest": pick(self.closest)}  # fmt: skip
+                "closest": pick(self.closest), "meeting": list(self.meeting)}  # fmt: skip
 
 
 def _value(nearest: Check, tune: Tune) -> str:
@@ -268,7 +269,9 @@ def answer(tune: Tune, client: str, rows: Sequence[Row]) -> Answer:
     ]  # fmt: skip
     met = sorted((p for p in picks if p.meets), key=lambda p: _rank(tune, p))
     if met:
-        return Answer(client, tune, met[0], met[1] if len(met) > 1 else None, len(met), len(picks))
+        meeting = tuple(sorted(p.index for p in met))
+        return Answer(client, tune, met[0], met[1] if len(met) > 1 else None, len(met),
+                      len(picks), meeting=meeting)  # fmt: skip
     ran = [p for p in picks if p.figures]
     closest = min(ran, default=None, key=lambda p: (
         len(p.missed), sum(c.shortfall for c in p.missed), _rank(tune, p)))  # fmt: skip

@@ -3,7 +3,10 @@
 aiohttp logs every request its HTTP parser refuses (a 10 KB path, 200 headers,
 `Content-Length: -1`) with `logger.exception`, a full traceback on stderr: any peer could fill
 the log. A filter on aiohttp's server logger rewrites those records as one line each; a
-traceback from anything else (a real bug) is kept whole.
+traceback from anything else (a real bug) is kept whole. A bad method on a connection's first
+request (`FOO`, a lowercase `get`, a TLS hello sent to this plain-HTTP port) aiohttp logs at
+debug level only, so nothing showed: the logger lets debug records through to the filter,
+which gives those the same one line at warning level and drops every other debug record.
 """
 
 from __future__ import annotations
@@ -33,14 +36,25 @@ class OneLineRefusals(logging.Filter):
             record.args = (peer, error.code, detail)
             record.exc_info = None
             record.exc_text = None
-        return True
+            if record.levelno < logging.WARNING:  # aiohttp's debug line for a bad method
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+            return True
+        return record.levelno > logging.DEBUG
+
+
+def one_line_refusals() -> logging.Logger:
+    """aiohttp's server logger with the one-line filter (once), letting through to it the
+    refusals aiohttp logs at debug level."""
+    logger = logging.getLogger(SERVER_LOGGER)
+    if not any(isinstance(f, OneLineRefusals) for f in logger.filters):
+        logger.addFilter(OneLineRefusals())
+    logger.setLevel(logging.DEBUG)
+    return logger
 
 
 def install(stream: TextIO | None = None) -> None:
     """Give aiohttp's server logger the one-line filter and a plain stderr handler (once)."""
-    logger = logging.getLogger(SERVER_LOGGER)
-    if not any(isinstance(f, OneLineRefusals) for f in logger.filters):
-        logger.addFilter(OneLineRefusals())
+    logger = one_line_refusals()
     if not logger.handlers:
         handler = logging.StreamHandler(stream or sys.stderr)
         handler.setFormatter(logging.Formatter("server: %(message)s"))

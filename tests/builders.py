@@ -2,7 +2,8 @@
 valid result; `compare_doc` and `sweep_doc` are three clients with attempts and trains, and a
 sweep around them; `ten_zips`, `hand_run` and `outcome_of` a compare's scenario file and
 outcome; `make_run` and `summary_of` runs and rows of three zips; `swept` and `code_sweep`
-scenarios that sweep. Every figure is chosen, so tests can say what must show."""
+scenarios that sweep; `grid_doc` a grid sweep with a [tune]. Every figure is chosen, so tests
+can say what must show."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from clients import scenario as scenarios
 from clients.harness.compare import Outcome
 from clients.records import Attempt, ClientSettings, RunResult, Samples, Track, Usage, parse_state
 from clients.results.document import SCHEMA, VERSIONS, summaries_of
+from clients.results.points import Point
 from clients.results.summary import Summary, as_dict, speedups, summarize
 from clients.scenario import load
+from clients.sweeps import Combination
+from clients.tuning import answers, parse_tune
 from clients.zipsets import MEMPY_2015
 from server.api.data import job_count
 from tests.helpers import FIXED_10MS, jobs_in, state_of, write_scenario
@@ -316,3 +320,46 @@ REPEATS = 4  # runs a side that can tell a change from noise
 def repeated(*runs: RunResult) -> dict[str, Any]:
     """A saved result holding each of `runs` `REPEATS` times (enough to tell a change)."""
     return result_of(*(run for run in runs for _ in range(REPEATS)))
+
+
+# --- a grid sweep with a [tune], for the report's grid charts -----------------------------------
+
+GRID_TIMEOUTS = (0.05, 0.1, 0.5, 5.0)  # across: a span of two decades
+GRID_RETRIES = (0, 2, 4)  # down
+
+
+def grid_doc() -> dict[str, Any]:
+    """A sweep over timeout × retries for two clients, every point with its figures (p99 over
+    two decades, failed falling with retries), answered by the real [tune] pick."""
+    found, variants = [], []
+    for index, (timeout, retries) in enumerate((t, r) for t in GRID_TIMEOUTS for r in GRID_RETRIES):
+        combination = {"timeout": timeout, "retries": float(retries)}
+        label = Combination(tuple(combination.items())).label
+        variants.append({"value": float(index), "combination": combination, "label": label,
+                         "result": compare_doc(f"grid-{index}")})  # fmt: skip
+        for client, slower in (("threaded", 1.3), ("asyncio", 1.0)):
+            failed = max(0, 3 - retries - (timeout >= 0.5))
+            figures = {"p99": timeout * slower + 0.01 * retries, "failed": float(failed),
+                       "wall": 0.4 + timeout * slower, "retried": float(2 * retries),
+                       "amplification": 1 + 0.04 * retries * slower}  # fmt: skip
+            found.append(Point(client, float(index), figures["wall"], 6 / figures["wall"],
+                               figures["p99"], failed == 0, "", combination,
+                               dict(figures)))  # fmt: skip
+    table = {"require": [{"figure": "failed", "max": 0}], "minimize": "p99",
+             "then": "amplification"}  # fmt: skip
+    tune = parse_tune(table, ["threaded", "asyncio"], "grid.toml")
+    tuned = {**tune.to_dict(), "answers": [a.to_dict() for a in answers(tune, found)]}
+    points = [
+        {"client": p.client, "value": p.value, "wall": p.wall, "throughput": p.throughput,
+         "p99": p.p99, "correct": p.correct, "note": "", "combination": p.combination,
+         "figures": p.figures}
+        for p in found
+    ]  # fmt: skip
+    return {
+        "schema": SCHEMA, "version": 1, "kind": "sweep",
+        "created": "1970-01-01T00:00:00+00:00", "scenario": {"path": "g.toml", "name": "grid"},
+        "environment": ENVIRONMENT, "interrupted": False,
+        "sweep": {"setting": "timeout × retries", "values": list(GRID_TIMEOUTS),
+                  "grid": {"timeout": list(GRID_TIMEOUTS), "retries": list(GRID_RETRIES)}},
+        "points": points, "variants": variants, "tune": tuned,
+    }  # fmt: skip

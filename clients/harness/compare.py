@@ -122,7 +122,7 @@ class Outcome:
         if not self.scenario.expect:
             return []
         summaries = self.summaries()
-        return check(self.scenario.expect, summaries, speedups(summaries))
+        return check(self.scenario.expect, summaries, speedups(summaries), self.stopped_at())
 
     def exit_code(self) -> int:
         """2 when the server was lost, 130 when interrupted, 1 for a wrong total or a failed
@@ -145,6 +145,13 @@ class Outcome:
             partial or self.interrupted or self.lost is not None, self.verdicts(),
             self.stopped(),
         )  # fmt: skip
+
+    def stopped_at(self) -> str | None:
+        """`interrupted during blocking 1/1, 37/100 zips` (or `lost …`), once it stopped early."""
+        if not (self.interrupted or self.lost):
+            return None
+        how = "lost the server" if self.lost else "interrupted"
+        return f"{how} during {self.running.describe()}" if self.running else how
 
     def stopped(self) -> dict[str, Any] | None:
         """Why and where it stopped early (`lost`, `during`), if it did."""

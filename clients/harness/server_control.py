@@ -5,6 +5,7 @@ The clients never import `server`; they speak to it over HTTP only.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -13,9 +14,49 @@ from typing import Any, Final
 
 import requests
 
+from .. import __version__
 from ..errors import LeaseLost, NotOffered, ScenarioRejected, ServerUnavailable
+from ..files import MAX_FILE_BYTES, limit_message
 
 LEASE_HEADER: Final = "X-Lease"  # the lease's token, which the server wants on every change
+
+
+SERVER_NAME: Final = "asynchronicity"  # what our server's /health says it is (`name`)
+
+
+def said(body: dict[str, Any]) -> str:
+    """What an error answer says, as a sentence: its message, else its reason."""
+    return str(body.get("message") or body.get("error") or "no reason given")
+
+
+def too_large(response: requests.Response) -> str:
+    """What a 413 says: its message when it is the fake server's JSON, else its status line."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return f"HTTP 413 {response.reason or 'Request Entity Too Large'}"
+
+
+def identity_problem(status: int, health: Any) -> str | None:
+    """Why a `/health` answer (its status, its JSON or None) is not this project's server of
+    this version, or None. An older server of ours says no `name`: its answer's shape (a
+    version, a seed, a pid) stands for it."""
+    if not isinstance(health, dict):
+        return f"something else answers there (/health: HTTP {status}, not the fake server's JSON)"
+    if status != 200 or health.get("status") != "ok":
+        return f"the server there is not well (/health: HTTP {status}: {health.get('message', '')})"
+    name = health.get("name")
+    shaped = all(isinstance(health.get(key), int | str) for key in ("version", "seed", "pid"))
+    if name != SERVER_NAME and not (name is None and shaped):
+        said = f"name {name!r}" if name is not None else "no name, no version"
+        return f"another program answers there (/health says {said}, not {SERVER_NAME!r})"
+    if health.get("version") != __version__:
+        return (f"the fake server there is version {health.get('version')}, these clients are "
+                f"{__version__}: run the server of this install")  # fmt: skip
+    return None
 
 
 class ServerControl:
@@ -55,17 +96,29 @@ class ServerControl:
 
     def healthy(self, timeout: float = 2.0) -> bool:
         """Whether a fake server answers `/health` here."""
+        return self.not_ours(timeout) is None
+
+    def not_ours(self, timeout: float = 2.0) -> str | None:
+        """Why what answers here is not this project's fake server (nothing answers, another
+        program's `/health`, another version of ours), or None when it is: asked before
+        anything is changed there."""
         try:
             response = self._http.get(f"{self.url}/health", timeout=timeout)
-            return response.status_code == 200 and response.json().get("status") == "ok"
-        except (requests.RequestException, ValueError):
-            return False
+        except requests.RequestException:
+            return "no fake server answers there"
+        try:
+            health = response.json()
+        except ValueError:
+            health = None
+        return identity_problem(response.status_code, health)
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
         if method != "GET":  # no change goes out once the lease is gone
             self.check_lease()
         try:
-            headers = {LEASE_HEADER: self.lease} if self.lease else {}
+            headers = {**(headers or {}), **({LEASE_HEADER: self.lease} if self.lease else {})}
             response = self._http.request(
                 method, f"{self.url}{path}", headers=headers, timeout=60, **kwargs
             )
@@ -73,22 +126,41 @@ class ServerControl:
             raise ServerUnavailable(f"{self.url}{path}: {type(error).__name__}") from None
         if response.status_code in (404, 405):  # an older server without this admin route
             raise NotOffered(f"{self.url}{path}: this server does not offer it (an older version)")
-        body = response.json()
+        if response.status_code == 413:  # its JSON, or aiohttp's own text: a sentence either way
+            raise ServerUnavailable(f"{self.url}{path}: the server refused the request as too "
+                                    f"large ({too_large(response)})")  # fmt: skip
+        try:
+            body = response.json()
+        except ValueError:  # not the fake server's admin API (a proxy's page, another program)
+            raise ServerUnavailable(f"{self.url}{path}: HTTP {response.status_code} without the "
+                                    "JSON the fake server answers") from None  # fmt: skip
+        if not isinstance(body, dict):
+            raise ServerUnavailable(f"{self.url}{path}: HTTP {response.status_code}: not a JSON "
+                                    "object")  # fmt: skip
         if response.status_code == 400:
             raise ScenarioRejected(body.get("key") or body.get("parameter") or "", body["message"])
         if response.status_code == 409 and self.lease is not None:  # ours lapsed or was taken
             self.lose_lease(f"{path} was refused: {body.get('message', body)}")
             self.check_lease()
         if response.status_code == 409:  # another run holds the server
-            raise ServerUnavailable(f"{self.url}{path}: refused: {body.get('message', body)}")
+            raise ServerUnavailable(f"{self.url}{path}: refused: {said(body)}")
         if response.status_code != 200:
-            raise ServerUnavailable(f"{self.url}{path}: HTTP {response.status_code}: {body}")
+            raise ServerUnavailable(f"{self.url}{path}: HTTP {response.status_code}: {said(body)}")
         return body
 
     def apply(self, document: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
-        """Make `document` (seed, speed, server) the active scenario, or only validate it."""
+        """Make `document` (seed, speed, server) the active scenario, or only validate it.
+
+        Raises ScenarioRejected naming `server` for a document over the server's body limit,
+        before a byte is sent (JSON writes é as six bytes: a file under the limit can be over).
+        """
         path = "/__admin/scenario?dry_run=1" if dry_run else "/__admin/scenario"
-        result: dict[str, Any] = self._call("PUT", path, json=document)
+        body = json.dumps(document, allow_nan=False).encode()
+        if len(body) > MAX_FILE_BYTES:
+            too_big = limit_message(len(body), what="a scenario's JSON")
+            raise ScenarioRejected("server", f"the server would refuse it: {too_big}")
+        json_type = {"Content-Type": "application/json"}
+        result: dict[str, Any] = self._call("PUT", path, data=body, headers=json_type)
         return result
 
     def reset(self, tag: str | None = None) -> None:

@@ -27,9 +27,10 @@ def server_for(
     (`try_default`), else our own."""
     if url is not None:
         control = ServerControl(url)
-        if not control.healthy():
+        problem = control.not_ours()
+        if problem is not None:  # nothing there is changed: no lease, no scenario
             control.close()
-            raise ServerUnavailable(f"{option} {url}: no fake server answers there")
+            raise ServerUnavailable(f"{option} {url}: {problem}")
         try:
             yield control, False
         finally:

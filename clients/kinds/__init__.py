@@ -118,6 +118,12 @@ _ALL: Final = (
     Kind("uvloop", "uvloop", "uvloop", Model.EVENT_LOOP, libraries=("aiohttp", "uvloop"),
          offload=True, multiloop=True),
     Kind("httpx", "httpx", "asyncio", Model.EVENT_LOOP, libraries=("httpx",), offload=True),
+    # 2026's clients, optional (the kinds2026 extra): skipped with the reason where missing
+    Kind("niquests", "niquests", "asyncio", Model.EVENT_LOOP, libraries=("niquests",),
+         offload=True),
+    Kind("pyreqwest", "pyreqwest", "asyncio", Model.EVENT_LOOP, libraries=("pyreqwest",),
+         offload=True),
+    Kind("httpx2", "httpx2", "asyncio", Model.EVENT_LOOP, libraries=("httpx2",), offload=True),
     Kind("processes", "processes", "none", Model.PROCESSES, Concurrency.CPUS_WHEN_ZERO,
          libraries=("requests",), open_loop=False),
     Kind("javascript", "javascript", "node", Model.PROGRAM, policies=False, open_loop=False),

@@ -54,11 +54,12 @@ def _start(ticks: Any) -> None:
     _ticks = ticks
 
 
-def _one(zips: list[str], base_url: str, settings: ClientSettings) -> _Share:
-    """In a child: this share of the zips through the kind's own client, on one loop."""
+def _one(zips: list[str], base_url: str, settings: ClientSettings, mark: dict[str, str]) -> _Share:
+    """In a child: this share of the zips through the kind's own client, on one loop, its
+    requests marked as the run's."""
     from .loader import load  # the kind's module, imported where it runs
 
-    progress = _Told()
+    progress = _Told(mark)
     started = time.perf_counter()
     attempts = load(settings.kind)(zips, base_url, settings, progress)
     return _Share(attempts, started, os.getpid(), peak_rss_bytes(), progress.extra_rss,
@@ -84,7 +85,7 @@ def run_split(
     relaying.start()
     pool = ProcessPoolExecutor(count, mp_context=context, initializer=_start, initargs=(ticks,))
     try:
-        futures = [pool.submit(_one, share, base_url, single) for share in shares]
+        futures = [pool.submit(_one, share, base_url, single, progress.mark) for share in shares]
         found = [future.result() for future in futures]
     except BaseException:  # Ctrl-C: stop the processes instead of waiting them out
         pool.shutdown(wait=False, cancel_futures=True)

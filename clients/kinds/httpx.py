@@ -1,9 +1,11 @@
-"""httpx's async client, the popular alternative to aiohttp, on the same fan-out."""
+"""httpx's async client, the popular alternative to aiohttp, on the same fan-out (and, with
+`lib`, any library with httpx's API: the httpx2 kind)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
@@ -13,7 +15,7 @@ from ..records import Attempt, ClientSettings
 from .asyncio import fan_out
 
 
-async def get(client: httpx.AsyncClient, url: str, timeout: float) -> Answer:
+async def get(client: Any, url: str, timeout: float, lib: Any = httpx) -> Answer:
     """One GET that never raises: failures come back as an `Answer` with an error kind."""
     headers_in = False  # a failure after the headers arrived is a broken body, not a connection
     try:
@@ -23,24 +25,28 @@ async def get(client: httpx.AsyncClient, url: str, timeout: float) -> Answer:
                 headers_in = True
                 body = await response.aread()
                 return Answer(response.status_code, body, response.headers)
-    except (httpx.TimeoutException, TimeoutError):
+    except (lib.TimeoutException, TimeoutError):
         return Answer(None, error="timeout")
-    except httpx.TransportError:
+    except lib.TransportError:
         return Answer(None, error="payload" if headers_in else "connection")
-    except httpx.HTTPError as error:
+    except lib.HTTPError as error:
         return Answer(None, error=type(error).__name__)
 
 
 async def fetch_all(
-    zips: Sequence[str], base_url: str, settings: ClientSettings, progress: Progress
+    zips: Sequence[str],
+    base_url: str,
+    settings: ClientSettings,
+    progress: Progress,
+    lib: Any = httpx,
 ) -> list[Attempt]:
-    """Every zip through one `httpx.AsyncClient` (connections capped by `concurrency`)."""
+    """Every zip through one `AsyncClient` (connections capped by `concurrency`)."""
     limit = settings.concurrency if settings.concurrency > 0 else None
-    limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
-    async with httpx.AsyncClient(limits=limits, headers=progress.mark) as client:
+    limits = lib.Limits(max_connections=limit, max_keepalive_connections=limit)
+    async with lib.AsyncClient(limits=limits, headers=progress.mark) as client:
 
         async def one_get(url: str, timeout: float) -> Answer:
-            return await get(client, url, timeout)
+            return await get(client, url, timeout, lib)
 
         return await fan_out(zips, base_url, settings, progress, one_get)
 

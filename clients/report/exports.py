@@ -24,7 +24,7 @@ from rich.text import Text
 from ..errors import ClientsError
 from ..results.document import context_of, expected_total, summaries_of, title_of
 from ..results.summary import Summary, speedups
-from ..results.verdicts import saved_verdicts
+from ..results.verdicts import saved_verdicts, tally
 from . import table as report
 from .chrometrace import render_trace
 from .har import render_har
@@ -71,11 +71,9 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         lines.append(f"- measured {doc['created']}")
     verdicts = saved_verdicts(doc)
     if verdicts:
-        passed = sum(v.passed for v in verdicts)
-        lines.extend(["", f"## Expectations: {passed}/{len(verdicts)} passed", ""])
+        lines.extend(["", f"## Expectations: {tally(verdicts)}", ""])
         lines.extend(
-            f"- {'✓' if v.passed else '✗'} {_markdown_cell(v.text)} — {_markdown_cell(v.detail)}"
-            for v in verdicts
+            f"- {v.mark} {_markdown_cell(v.text)} — {_markdown_cell(v.detail)}" for v in verdicts
         )
     return "\n".join(lines) + "\n"
 

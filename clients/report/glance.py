@@ -45,7 +45,7 @@ def verdict_of(s: Summary, verdicts: Sequence[Mapping[str, Any]]) -> tuple[str, 
     if s.state is RunState.FAILED:
         return s.skipped or "failed", False
     mine = [v for v in verdicts if _mentions(str(v.get("text", "")), s.client)]
-    broken = sum(1 for v in mine if not v.get("passed"))
+    broken = sum(1 for v in mine if not v.get("passed") and not v.get("not_run"))
     if not s.trusted:
         total = s.totals[0] if s.totals else 0
         return f"✗ wrong total ({total:,})", False
@@ -104,6 +104,13 @@ def answer(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> str:
     return sentence[0].upper() + sentence[1:] + "."
 
 
+def cores_text(value: float | None) -> str:
+    """Cores as a card shows them: `0.61`, and `0.004` where two decimals would say 0.00."""
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if value >= 0.1 or value == 0 else f"{value:.3f}"
+
+
 def _cores(value: float | None) -> str:
     if value is None:
         return "– cores"
@@ -132,7 +139,7 @@ def _card_html(card: Card) -> str:
     state = {True: "good", False: "bad", None: "skip"}[card.good]
     figures = (
         [("wall", seconds(card.wall)), ("p99", seconds(card.p99)), ("failed", f"{card.failed:,}"),
-         ("CPU", seconds(card.cpu)), ("cores", "–" if card.cores is None else f"{card.cores:.2f}")]
+         ("CPU", seconds(card.cpu)), ("cores", cores_text(card.cores))]
         if card.good is not None else []
     )  # fmt: skip
     rows = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in figures)

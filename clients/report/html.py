@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from ..results.document import title_of
 from ..sweeps import axis_of, label_of, variant_name
-from . import glance, panels, payload, talkfigures
+from . import glance, gridcharts, panels, payload, talkfigures
 from .panels import Compared, esc, panel
 
 ASSETS: Final = resources.files(__package__) / "assets"
@@ -39,7 +39,7 @@ def _page(title: str, body: str, data: Mapping[str, Any], command: str) -> str:
         _asset("report.html")
         .replace("{{title}}", esc(title))
         .replace("{{command}}", esc(command))
-        .replace("{{css}}", _asset("report.css"))
+        .replace("{{css}}", _asset("report.css") + _asset("gridcharts.css"))
         .replace("{{body}}", body)
         .replace("{{data}}", _json(data))
         .replace("{{js}}", _asset("units.js") + _asset("report.js"))
@@ -120,7 +120,7 @@ def render_compare(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
     )
     links = [(n, t) for n, t in LINKS if n != "talk" or talkfigures.applies(doc)]
     body = _header(title, subtitle, links) + "<main>" + compare_body(result) + "</main>"
-    return _page(title, body, payload.compare_payload(doc, result.shown), command)
+    return _page(title, body, payload.compare_payload(doc, result.shown, result.summaries), command)
 
 
 def render_sweep(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
@@ -128,19 +128,24 @@ def render_sweep(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
     setting = str((doc.get("sweep") or {}).get("setting", "value"))
     name = str((doc.get("scenario") or {}).get("name", "?"))
     title = f"{name}: sweep of {setting}"
-    charts = panel(
-        "sweep",
-        f"Against {setting}",
-        '<div class="charts" data-draw="sweep"></div>',
-        f"Each client's wall time, throughput and p99 latency against {setting} "
-        f"({axis_of(setting).value} axis). Click a point for that value's table.",
-    )
+    charts = (
+        panel(
+            "sweep",
+            f"Against {setting}",
+            '<div class="charts" data-draw="sweep"></div>',
+            f"Each client's wall time, throughput and p99 latency against {setting} "
+            f"({axis_of(setting).value} axis). Click a point for that value's table.",
+        )
+        if gridcharts.on_an_axis(doc)
+        else ""
+    )  # a grid: its heatmaps and scatter instead
+    extras = gridcharts.grid_panels(doc)
     sections = []
     for index, variant in enumerate(doc.get("variants") or []):
         result, value = variant["result"], float(variant["value"])
         compared = Compared.of(result)
-        label = label_of(setting, value)
         heading = variant_name(setting, variant)
+        label = label_of(setting, value) if gridcharts.on_an_axis(doc) else heading
         table = (
             panels.table_panel(compared)
             .replace('data-panel="table"', f'data-panel="table" data-value="{esc(label)}"', 1)
@@ -152,9 +157,16 @@ def render_sweep(doc: Mapping[str, Any], command: str = DRAWN_BY) -> str:
         )
     subtitle = f"{len(doc.get('variants') or [])} values · measured {doc.get('created', '?')}"
     body = (
-        _header(title, subtitle, [("sweep", "charts")], switch=False)
+        _header(
+            title,
+            subtitle,
+            [("sweep", "charts")] * bool(charts) + [(name, text) for name, text, _ in extras],
+            switch=False,
+        )
         + "<main>"
+        + "".join(html for _, _, html in extras[:1])  # the answer first
         + charts
+        + "".join(html for _, _, html in extras[1:])
         + "".join(sections)
         + "</main>"
     )

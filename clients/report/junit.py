@@ -67,6 +67,9 @@ def verdict_case(suite: ET.Element, classname: str, verdict: Verdict) -> str:
     """One `[[expect]]` as a case: a failure says what was measured."""
     case = ET.SubElement(suite, "testcase", classname=f"{classname}.expect", name=verdict.text,
                          time="0.000")  # fmt: skip
+    if verdict.not_run:
+        ET.SubElement(case, "skipped", message=verdict.detail)
+        return "skipped"
     if verdict.passed:
         ET.SubElement(case, "system-out").text = verdict.detail
         return "passed"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..kinds import KINDS, Model
 from ..records import RunResult, RunState
-from ..results.summary import Summary, median_run
+from ..results.summary import Summary, median_runs
 from ..results.units import percent, seconds, size
 from .talkfigures import ASYNC, THREADED
 from .trains import busiest
@@ -40,7 +40,7 @@ Rule = Callable[[Summary, RunResult], Iterator[Note]]
 
 def notes(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> list[Note]:
     """Every note the data supports, client by client, then across clients."""
-    chosen = _median_runs(runs)
+    chosen = median_runs(runs)
     found: list[Note] = []
     for s in summaries:
         run = chosen.get(s.client)
@@ -68,14 +68,6 @@ def _foreign(runs: Sequence[RunResult]) -> Iterator[Note]:
             "tag: another process (a stray from an earlier run?) used the same server. They "
             "are left out of its requests and server time; the server's CPU includes them."
         ))  # fmt: skip
-
-
-def _median_runs(runs: Sequence[RunResult]) -> dict[str, RunResult]:
-    grouped: dict[str, list[RunResult]] = {}
-    for run in runs:
-        if run.state is RunState.OK:
-            grouped.setdefault(run.client, []).append(run)
-    return {client: median_run(group) for client, group in grouped.items()}
 
 
 def _efficiency(s: Summary, run: RunResult) -> Iterator[Note]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, Final
 
 from rich.table import Table
 from rich.text import Text
@@ -21,9 +21,11 @@ from ..results.diagnoses import diagnose
 from ..results.document import context_of, expected_total, runs_of, summaries_from
 from ..results.summary import Summary, speedups
 from ..results.units import seconds, size
+from ..results.verdicts import Held, Verdict, any_failed, tally
 from . import notes as explain
 from . import table as report
 from . import talkfigures, trains
+from .threads import EXPLAINED, Role, bands
 from .timeline import representative_runs
 
 
@@ -91,22 +93,22 @@ def table_html(table: Table) -> str:
             f"<tbody>{body}</tbody></table></div>")  # fmt: skip
 
 
+CLASSES: Final = {Held.PASSED: "pass", Held.FAILED: "fail", Held.NOT_RUN: "not-run"}
+
+
 def verdicts_html(verdicts: Sequence[Mapping[str, Any]]) -> str:
     """The saved verdicts as a ✓/✗ list, with how many passed."""
     if not verdicts:
         return '<p class="verdicts none">No expectations were stated for this scenario.</p>'
-    passed = sum(bool(v.get("passed")) for v in verdicts)
+    read = [Verdict.from_dict(v) for v in verdicts]
     items = "".join(
-        f'<li class="{"pass" if v.get("passed") else "fail"}">'
-        f"{'✓' if v.get('passed') else '✗'} {esc(v.get('text', ''))} "
-        f'<span class="detail">{esc(v.get("detail", ""))}</span></li>'
-        for v in verdicts
+        f'<li class="{CLASSES[v.held]}">{v.mark} {esc(v.text)} '
+        f'<span class="detail">{esc(v.detail)}</span></li>'
+        for v in read
     )
-    state = "pass" if passed == len(verdicts) else "fail"
-    return (
-        f'<div class="verdicts {state}"><h3>Expectations: {passed}/{len(verdicts)} '
-        f"passed</h3><ul>{items}</ul></div>"
-    )
+    state = "fail" if any_failed(read) else "pass"
+    return (f'<div class="verdicts {state}"><h3>Expectations: {esc(tally(read))}</h3>'
+            f"<ul>{items}</ul></div>")  # fmt: skip
 
 
 def _facts(doc: Mapping[str, Any]) -> str:
@@ -224,6 +226,7 @@ def train_panel(result: Compared) -> str:
             f'<h3>{esc(run.client)} <span class="empty">{esc(empty)} empty</span></h3>'
             f'<p class="figure">{esc(trains.sentence(found))}</p>'
             f'<p class="sampling">{esc(trains.sampling(found, target))}</p>'
+            f"{_roles(run)}"
             '<div class="chart" data-draw="train"></div></div>'
         )
     intro = (
@@ -233,6 +236,16 @@ def train_panel(result: Compared) -> str:
         "Scroll to zoom, drag to pan, double-click to reset."
     )
     return panel("train", "Trains: CPU occupancy per thread", "".join(parts), intro)
+
+
+def _roles(run: RunResult) -> str:
+    """What the rows that are not the client's own work are, in words ('' when none)."""
+    if run.samples is None:
+        return ""
+    found = {b.named.role for b in bands(run.samples.tracks, run.settings.kind)}
+    said = [f"{EXPLAINED[role]}" for role in (Role.RESOLVER, Role.METER, Role.RUNTIME)
+            if role in found]  # fmt: skip
+    return f'<p class="roles">Beside its own: {esc("; ".join(said))}.</p>' if said else ""
 
 
 def frames(name: str, title: str, result: Compared, intro: str) -> str:

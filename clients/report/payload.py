@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from ..records import Attempt, RunResult, RunState, Samples
-from ..results.series import series_of
+from ..results.series import Series, series_of
+from ..results.summary import Summary
 from ..sweeps import axis_of, label_of
 from .sweepplot import positions
 from .threads import Named, bands
@@ -115,10 +116,9 @@ def train(samples: Samples, client_kind: str) -> dict[str, Any]:
     }
 
 
-def series(run: RunResult) -> dict[str, Any]:
-    """The run over time (`results.series`), its latencies as ticks; a server's phases, where
-    the series knows them, as [name, start, end] on its clock (the page shades them)."""
-    found = series_of(run.attempts)
+def series(found: Series) -> dict[str, Any]:
+    """The run over time (`results.series`), its latencies as ticks; a server's phases as
+    [name, start, end] on its clock (the page shades them)."""
     packed: dict[str, Any] = {
         "step": found.step,
         "sent": list(found.sent),
@@ -128,14 +128,14 @@ def series(run: RunResult) -> dict[str, Any]:
         "p50": [ticks(v) for v in found.p50],
         "p99": [ticks(v) for v in found.p99],
     }
-    phases = getattr(found, "phases", ())  # issue 22's series carries them
-    if phases:
-        packed["phases"] = [[p.name, p.start, p.end] for p in phases]
+    if found.phases:
+        packed["phases"] = [[p.name, p.start, p.end] for p in found.phases]
     return packed
 
 
-def client(run: RunResult, tables: _Tables) -> dict[str, Any]:
-    """What the page needs of one client's representative run."""
+def client(run: RunResult, tables: _Tables, over_time: Series | None = None) -> dict[str, Any]:
+    """What the page needs of one client's representative run (`over_time`: its series as
+    its summary row has it, else computed from its attempts)."""
     packed: dict[str, Any] = {
         "name": run.client,
         "kind": run.settings.kind,
@@ -146,7 +146,7 @@ def client(run: RunResult, tables: _Tables) -> dict[str, Any]:
     }
     if run.state is RunState.OK:
         packed["a"] = attempts(run, tables)
-        packed["series"] = series(run)
+        packed["series"] = series(over_time or series_of(run.attempts))
         if run.samples is not None:
             packed["train"] = train(run.samples, run.settings.kind)
     return packed
@@ -162,11 +162,14 @@ def intended(preview: Mapping[str, Any]) -> list[int]:
     return sorted(waits)
 
 
-def compare_payload(doc: Mapping[str, Any], shown: Sequence[RunResult]) -> dict[str, Any]:
-    """Everything the page draws for a compare: clients (`shown`: a run each), lookup tables,
-    intended latencies."""
+def compare_payload(
+    doc: Mapping[str, Any], shown: Sequence[RunResult], summaries: Sequence[Summary] = ()
+) -> dict[str, Any]:
+    """Everything the page draws for a compare: clients (`shown`: a run each, the median run
+    whose series its summary row holds), lookup tables, intended latencies."""
     tables = _Tables()
-    clients = [client(run, tables) for run in shown]
+    saved = {s.client: s.series for s in summaries}
+    clients = [client(run, tables, saved.get(run.client)) for run in shown]
     return {
         "kind": "compare",
         "unit": UNIT,

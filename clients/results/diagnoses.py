@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from ..kinds import KINDS, Code, Model
 from ..records import Attempt, RunResult, RunState
-from .summary import Summary, median_run
+from .summary import Summary, median_runs
 from .units import seconds
 
 BLOCKED_SHARE: Final = 0.25  # a loop blocked this share of the wall deserves a note
@@ -40,7 +40,7 @@ class Diagnosis:
 
 def diagnose(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> list[Diagnosis]:
     """Every diagnosis the data supports, in the rows' order."""
-    chosen = _median_runs(runs)
+    chosen = median_runs(runs)
     ran = [s for s in summaries if s.state is RunState.OK and s.client in chosen]
     found: list[Diagnosis] = []
     for s in ran:
@@ -49,14 +49,6 @@ def diagnose(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> list[Di
         found += _gil(s, run)
         found += _processes(s, run, ran, chosen)
     return found
-
-
-def _median_runs(runs: Sequence[RunResult]) -> dict[str, RunResult]:
-    grouped: dict[str, list[RunResult]] = {}
-    for run in runs:
-        if run.state is RunState.OK:
-            grouped.setdefault(run.client, []).append(run)
-    return {client: median_run(group) for client, group in grouped.items()}
 
 
 def peak_in_flight(attempts: Sequence[Attempt]) -> int:

@@ -120,7 +120,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
     """Read and check a saved result; raise a one-line `ClientsError` naming the file."""
     name = str(path)
     try:
-        text = files.read_text(path)
+        text = files.read_text(path, limit=files.MAX_RESULT_BYTES)
     except FileNotFoundError:
         raise ClientsError(f"{name}: no such file") from None
     except OSError as error:
@@ -169,7 +169,7 @@ def load_any(path: str | Path) -> dict[str, Any]:
     """A saved compare or sweep result, checked; a one-line `ClientsError` naming the file."""
     name = str(path)
     try:
-        doc = json.loads(files.read_text(path))
+        doc = json.loads(files.read_text(path, limit=files.MAX_RESULT_BYTES))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, FileTooLarge):
         return load_result(path)  # says what is wrong, in its words
     if not isinstance(doc, dict) or doc.get("kind") != "sweep":

@@ -200,6 +200,15 @@ def median_run(runs: Sequence[RunResult]) -> RunResult:
     return median_by(runs, lambda r: r.usage.time)
 
 
+def median_runs(runs: Sequence[RunResult]) -> dict[str, RunResult]:
+    """Each client's median run, among the runs that happened."""
+    grouped: dict[str, list[RunResult]] = {}
+    for run in runs:
+        if run.state is RunState.OK:
+            grouped.setdefault(run.client, []).append(run)
+    return {client: median_run(group) for client, group in grouped.items()}
+
+
 def summarize(
     runs: Sequence[RunResult],
     expected: int | None,

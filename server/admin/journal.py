@@ -16,6 +16,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from ..accounting.journal import FAULT, ROUTE, STATUS, ZIP, Entry, Journal, to_dict
+from ..api.params import CONTROL, parse_location
 from ..api.responses import json_error
 from ..errors import BadParameter
 from ..models.phases import Schedule
@@ -69,7 +70,7 @@ def parse_query(query: Mapping[str, str], accept: str = "") -> JournalQuery:
     if fmt is not None and fmt not in ("json", "ndjson"):
         raise BadParameter("format", f"must be json or ndjson, got {fmt!r}")
     return JournalQuery(
-        zip=_text(query, "zip"),
+        zip=_place(query, "zip"),
         route=route,
         status=_text(query, "status"),
         since=_count(query, "since", 0) or 0,
@@ -80,9 +81,26 @@ def parse_query(query: Mapping[str, str], accept: str = "") -> JournalQuery:
 
 def _text(query: Mapping[str, str], name: str) -> str | None:
     value = query.get(name)
-    if value is not None and not (0 < len(value) <= MAX_TAG and value.isprintable()):
-        raise BadParameter(name, f"must be 1 to {MAX_TAG} printable characters")
+    if value is not None and not acceptable_text(value):
+        raise BadParameter(name, f"must be 1 to {MAX_TAG} characters, none a control character")
     return value
+
+
+def acceptable_text(value: str) -> bool:
+    """Whether a filter or a tag is 1 to MAX_TAG characters, none a control character (C0,
+    DEL, C1: `TEXT_PATTERN` in /openapi.json)."""
+    return 0 < len(value) <= MAX_TAG and not CONTROL.search(value)
+
+
+def _place(query: Mapping[str, str], name: str) -> str | None:
+    """A zip filter: any zip or place name `/api/search` accepts, read as it reads one (spaces
+    around dropped), so the filter finds the entries that name made."""
+    value = query.get(name)
+    if value is None:
+        return None
+    if not value.strip(" "):
+        raise BadParameter(name, "must not be blank: a zip code such as 90011, or a place name")
+    return parse_location(query, name)
 
 
 def _count(query: Mapping[str, str], name: str, default: int | None) -> int | None:
@@ -214,6 +232,7 @@ async def read_tag(request: web.Request) -> str | None:
     if "tag" not in document:
         return None
     tag = document["tag"]
-    if not isinstance(tag, str) or not 0 < len(tag) <= MAX_TAG or not tag.isprintable():
-        raise BadParameter("tag", f"must be a string of 1 to {MAX_TAG} printable characters")
+    if not isinstance(tag, str) or not acceptable_text(tag):
+        raise BadParameter("tag", f"must be a string of 1 to {MAX_TAG} characters, none a "
+                           "control character")  # fmt: skip
     return tag

@@ -19,6 +19,12 @@ MAX_LOCATION: Final = 200
 DEFAULT_PER_PAGE: Final = {"jobs": 25, "search": 250}
 MOST_PER_PAGE: Final = {"jobs": 250, "search": 500}
 CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a place name
+# The same rules as JSON Schema patterns for /openapi.json: text with no control character,
+# and a place name (that, and not only spaces).
+TEXT_PATTERN: Final = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+PLACE_PATTERN: Final = (
+    "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\x00-\\x20\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+)
 
 
 @dataclass(frozen=True, slots=True)

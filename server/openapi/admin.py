@@ -9,6 +9,7 @@ from typing import Any
 from ..admin.journal import MAX_TAG
 from ..admin.lease import HEADER, MAX_HOLDER_KEYS, MAX_HOLDER_TEXT, MAX_TTL, MIN_TTL
 from ..admin.workload import MAX_CONCURRENCIES, MAX_CONCURRENCY, MAX_PER_PAGE, MAX_TIMEOUT, MAX_ZIPS
+from ..api.params import TEXT_PATTERN
 from ..api.zipsets import ZIP_SETS
 from .builders import (
     Schema,
@@ -112,7 +113,7 @@ def _workload_body() -> Schema:
 
 def _reset() -> Schema:
     """`POST /__admin/reset`, with its optional `{"tag": ...}` naming the next run."""
-    tag = {"type": "string", "minLength": 1, "maxLength": MAX_TAG}
+    tag = {"type": "string", "minLength": 1, "maxLength": MAX_TAG, "pattern": TEXT_PATTERN}
     body: Schema = {"type": "object", "additionalProperties": False, "properties": {"tag": tag}}
     operation = _changes("Clear stats, journal, attempt counters, token buckets", None, 400)
     operation["requestBody"] = json_body(body, required=False)

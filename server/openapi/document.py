@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ..api.params import DEFAULT_PER_PAGE, MAX_LOCATION, MAX_PAGE, MOST_PER_PAGE
+from ..api.params import DEFAULT_PER_PAGE, MAX_LOCATION, MAX_PAGE, MOST_PER_PAGE, PLACE_PATTERN
 from .admin import admin_paths, admin_schemas
 from .builders import errors, header, integer, json_response, query, ref
 from .journal import journal_paths
@@ -19,10 +19,6 @@ TIMING = {
         "schema": {"type": "string"},
     }
 }
-# A place name: at most MAX_LOCATION characters, no control character, not only spaces.
-PLACE = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\x00-\\x20\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
-
-
 # The API reads its integers leniently, as text: spaces around, a `+`, leading zeros, `-0`;
 # only spaces (or nothing) means the default. These say exactly which digits are in range.
 IN_RANGE: Final = {
@@ -83,7 +79,7 @@ def _api_paths() -> dict[str, Any]:
                         "type": "string",
                         "minLength": 1,
                         "maxLength": MAX_LOCATION,
-                        "pattern": PLACE,
+                        "pattern": PLACE_PATTERN,  # at most MAX_LOCATION characters
                         "example": "90011",
                     },
                     required=True,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..admin.journal import MAX_TAG, NDJSON
+from ..api.params import MAX_LOCATION, PLACE_PATTERN, TEXT_PATTERN
 from .builders import query
 
 
 def journal_paths() -> dict[str, Any]:
     """`/__admin/journal`, with the bounds `server.admin.journal` enforces."""
-    text = {"type": "string", "minLength": 1, "maxLength": MAX_TAG}
+    text = {"type": "string", "minLength": 1, "maxLength": MAX_TAG, "pattern": TEXT_PATTERN}
+    place = {"type": "string", "minLength": 1, "maxLength": MAX_LOCATION, "pattern": PLACE_PATTERN}
     count = {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}
     number, nullable_text = {"type": "number"}, {"type": "string", "nullable": True}
     entry = {
@@ -45,7 +47,7 @@ def journal_paths() -> dict[str, Any]:
                 "`fault` the injected fault. NDJSON (one entry a line, the other figures in "
                 "X-Journal-* headers) with format=ndjson or Accept: application/x-ndjson.",
                 "parameters": [
-                    query("zip", "only this zip (or place name)", text),
+                    query("zip", "only this zip or place name (as /api/search takes it)", place),
                     query("route", "only this route", {"type": "string",
                                                        "enum": ["jobs", "search"]}),
                     query("status", "only this status code, outcome or fault kind", text),

@@ -15,24 +15,29 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
 
+# An operation nobody awaits (a journal entry, a slot given back) waits this long for one that
+# is awaited to ride with, so a lone request costs one round trip, not two.
+POST_DELAY: Final = 0.005
 # Operations kept for the next flush when one fails (journal entries, slot releases): bounded,
 # so a store that stays away costs at most this many.
 MAX_RETAINED: Final = 100_000
 
-Run = Callable[[list[Any]], Awaitable[Sequence[Any]]]
+Operation = tuple[Any, ...]
+Run = Callable[[list[Operation]], Awaitable[Sequence[Any]]]
 
 
 class Batcher:
-    """Gathers operations into one `run(args)` call per tick; `run` answers one result per
-    operation, in order (the header it may add is the caller's to strip)."""
+    """Gathers operations into one `run(operations)` call per tick; `run` answers one result
+    per operation, in order (the header it may add is the caller's to strip)."""
 
     def __init__(self, run: Run, on_failure: Callable[[Exception], Exception]) -> None:
         self._run = run
         self._on_failure = on_failure  # the store's error, as requests should see it
-        self._args: list[Any] = []
+        self._ops: list[Operation] = []
         self._waiters: list[asyncio.Future[Any] | None] = []
         self._retained: list[tuple[Any, ...]] = []  # fire-and-forget operations to resend
         self._scheduled = False
+        self._timer: asyncio.TimerHandle | None = None  # a flush of posted operations only
         self._flushing: asyncio.Task[None] | None = None
         self.flushes = 0  # round trips made, for the benchmark's figures
         self.operations = 0
@@ -48,33 +53,43 @@ class Batcher:
         self._add(operation, None)
 
     def _add(self, operation: tuple[Any, ...], future: asyncio.Future[Any] | None) -> None:
-        self._args.extend(operation)
+        self._ops.append(operation)
         self._waiters.append(future)
         if future is None:
             self._retained.append(operation)
-        if not self._scheduled and self._flushing is None:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._start)
+        if self._scheduled or self._flushing is not None:
+            return
+        loop = asyncio.get_running_loop()
+        if future is None:  # nobody waits: ride with the next awaited one, or go in a moment
+            if self._timer is None:
+                self._timer = loop.call_later(POST_DELAY, self._start)
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._scheduled = True
+        loop.call_soon(self._start)
 
     def _start(self) -> None:
         self._scheduled = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if not self._waiters or self._flushing is not None:
             return
-        args, waiters, retained = self._args, self._waiters, self._retained
-        self._args, self._waiters, self._retained = [], [], []
-        self._flushing = asyncio.get_running_loop().create_task(
-            self._flush(args, waiters, retained)
-        )
+        ops, waiters, retained = self._ops, self._waiters, self._retained
+        self._ops, self._waiters, self._retained = [], [], []
+        self._flushing = asyncio.get_running_loop().create_task(self._flush(ops, waiters, retained))
 
     async def _flush(
         self,
-        args: list[Any],
+        ops: list[Operation],
         waiters: list[asyncio.Future[Any] | None],
         retained: list[tuple[Any, ...]],
     ) -> None:
         failed = False
         try:
-            results = await self._run(args)
+            results = await self._run(ops)
         except asyncio.CancelledError:
             for future in waiters:
                 if future is not None and not future.done():
@@ -95,17 +110,24 @@ class Batcher:
                     future.set_result(result)
         finally:
             self._flushing = None
-            # After a failure only a new request tries again: retained operations alone would
-            # retry at once, in a loop, for as long as the store stays away.
-            if self._waiters and not (failed and all(w is None for w in self._waiters)):
-                self._start()
+            self._next(failed)
+
+    def _next(self, failed: bool) -> None:
+        """After a flush: send what is awaited at once; what nobody awaits waits for company
+        (`POST_DELAY`) — and after a failure, for a new request: retained operations alone
+        would retry in a loop for as long as the store stays away."""
+        if not self._waiters:
+            return
+        if any(waiter is not None for waiter in self._waiters):
+            self._start()
+        elif not failed and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(POST_DELAY, self._start)
 
     def _keep(self, retained: list[tuple[Any, ...]]) -> None:
         """Put the failed flush's unanswered operations back, ahead of the newer ones."""
         room = max(0, MAX_RETAINED - len(self._retained))
         kept = retained[-room:] if room else []
-        args: list[Any] = [part for operation in kept for part in operation]
-        self._args[:0] = args
+        self._ops[:0] = kept
         self._waiters[:0] = [None] * len(kept)
         self._retained[:0] = kept
 
@@ -117,4 +139,5 @@ class Batcher:
             if self._flushing is not None:
                 await asyncio.wait({self._flushing})
             else:
+                self._start()  # posted operations waiting for company: now
                 await asyncio.sleep(0)

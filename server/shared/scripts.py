@@ -6,9 +6,9 @@ prefix the caller passes first (`ARGV[1]`), so several servers may share one Red
 under different prefixes. Times come from the store's own `TIME`: workers on several
 machines agree on when a bucket refilled or a lease expires.
 
-`BATCH` takes every operation of one event-loop tick (`server.shared.batch`) as a flat list
-after the prefix and the journal's bounds, and answers the config and reset generations
-first, then one result per operation:
+`BATCH` takes every operation of one event-loop tick (`server.shared.batch`) as one JSON
+array of arrays after the prefix and the journal's bounds, and answers the config and reset
+generations first, then one result per operation:
 
     a route key gen              attempt: the count before this one (0 first)
     t key rate burst gen         token: 0, or microseconds until a token is due
@@ -35,26 +35,22 @@ local out = {tonumber(redis.call('GET', p .. 'config_gen') or '0'),
              tonumber(redis.call('GET', p .. 'reset_gen') or '0')}
 local now = nil
 local journaled = false
-local i = 4
-local n = #ARGV
-while i <= n do
-  local op = ARGV[i]
+for _, a in ipairs(cjson.decode(ARGV[4])) do
+  local op = a[1]
   if op == 'a' then
-    if tonumber(ARGV[i + 3]) ~= out[1] then
+    if a[4] ~= out[1] then
       out[#out + 1] = -2
     else
-      out[#out + 1] = redis.call('HINCRBY', p .. 'a:' .. ARGV[i + 1], ARGV[i + 2], 1) - 1
+      out[#out + 1] = redis.call('HINCRBY', p .. 'a:' .. a[2], a[3], 1) - 1
     end
-    i = i + 4
-  elseif op == 't' and tonumber(ARGV[i + 4]) ~= out[1] then
+  elseif op == 't' and a[5] ~= out[1] then
     out[#out + 1] = -2
-    i = i + 5
   elseif op == 't' then
     if not now then
       local t = redis.call('TIME')
       now = tonumber(t[1]) * 1000000 + tonumber(t[2])
     end
-    local key, rate, burst = ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+    local key, rate, burst = a[2], tonumber(a[3]), a[4]
     local held = redis.call('HGET', p .. 'buckets', key)
     local tokens, when = burst, now
     if held then
@@ -69,24 +65,21 @@ while i <= n do
       redis.call('HSET', p .. 'buckets', key, string.format('%.9f %d', tokens, now))
       out[#out + 1] = math.ceil((1 - tokens) / rate * 1000000)
     end
-    i = i + 5
   elseif op == 'c' then
-    local workers, queue = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+    local workers, queue = a[2], a[3]
     local busy = tonumber(redis.call('HGET', p .. 'cap', 'busy') or '0')
     local queued = redis.call('LLEN', p .. 'capq')
     if busy < workers and queued == 0 then
       redis.call('HINCRBY', p .. 'cap', 'busy', 1)
       out[#out + 1] = 1
     elseif queued < queue then
-      redis.call('RPUSH', p .. 'capq', ARGV[i + 3])
+      redis.call('RPUSH', p .. 'capq', a[4])
       out[#out + 1] = 0
     else
       out[#out + 1] = -1
     end
-    i = i + 4
   elseif op == 'x' then
-    out[#out + 1] = redis.call('LREM', p .. 'capq', 1, ARGV[i + 1])
-    i = i + 2
+    out[#out + 1] = redis.call('LREM', p .. 'capq', 1, a[2])
   elseif op == 'r' then
     local ticket = redis.call('LPOP', p .. 'capq')
     if ticket then
@@ -96,16 +89,14 @@ while i <= n do
       redis.call('HINCRBY', p .. 'cap', 'busy', -1)
     end
     out[#out + 1] = 0
-    i = i + 1
   elseif op == 'j' then
-    local peer, entry = ARGV[i + 1], ARGV[i + 2]
+    local peer, entry = a[2], a[3]
     redis.call('RPUSH', p .. 'journal', peer .. '\t' .. entry)
     redis.call('INCR', p .. 'jtotal')
     redis.call('INCRBY', p .. 'jbytes', #peer + #entry + 1)
     if peer ~= '' then redis.call('HINCRBY', p .. 'jpeers', peer, 1) end
     journaled = true
     out[#out + 1] = 0
-    i = i + 3
   else
     return redis.error_reply('unknown batch operation ' .. tostring(op))
   end

@@ -323,8 +323,11 @@ class RedisShared:
             raise self._unreachable(error) from None
 
     # --- the hot path ---------------------------------------------------------------------
-    async def _batch(self, args: list[Any]) -> Sequence[Any]:
-        answer = await self._eval("batch", self.journal_size, self.journal_bytes, *args)
+    async def _batch(self, ops: list[tuple[Any, ...]]) -> Sequence[Any]:
+        # One argument for the whole batch (decoded by the script's cjson): redis-py packs
+        # each argument in Python, so hundreds of them cost more than the request itself.
+        batch = json.dumps(ops, separators=(",", ":"))
+        answer = await self._eval("batch", self.journal_size, self.journal_bytes, batch)
         if self._down is not None:
             log.warning("shared state %s is back", self.url)
             self._down = None
@@ -416,7 +419,9 @@ class RedisShared:
 
     # --- the run and the readers ----------------------------------------------------------
     async def reset(self, tag: str | None) -> None:
-        """A new run for every process: attempts, buckets and the journal forgotten."""
+        """A new run for every process: attempts, buckets and the journal forgotten (what
+        every process still had to write, written first: it belongs to the run before)."""
+        await self._gather("flush")
         generation = await self.script("reset", repr(time.time()), tag or "")
         self.reset_gen = int(generation)  # this process resets itself (State.reset)
 
@@ -455,6 +460,10 @@ class RedisShared:
         "stats": with its share of the stats; "flush": with nothing): so a reader sees every
         request answered before it asked, whichever process answered it."""
         key = self._key(f"report:{uuid.uuid4().hex}")
+        # This process's own first, whether or not its subscription is up (after an outage
+        # it comes back a moment after the commands do).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.batcher.drain(), REPORT_WAIT)
         try:
             asked = await self._client.publish(
                 self._key("report"), json.dumps({"key": key, "reset": self.reset_gen, "kind": kind})

@@ -148,7 +148,8 @@ def test_a_misspelt_client_is_one_line_with_a_suggestion(
     assert cli.main(["run", "asyncoi"]) == 2
     assert one_error_line(capsys) == (
         "error: run: unknown client 'asyncoi' (did you mean 'asyncio'?); clients: asyncio, "
-        "blocking, browser, httpx, javascript, processes, threaded, uvloop"
+        "blocking, browser, httpx, httpx2, javascript, niquests, processes, pyreqwest, threaded, "
+        "uvloop"
     )
 
 

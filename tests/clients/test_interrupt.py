@@ -14,8 +14,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from tests.helpers import wait_for
+from clients.console import show_compare
+from clients.harness.compare import Quiet, compare
+from clients.results.verdicts import Held, verdict_exit_code
+from clients.scenario import load
+from tests.helpers import LiveServer, wait_for, write_scenario
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
 
@@ -136,3 +141,58 @@ def test_kill_9_of_a_compare_leaves_no_child_running(
             with contextlib.suppress(OSError):  # the test's own strays, by PID, if any
                 if marker.encode() in Path(f"/proc/{pid}/environ").read_bytes():
                     os.kill(pid, signal.SIGKILL)
+
+
+class CtrlC(Quiet):
+    """Presses Ctrl-C once the blocking run has finished `after` zips."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.label = after, ""
+
+    def run_started(self, label: str, total: int) -> None:
+        self.label = label
+
+    def progressed(self, done: int) -> None:
+        if self.label.startswith("blocking") and done >= self.after:
+            raise KeyboardInterrupt
+
+
+INTERRUPTED_EXPECTING = """
+[[expect]]
+faster = "asyncio"
+than = "blocking"
+by = 2
+
+[[expect]]
+client = "asyncio"
+figure = "failed"
+max = 0
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_unchecked_verdicts_not_run_and_names_the_interrupted_client(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    clients = "[clients.asyncio]\n[clients.blocking]\n[clients.threaded]\n" + INTERRUPTED_EXPECTING
+    zips = [f"{20000 + n:05d}" for n in range(40)]  # blocking: 40 × 30 ms
+    fixed = 'latency = { model = "fixed", value = 0.03 }'
+    scenario = load(write_scenario(tmp_path, clients, zips=zips, server=fixed))
+    outcome = compare(scenario, live_server.url, tmp_path / "r", CtrlC(after=5))
+    assert outcome.interrupted and outcome.exit_code() == 130
+    stopped = outcome.stopped_at()
+    assert stopped is not None and stopped.startswith("interrupted during blocking 1/1, ")
+    assert stopped.endswith("/40 zips") and not stopped.endswith(" 0/40 zips")
+    faster, bound = outcome.verdicts()
+    assert (faster.held, bound.held) == (Held.NOT_RUN, Held.PASSED)
+    assert faster.detail == f"not run: blocking had no run ({stopped})"
+    assert verdict_exit_code(outcome.verdicts()) == 0  # not run is no failure
+    console = Console(record=True, width=200)
+    assert show_compare(outcome, console) == 130
+    text = console.export_text()
+    assert "expectations: 1/2 passed, 1 not run" in text and f"– {faster.text}" in text
+    assert stopped in text.splitlines()
+    assert outcome.saved is not None
+    saved = json.loads(outcome.saved.read_text())
+    assert saved["during"] == stopped.removeprefix("interrupted during ")
+    assert [v["not_run"] for v in saved["verdicts"]] == [True, False]

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import re
 import textwrap
+from typing import Any
 
 import pytest
+from aiohttp import web
 
 from clients.harness import lease
+from clients.harness.server_control import ServerControl
+from clients.pytest_plugin import Usajobs, UsajobsServer
 from tests.clients.test_your_code_runs import readme_block
 from tests.helpers import LiveServer
 
@@ -234,3 +238,70 @@ def test_a_server_another_run_holds_fails_the_session_in_one_line(
         other.release()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*is held by someone else's compare (pid 4242*not waiting*"])
+
+
+def foreign_server(health: Any, status: int = 200) -> tuple[web.Application, list[str]]:
+    """Another program on a port: its own /health, and a list of every change it was sent."""
+    changes: list[str] = []
+
+    async def answer_health(request: web.Request) -> web.Response:
+        if isinstance(health, str):
+            return web.Response(text=health, status=status, content_type="text/html")
+        return web.json_response(health, status=status)
+
+    async def record(request: web.Request) -> web.Response:
+        changes.append(f"{request.method} {request.path}")
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/health", answer_health)
+    app.router.add_route("*", "/{tail:(?!health).*}", record)
+    return app, changes
+
+
+@pytest.mark.parametrize(
+    ("health", "said"),
+    [
+        pytest.param({"status": "ok"}, "another program answers there (/health says no name",
+                     id="another-programs-health"),
+        pytest.param({"status": "ok", "name": "billing", "version": "2.0"},
+                     "another program answers there (/health says name 'billing'",
+                     id="another-name"),
+        pytest.param({"status": "ok", "name": "asynchronicity", "version": "9.9.9", "seed": 0,
+                      "pid": 1}, "the fake server there is version 9.9.9, these clients are ",
+                     id="another-version-of-ours"),
+        pytest.param("<html>hello</html>", "something else answers there (/health: HTTP 200",
+                     id="a-web-page"),
+    ],
+)  # fmt: skip
+def test_a_url_that_is_not_our_server_is_one_line_and_never_changed(
+    pytester: pytest.Pytester, health: Any, said: str
+) -> None:
+    app, changes = foreign_server(health)
+    other = LiveServer(app).start()
+    try:
+        pytester.makepyfile(test_user="def test_it(usajobs):\n    assert usajobs.url\n")
+        result = pytester.runpytest_inprocess(f"--usajobs-url={other.url}")
+    finally:
+        other.stop()
+    result.assert_outcomes(errors=1)
+    [line] = [x for x in result.stdout.lines if x.startswith("usajobs: --usajobs-url")]
+    assert line.startswith(f"usajobs: --usajobs-url {other.url}: {said}")
+    assert "Traceback" not in result.stdout.str() and "JSONDecodeError" not in result.stdout.str()
+    assert changes == []  # no lease taken, no scenario PUT, no reset
+
+
+def test_a_lease_lost_during_the_session_fails_a_test_in_one_line() -> None:
+    control = ServerControl("http://127.0.0.1:9")  # never asked: the lost lease is said first
+    control.lease = "token"
+    control.lose_lease("a renewal was refused: held by someone else's compare")
+    view = Usajobs(UsajobsServer(control, seed=0), "test_it")
+    try:
+        with pytest.raises(pytest.fail.Exception) as caught:
+            view.reset()
+    finally:
+        control.close()
+    assert str(caught.value) == (
+        "usajobs: http://127.0.0.1:9: lost the server's lease: a renewal was refused: held by "
+        "someone else's compare; nothing measured from then on is kept"
+    )

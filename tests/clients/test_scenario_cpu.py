@@ -23,6 +23,17 @@ BAD = [
     pytest.param("[workload]\ncpu = 0.01\n[clients.browser]\n", "clients.browser",
                  "the browser client cannot do [workload] cpu after each answer (its page is "
                  "the server's); leave it out of this scenario", id="browser"),
+    pytest.param("[clients.threaded]\noffload = 'thread'\n", "clients.threaded.offload",
+                 "only the asyncio, uvloop, httpx, niquests, pyreqwest, httpx2 clients take "
+                 "offload (kind = 'threaded' does not)", id="offload-threaded"),
+    pytest.param("[clients.httpx]\nprocesses = 2\n", "clients.httpx.processes",
+                 "only the asyncio, uvloop clients take processes (kind = 'httpx' does not)",
+                 id="processes-httpx"),
+    pytest.param("[clients.asyncio]\noffload = 'threads'\n", "clients.asyncio.offload",
+                 "must be one of none, thread, process, got 'threads' (did you mean "
+                 "'thread'?)", id="offload-typo"),
+    pytest.param("[clients.uvloop]\nprocesses = 0\n", "clients.uvloop.processes",
+                 "must be between 1 and 64, got 0", id="no-processes"),
 ]  # fmt: skip
 
 
@@ -50,30 +61,6 @@ def test_no_cpu_by_default(tmp_path: Path) -> None:
     path = tmp_path / "plain.toml"
     path.write_text("[clients.browser]\n[clients.threaded]\n", encoding="utf-8")
     assert {(c.cpu, c.cpu_kind) for c in load(path).clients} == {(0.0, "python")}
-
-
-@pytest.mark.parametrize(
-    ("text", "key", "message"),
-    [
-        pytest.param("[clients.threaded]\noffload = 'thread'\n", "clients.threaded.offload",
-                     "only the asyncio, uvloop, httpx clients take offload (kind = 'threaded' "
-                     "does not)", id="offload-threaded"),
-        pytest.param("[clients.httpx]\nprocesses = 2\n", "clients.httpx.processes",
-                     "only the asyncio, uvloop clients take processes (kind = 'httpx' does not)",
-                     id="processes-httpx"),
-        pytest.param("[clients.asyncio]\noffload = 'threads'\n", "clients.asyncio.offload",
-                     "must be one of none, thread, process, got 'threads' (did you mean "
-                     "'thread'?)", id="offload-typo"),
-        pytest.param("[clients.uvloop]\nprocesses = 0\n", "clients.uvloop.processes",
-                     "must be between 1 and 64, got 0", id="no-processes"),
-    ],
-)  # fmt: skip
-def test_bad_loop_settings(tmp_path: Path, text: str, key: str, message: str) -> None:
-    path = tmp_path / "bad.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioFileError) as caught:
-        load(path)
-    assert str(caught.value) == f"{path}: {key}: {message}"
 
 
 def test_the_loop_settings_are_read(tmp_path: Path) -> None:

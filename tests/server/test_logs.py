@@ -17,17 +17,18 @@ from server import logs
 def server_log() -> Iterator[io.StringIO]:
     """aiohttp's server logger with the one-line filter, written to a string (then undone)."""
     logger = logging.getLogger(logs.SERVER_LOGGER)
+    before = (list(logger.filters), logger.level)
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    refusals = logs.OneLineRefusals()
-    logger.addFilter(refusals)
+    assert logs.one_line_refusals() is logger
     logger.addHandler(handler)
     try:
         yield stream
     finally:
         logger.removeHandler(handler)
-        logger.removeFilter(refusals)
+        logger.filters[:] = before[0]
+        logger.setLevel(before[1])
 
 
 MALFORMED = [
@@ -39,6 +40,11 @@ MALFORMED = [
     pytest.param(
         b"POST /__admin/reset HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
         id="negative-length",
+    ),
+    pytest.param(b"FOO / HTTP/1.1\r\nHost: x\r\n\r\n", id="method-FOO"),
+    pytest.param(b"get /health HTTP/1.1\r\nHost: x\r\n\r\n", id="lowercase-get"),
+    pytest.param(  # the start of a TLS 1.2 ClientHello: https:// sent to this http:// port
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(32)), id="tls-hello"
     ),
 ]
 
@@ -65,11 +71,20 @@ async def test_a_malformed_request_is_one_log_line(
 
 def test_install_is_idempotent() -> None:
     logger = logging.getLogger(logs.SERVER_LOGGER)
-    before = (list(logger.filters), list(logger.handlers), logger.propagate)
+    before = (list(logger.filters), list(logger.handlers), logger.propagate, logger.level)
     try:
         logs.install(io.StringIO())
         logs.install(io.StringIO())
         assert sum(isinstance(f, logs.OneLineRefusals) for f in logger.filters) == 1
         assert len(logger.handlers) == max(1, len(before[1]))
     finally:
-        logger.filters[:], logger.handlers[:], logger.propagate = before
+        logger.filters[:], logger.handlers[:], logger.propagate = before[:3]
+        logger.setLevel(before[3])
+
+
+def test_other_debug_records_stay_out(
+    server_log: io.StringIO,
+) -> None:
+    logger = logging.getLogger(logs.SERVER_LOGGER)
+    logger.debug("Ignored premature client disconnection")  # aiohttp's, in debug mode only
+    assert server_log.getvalue() == ""

@@ -615,6 +615,7 @@
   // ---------- sweep: a chart per figure against the swept value
   function drawSweep() {
     const container = document.querySelector('[data-draw="sweep"]');
+    if (!container) return; // a grid: no axis to draw against (report/gridcharts.py draws it)
     // Each value's label and place on the axis (0 to 1) come with the data, placed as the
     // terminal's plot places them (log or linear, "no limit" as ∞ past a gap).
     const setting = DATA.setting;
@@ -641,9 +642,13 @@
       svg("text", { x: left, y: 14 }, root).textContent = title + (logY ? " (log scale)" : "");
       svg("line", { class: "axis", x1: left, x2: left + plot, y1: top + plotH, y2: top + plotH }, root);
       svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
-      for (const v of DATA.values) {
+      let free = -Infinity; // a value's label left out when it would touch the one before
+      for (const v of [...DATA.values].sort((a, b) => place(a) - place(b))) {
         svg("line", { class: "grid", x1: X(v), x2: X(v), y1: top, y2: top + plotH }, root);
-        svg("text", { x: X(v) - 6, y: top + plotH + 15 }, root).textContent = valueLabel(v);
+        const tick = svg("text", { x: X(v), y: top + plotH + 15, "text-anchor": "middle", class: "tick" }, root);
+        tick.textContent = valueLabel(v);
+        const half = tick.getComputedTextLength() / 2;
+        if (X(v) - half < free + 4) tick.remove(); else free = X(v) + half;
       }
       svg("text", { x: left + plot / 2 - 40, y: height - 6 }, root).textContent = `${setting} (${DATA.axis})`;
       const yticks = logY ? decades(ylo, yhi) : linearTicks(yhi, plotH);

@@ -16,7 +16,7 @@ from rich.console import Console
 import clients.harness.servers
 from clients import cli
 from clients.console import run_compare as compare
-from clients.errors import ScenarioFileError
+from clients.errors import ScenarioFileError, ServerUnavailable
 from clients.harness.compare import result_path, save
 from clients.harness.server_control import ServerControl
 from clients.records import RunResult
@@ -255,3 +255,33 @@ def test_an_unwritable_results_directory_stops_before_anything_runs(
     assert code == 2
     assert err.startswith(f"error: --results {blocker / 'results'}: cannot write there")
     assert len(err.splitlines()) == 1
+
+
+def test_a_server_section_too_large_as_json_is_one_sentence_before_it_is_sent(
+    live_server: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 3 MiB of é in the file, written as \u00e9 (six bytes each) in the JSON the server gets
+    note = "é" * (3 * 2**20)
+    path = ten_zips(tmp_path, "[clients.asyncio]\n", server=f'note = "{note}"')
+    results = tmp_path / "results"
+    code = cli.main(["compare", str(path), "--url", live_server.url, "--results", str(results)])
+    captured = capsys.readouterr()
+    assert code == 2
+    [line] = captured.err.splitlines()
+    assert line.startswith(f"error: {path}: server: ") and line.endswith(
+        "bytes is over the 16 MiB (16777216 bytes) limit for a scenario's JSON"
+    )
+    assert not results.exists()
+
+
+def test_a_413_from_the_server_is_said_in_a_sentence(live_server: Any) -> None:
+    control = ServerControl(live_server.url)
+    try:
+        with pytest.raises(ServerUnavailable) as caught:
+            control.reset(tag="x" * (17 * 2**20))  # a body over the server's limit
+    finally:
+        control.close()
+    message = str(caught.value)
+    assert message.startswith(f"{live_server.url}/__admin/reset: the server refused the "
+                              "request as too large (")  # fmt: skip
+    assert "{" not in message and "'" not in message  # a sentence, not a dict

@@ -105,7 +105,7 @@ def inked(canvas: Any) -> int:
 
 
 def test_every_panel_draws_offline_without_errors(open_report: Callable[..., Opened]) -> None:
-    opened = open_report(builders.compare_doc("mempy-2015"))
+    opened = open_report(builders.compare_doc("mempy-2015"), LAPTOP)
     page = opened.page
     assert opened.problems == [] and page.evaluate("window.asyncReport.errors") == []
     assert all(url.startswith("file:") for url in opened.requests), opened.requests
@@ -275,9 +275,10 @@ def test_the_switch_puts_every_client_on_one_axis(open_report: Callable[..., Ope
 
 
 def test_the_sweep_points_lead_to_their_tables(open_report: Callable[..., Opened]) -> None:
-    opened = open_report(builders.sweep_doc())
+    opened = open_report(builders.sweep_doc(), LAPTOP)
     page = opened.page
     assert opened.problems == [] and page.evaluate("window.asyncReport.errors") == []
+    assert page.evaluate(OVERFLOWING) == []
     assert page.locator('[data-panel="sweep"] svg').count() == 3
     for client in CLIENTS:
         assert page.locator(f'[data-panel="sweep"] g[data-client="{client}"] circle').count() == 9

@@ -70,3 +70,17 @@ def test_a_few_threads_and_uvloops_resolvers_are_named() -> None:
     ]
     few = bands([Track(f"Thread-{i} (work)", "thread", 0, (1,)) for i in range(3)], "threaded")
     assert [b.members for b in few] == [(), (), ()]
+
+
+@pytest.mark.parametrize(
+    ("cores", "shown"),
+    [
+        pytest.param(None, "–", id="did-not-run"),
+        pytest.param(0.0, "0.00", id="none"),
+        pytest.param(0.004, "0.004", id="blocking-waits"),
+        pytest.param(0.61, "0.61", id="a-loop"),
+        pytest.param(1.97, "1.97", id="two-cores"),
+    ],
+)
+def test_a_cards_cores_never_reads_zero_for_a_little(cores: float | None, shown: str) -> None:
+    assert glance.cores_text(cores) == shown

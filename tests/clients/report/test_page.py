@@ -16,7 +16,7 @@ from clients.harness import sampler
 from clients.records import ClientSettings, RunResult, RunState
 from clients.report import exports, html, payload
 from clients.report.panels import Compared
-from tests import builders
+from tests import builders, shapes
 
 PANELS = ("summary", "table", "notes", "train", "timeline", "overtime", "latency")
 
@@ -206,11 +206,12 @@ def test_compare_report_writes_the_page_next_to_the_json(
     scenario.write_text(TINY, encoding="utf-8")
     results = tmp_path / "results"
     argv = ["compare", str(scenario), "--url", live_server.url, "--results", str(results)]
-    assert cli.main([*argv, "--report"]) == 0
+    assert cli.main([*argv, "--report"], prog="asynchronicity") == 0
     [saved] = results.glob("*.json")
     page = saved.with_suffix(".html")
     assert f"report {page}" in capsys.readouterr().out.replace("\n", "")
     text = body(page.read_text(encoding="utf-8"))
+    assert f"by <code>asynchronicity report {saved}</code>" in text  # the command the user has
     for client in ("blocking", "threaded"):
         assert re.search(rf'data-panel="train".*?data-client="{client}"', text, re.S)
     doc = json.loads(saved.read_text(encoding="utf-8"))
@@ -229,3 +230,25 @@ def test_an_older_file_and_a_skipped_client_still_make_a_page() -> None:
     assert "no CPU samples in this result" in train
     assert "skipped: no node" in train
     assert embedded(html.render_report(builders.compare_doc(runs=[])))["clients"] == []
+
+
+def test_the_trains_say_what_the_threads_beside_the_clients_own_are() -> None:
+    page = body(html.render_report(shapes.talk_doc()))
+    trains = page[page.index('data-panel="train"') : page.index('data-panel="talk"')]
+    uvloop = trains[trains.index('data-client="uvloop"') :]
+    assert "Beside its own: the event loop's resolver threads" in uvloop
+    assert "Beside its own" not in trains[: trains.index('data-client="uvloop"')]
+    data = embedded(html.render_report(shapes.talk_doc()))
+    rows = {c["name"]: [t["n"] for t in c["train"]["tracks"]] for c in data["clients"]}
+    assert rows["threaded"] == ["MainThread", "100 worker threads"]
+    assert rows["uvloop"] == ["MainThread", "uvloop's resolver threads (4)"]
+
+
+def test_the_charts_over_time_draw_the_summary_rows_series_with_its_phases() -> None:
+    doc = builders.compare_doc()
+    doc["preview"]["phases"] = [{"name": "dip", "at": 0.0, "for": 1.0}]
+    data = embedded(html.render_report(doc))
+    asyncio = next(c for c in data["clients"] if c["name"] == "asyncio")
+    assert asyncio["series"]["step"] == 1.0  # the summary's per-second series, not recomputed
+    assert asyncio["series"]["phases"] == [["dip", 0.0, 1.0]]
+    assert sum(asyncio["series"]["sent"]) == 7 and sum(asyncio["series"]["failed"]) == 1

@@ -379,3 +379,48 @@ def test_parse_query_defaults_and_accept() -> None:
     assert (query.since, query.limit, query.status, query.zip) == (5, 2, "reset", ZIP)
     with pytest.raises(BadParameter, match="since"):
         parse_query({"since": "１"})  # a full-width digit is not an ASCII integer
+
+
+# --- filters read as the API reads them ----------------------------------------------------
+
+PLACES = [
+    pytest.param("Washington, DC", id="city-state"),
+    pytest.param("São Paulo\u00a0SP", id="no-break-space"),  # not str.isprintable()
+    pytest.param("Family \U0001f468\u200d\U0001f469", id="zero-width-joiner"),  # nor this
+    pytest.param("  Springfield  ", id="spaces-around"),  # the API drops them; so does the filter
+    pytest.param("x" * 200, id="longest"),
+]
+
+
+@pytest.mark.parametrize("place", PLACES)
+async def test_a_place_name_the_search_api_accepts_is_a_journal_filter(
+    client: TestClient, place: str
+) -> None:
+    status, _ = await fetch(client, "/api/search", params={"LocationName": place})
+    assert status == 200
+    await fetch(client, "/api/search", params={"LocationName": "90011"})
+    async with client.get("/__admin/journal", params={"zip": place}) as response:
+        assert response.status == 200, await response.text()
+        entries = (await response.json())["entries"]
+    assert [e["zip"] for e in entries] == [place.strip(" ")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("1\u0011", id="c0"),
+        pytest.param("a\u0085b", id="c1"),
+        pytest.param("\u007f", id="del"),
+        pytest.param("x" * 201, id="too-long"),
+    ],
+)
+async def test_a_filter_or_tag_with_a_control_character_is_a_400_naming_it(
+    client: TestClient, text: str
+) -> None:
+    for name in ("zip", "status"):
+        async with client.get("/__admin/journal", params={name: text}) as response:
+            assert response.status == 400
+            assert (await response.json())["parameter"] == name
+    async with client.post("/__admin/reset", json={"tag": text}) as response:
+        assert response.status == 400
+        assert (await response.json())["key"] == "tag"

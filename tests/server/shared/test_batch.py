@@ -23,13 +23,13 @@ class Recorder:
         self.failing = False
         self.gate: asyncio.Event | None = None  # when set, a call waits for it
 
-    async def __call__(self, args: list[Any]) -> list[Any]:
-        self.calls.append(list(args))
+    async def __call__(self, ops: list[tuple[Any, ...]]) -> list[Any]:
+        self.calls.append([part for op in ops for part in op])
         if self.gate is not None:
             await self.gate.wait()
         if self.failing:
             raise ConnectionError("gone")
-        return [arg for arg in args if isinstance(arg, str) and arg.startswith("op")]
+        return [op[0] for op in ops]
 
 
 def batcher_of(recorder: Recorder) -> Batcher:

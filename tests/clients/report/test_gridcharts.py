@@ -1,0 +1,134 @@
+"""The sweep page's grid charts as text: the Pareto frontier, log or linear scales, ticks and
+labels that never touch (checked by brute force on seeded random charts), a heatmap cell per
+client and combination linking to that combination's table, [tune]'s answer on the page."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+import pytest
+
+from clients.report import html
+from clients.report.gridcharts import heatmap_panel, scatter_panel, tune_panel
+from clients.report.panels import esc
+from clients.report.scatter import (
+    CHAR,
+    DOT,
+    LINE,
+    Dot,
+    frontier,
+    place_labels,
+    scale_of,
+    ticks,
+)
+from tests import builders
+
+
+def dot(x: float, y: float, name: str = "") -> Dot:
+    return Dot("c", name, name, x, y, "#value-0")
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, id=f"seed-{s}") for s in range(8)])
+def test_the_frontier_is_every_dot_no_other_beats_on_both(seed: int) -> None:
+    draw = random.Random(seed)
+    dots = [dot(draw.choice([1, 2, 3, 4]), draw.choice([10, 20, 30]), str(i)) for i in range(12)]
+    kept = frontier(dots)
+    for d in dots:
+        beaten = any(o.x <= d.x and o.y <= d.y and (o.x < d.x or o.y < d.y) for o in dots)
+        assert (d in kept) == (not beaten), d
+    assert [d.x for d in kept] == sorted(d.x for d in kept)
+    higher = frontier(dots, low_y=False)  # a figure where more is better
+    assert all(not any(o.x <= d.x and o.y >= d.y and (o.x < d.x or o.y > d.y) for o in dots)
+               for d in higher)  # fmt: skip
+
+
+def test_an_axis_is_log_when_its_values_span_a_decade() -> None:
+    assert scale_of([0.05, 0.1, 5.0], 0, 100).log
+    assert not scale_of([1.0, 1.2, 1.5], 0, 100).log
+    assert not scale_of([0.0, 3.0, 40.0], 0, 100).log  # a zero has no place on a log axis
+    placed = scale_of([0.01, 1.0], 0, 100)
+    assert placed(0.1) == pytest.approx(50.0)  # halfway in decades
+
+
+@pytest.mark.parametrize(
+    ("values", "unit"),
+    [pytest.param([0.05, 0.1, 0.5, 5.0], "s", id="timeouts"),
+     pytest.param([1.0, 1.04, 1.17, 1.6], "per_zip", id="attempts"),
+     pytest.param([0.0, 3.0, 17.0], "count", id="failed"),
+     pytest.param([0.0021, 0.0023], "s", id="narrow")],
+)  # fmt: skip
+def test_tick_labels_never_touch(values: list[float], unit: str) -> None:
+    for start, end, room in ((70, 700, CHAR), (356, 16, LINE), (70, 180, CHAR)):
+        scale = scale_of(values, start, end)
+        found = ticks(scale, unit, room)
+        assert found, (values, start, end)
+        edges = sorted(
+            (scale(v) - size / 2, scale(v) + size / 2)
+            for v, label in found
+            for size in [len(label) * room if room != LINE else LINE]
+        )
+        assert all(b[0] >= a[1] + 6 for a, b in itertools.pairwise(edges)), edges
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, id=f"seed-{s}") for s in range(8)])
+def test_point_labels_never_overlap_a_label_or_a_dot_and_stay_inside(seed: int) -> None:
+    draw = random.Random(seed)
+    area = (72.0, 16.0, 700.0, 354.0)
+    labels = [(draw.uniform(80, 690), draw.uniform(20, 350), f"{draw.random():.2f} s · 4")
+              for _ in range(25)]  # fmt: skip
+    others = [(draw.uniform(80, 690), draw.uniform(20, 350)) for _ in range(25)]
+    placed = place_labels(labels, area, others)
+    boxes = [
+        (x - 1, y - LINE + 3, x + len(t) * CHAR + 1, y + 3) for x, y, t in filter(None, placed)
+    ]
+    assert len(boxes) >= 8  # most find a spot
+    dots = [(x - DOT, y - DOT, x + DOT, y + DOT) for x, y in [*((a, b) for a, b, _ in labels),
+                                                              *others]]  # fmt: skip
+    for a, b in itertools.combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    for box in boxes:
+        assert area[0] <= box[0] and box[2] <= area[2] and area[1] <= box[1] and box[3] <= area[3]
+        assert not any(box[0] < d[2] and d[0] < box[2] and box[1] < d[3] and d[1] < box[3]
+                       for d in dots), box  # fmt: skip
+
+
+def test_a_heatmap_cell_per_client_and_combination_links_to_its_table() -> None:
+    doc = builders.grid_doc()
+    page = heatmap_panel(doc)
+    labels = [v["label"] for v in doc["variants"]]
+    cells = re.findall(r'<a href="#value-(\d+)"[^>]*title="([^"]*)"', page)
+    figures = len(re.findall(r'class="heatmap" data-client="asyncio"', page))
+    assert figures == 4  # p99 (the objective), failed (required), amplification (then), wall
+    assert len(cells) == figures * 2 * 12
+    for index, title in cells:
+        combo = labels[int(index)]
+        assert f" at {combo}: " in title, (index, title)  # the cell links to its own table
+    assert "shaded on a log scale, 50 ms pale to 6.54 s deep" in page  # p99 spans decades
+    assert "shaded on a linear scale" in page  # failed does not
+    best = {a["client"]: a["best"]["label"] for a in doc["tune"]["answers"]}
+    for client, label in best.items():
+        assert re.search(rf'title="{client} at {re.escape(label)}: p99 [^"]* ★"', page), client
+
+
+def test_the_scatter_draws_each_clients_frontier_on_log_axes_where_values_span_decades() -> None:
+    doc = builders.grid_doc()
+    page = scatter_panel(doc)
+    assert 'data-x-scale="linear"' in page and 'data-y-scale="log"' in page
+    assert page.count("<circle") == 24 and page.count('class="frontier"') == 2
+    on = re.findall(r'data-frontier="true" data-eligible="(\w+)"', page)
+    assert on and set(on) == {"true"}  # only combinations that met [tune]'s requirement
+    assert "Faded dots missed [tune]'s requirements (failed ≤ 0)" in page
+
+
+def test_the_sweep_page_has_the_answer_the_grid_and_no_axis_charts() -> None:
+    doc = builders.grid_doc()
+    page = html.render_report(doc)
+    for sentence in (a["sentence"] for a in doc["tune"]["answers"]):
+        assert esc(sentence) in tune_panel(doc) and esc(sentence) in page
+    assert '<div class="charts" data-draw="sweep">' not in page  # a grid: no numeric axis
+    assert page.index('data-panel="tune"') < page.index('data-panel="heatmaps"')
+    assert "<h2>timeout 0.5 s, retries 2</h2>" in page  # each combination's table, named
+    one = html.render_report(builders.sweep_doc())  # a one-setting sweep keeps its charts
+    assert '<div class="charts" data-draw="sweep">' in one and 'data-panel="heatmaps"' not in one
