@@ -24,7 +24,7 @@ from .kinds import KINDS, Code
 from .kinds.command import PLACEHOLDERS, sample_values, template_problem
 from .policy import JITTERS
 from .records import ClientSettings
-from .sweeps import SPEED, SWEEP_SETTINGS, Sweep, parse_sweep
+from .sweeps import SPEED, SWEEP_SETTINGS, Sweep, check_takers, parse_sweep
 from .tuning import Tune, parse_tune
 from .validate import MAX_DEPTH, Checker, guess, too_deep
 from .zipsets import MAX_ZIPS
@@ -154,6 +154,8 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
         for label, raw in clients_table.items()
     )
     sweep = parse_sweep(check, document["sweep"], speed) if "sweep" in document else None
+    if sweep is not None:
+        check_takers(check, sweep, clients)
     names = [c.name for c in clients]
     if "tune" in document and sweep is None:
         raise check.fail("tune", "needs a [sweep]: it picks the best of the sweep's combinations")

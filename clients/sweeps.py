@@ -18,12 +18,13 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
-from .kinds import Kind
+from .kinds import KINDS, Kind
 from .policy import JITTERS
+from .records import ClientSettings
 from .validate import Checker, guess
 from .zipsets import MAX_ZIPS
 
@@ -242,6 +243,29 @@ def parse_sweep(check: Checker, value: Any, speed: float) -> Sweep:
         return found
     name = _name(check, table.get("setting"), "sweep.setting", speed)
     return Sweep.one(name, _values(check, table.get("values"), "sweep.values", name, speed))
+
+
+def check_takers(check: Checker, sweep: Sweep, clients: Sequence[ClientSettings]) -> None:
+    """Refuse a swept client setting no client takes (it would change nothing), and a swept
+    budget floor with no retry budget to apply it to."""
+    for name in sweep.settings:
+        setting = SWEEP_SETTINGS[name]
+        key = f"sweep.grid.{name}" if sweep.grid else "sweep.setting"
+        if setting.target is Target.CLIENT and not any(
+            setting.taken_by(KINDS[c.kind]) for c in clients
+        ):
+            kinds = ", ".join(dict.fromkeys(c.kind for c in clients))
+            raise check.fail(key, f"no client here takes {name} (kinds: {kinds}): the sweep "
+                             "would change nothing")  # fmt: skip
+    budgeted = any(c.budget_ratio is not None for c in clients)
+    if (
+        "budget_min_per_s" in sweep.settings
+        and not budgeted
+        and "budget_ratio" not in sweep.settings
+    ):
+        key = "sweep.grid.budget_min_per_s" if sweep.grid else "sweep.setting"
+        raise check.fail(key, "no client has a retry_budget to take it: give one "
+                         "retry_budget = { ratio = 0.1 }, or sweep budget_ratio too")  # fmt: skip
 
 
 def _name(check: Checker, name: Any, key: str, speed: float) -> str:

@@ -196,7 +196,8 @@ class Answer:
             runner = ""
             if self.runner_up is not None:
                 runner = (f"; runner-up {self.runner_up.combination.label} at "
-                          f"{phrase(self.tune.objective, self.runner_up.figures)}")  # fmt: skip
+                          f"{phrase(self.tune.objective, self.runner_up.figures)}"
+                          f"{self._margin()}")  # fmt: skip
             return (f"best for {self.client}: {self.best.combination.label} — "
                     f"{self._figures(self.best)}{runner} {count}")  # fmt: skip
         if self.closest is None:
@@ -206,6 +207,19 @@ class Answer:
         return (f"no combination for {self.client} meets {self.tune.required}: closest "
                 f"{self.closest.combination.label}, which missed {nearest.text} with "
                 f"{value} {count}")  # fmt: skip
+
+    def _margin(self) -> str:
+        """How close the runner-up came: the same objective (then the tie-breaker decided), or
+        within 2 % of it — as good, by this measure, as a second run could show."""
+        assert self.best is not None and self.runner_up is not None
+        name = self.tune.objective
+        best, runner = self.best.figures.get(name), self.runner_up.figures.get(name)
+        if best is None or runner is None:
+            return ""
+        if FIGURES[name].format(best) == FIGURES[name].format(runner):
+            return f" too, behind on {self.tune.then}" if self.tune.then else " too"
+        gap = abs(runner - best) / abs(best) if best else math.inf
+        return f", within {max(1, round(gap * 100))} %" if gap <= 0.02 else ""
 
     def _figures(self, pick: Pick) -> str:
         names = [self.tune.objective]

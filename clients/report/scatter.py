@@ -180,6 +180,7 @@ def scatter_svg(
                f"{esc(caption[0])}</text>")  # fmt: skip
     out.append(f'<text x="{LEFT}" y="{TOP - 4}">{esc(caption[1])}</text>')
     labelled: list[tuple[float, float, str]] = []
+    inks: list[str] = []  # each label in its client's colour
     for c, client in enumerate(clients):
         colour = COLOURS[c % len(COLOURS)]
         mine = [d for d in dots if d.client == client]
@@ -198,11 +199,12 @@ def scatter_svg(
                        f"<title>{esc(d.title)}</title></circle></a>")  # fmt: skip
         out.append("</g>")
         labelled += [(sx(d.x), sy(d.y), d.label) for d in best]
+        inks += [colour] * len(best)
     area = (LEFT + 2, TOP, right, bottom - 2)
     every = [(sx(d.x), sy(d.y)) for d in dots]  # every dot is in the way
-    for spot in place_labels(labelled, area, every):
+    for spot, ink in zip(place_labels(labelled, area, every), inks, strict=True):
         if spot is not None:
-            out.append(f'<text class="point-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}">'
-                       f"{esc(spot[2])}</text>")  # fmt: skip
+            out.append(f'<text class="point-label" x="{spot[0]:.1f}" y="{spot[1]:.1f}" '
+                       f'style="fill:{ink}">{esc(spot[2])}</text>')  # fmt: skip
     out.append("</svg>")
     return "".join(out)

@@ -155,8 +155,8 @@ def test_the_answer_names_the_best_its_figures_the_runner_up_and_how_many_met() 
     assert best.found and best.met == 3 and best.total == 5
     assert best.sentence() == (
         "best for asyncio: timeout 0.3 s, retries 2 — p99 412 ms, 0 failed, 1.08 attempts "
-        "a zip; runner-up timeout 1 s, retries 2 at p99 412 ms (3 of 5 combinations "
-        "meet failed ≤ 0)"
+        "a zip; runner-up timeout 1 s, retries 2 at p99 412 ms too, behind on amplification "
+        "(3 of 5 combinations meet failed ≤ 0)"
     )  # the tie on p99 broken by amplification
 
 
@@ -215,3 +215,39 @@ def test_maximize_picks_the_largest_and_a_missing_figure_never_wins() -> None:
     [got] = answers(tune, found)
     assert got.best is not None and got.best.combination.label == "retries 1"
     assert got.sentence().endswith("(3 of 3 combinations ran; no requirement)")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        pytest.param('[clients.browser]\n[sweep]\nsetting = "retries"\nvalues = [1, 2]',
+                     "sweep.setting", "no client here takes retries (kinds: browser)",
+                     id="nobody-retries"),
+        pytest.param('[clients.javascript]\n[sweep]\ngrid = { timeout = [1], hedge = [0.1] }',
+                     "sweep.grid.hedge", "no client here takes hedge", id="nobody-hedges"),
+        pytest.param('[clients.asyncio]\n[sweep]\ngrid = { budget_min_per_s = [1, 5] }',
+                     "sweep.grid.budget_min_per_s", "no client has a retry_budget",
+                     id="floor-without-budget"),
+    ],
+)  # fmt: skip
+def test_a_swept_setting_no_client_takes_is_refused(text: str, key: str, fragment: str) -> None:
+    with pytest.raises(ScenarioFileError) as caught:
+        parse(tomllib.loads(text), "n.toml")
+    assert caught.value.key == key and fragment in str(caught.value)
+
+
+def test_a_swept_budget_floor_with_a_swept_ratio_is_fine() -> None:
+    text = "[clients.asyncio]\n[sweep]\ngrid = { budget_ratio = [0.1], budget_min_per_s = [1, 5] }"
+    loaded = parse(tomllib.loads(text), "n.toml")
+    assert loaded.sweep is not None
+    found = [v.clients[0] for _, v in variants(loaded, loaded.sweep)]
+    assert [(c.budget_ratio, c.budget_min_per_s) for c in found] == [(0.1, 1.0), (0.1, 5.0)]
+
+
+def test_a_runner_up_within_two_percent_is_called_as_good() -> None:
+    tune = parse_tune({"minimize": "p99"}, ["a"], "t.toml")
+    close = [point("a", 0, {"retries": 2}, p99=0.300), point("a", 1, {"retries": 4}, p99=0.304)]
+    [got] = answers(tune, close)
+    assert "runner-up retries 4 at p99 304 ms, within 1 % (2 of 2" in got.sentence()
+    apart = [point("a", 0, {"retries": 2}, p99=0.300), point("a", 1, {"retries": 4}, p99=0.4)]
+    assert "at p99 400 ms (2 of 2" in answers(tune, apart)[0].sentence()
