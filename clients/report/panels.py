@@ -233,6 +233,8 @@ def train_panel(result: Compared) -> str:
         "The talk's picture of a thread: a train whose length is time, each car a chance "
         "to run an instruction. A car is one sampling interval of one thread (or process); "
         "its dark part is the share of that interval it spent on a CPU, the rest is waiting. "
+        "Many trains of one kind (a thread per zip) are one band, its cars their average; its "
+        "red line is how many of them were alive, and its button opens them one a row. "
         "Scroll to zoom, drag to pan, double-click to reset."
     )
     return panel("train", "Trains: CPU occupancy per thread", "".join(parts), intro)

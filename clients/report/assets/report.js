@@ -16,7 +16,7 @@
   const U = DATA.unit || 1e-4;
   const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#6b6b6b", "#111111"];
   const OK = "#2e9d4f", RETRY = "#e0a100", FAILED = "#d32f2f";
-  const CPU = "#1f4e79", CAR = "#dde5ee", EDGE = "#a9bacb";
+  const CPU = "#1f4e79", CAR = "#dde5ee", EDGE = "#a9bacb", ALIVE = "#c0392b";
   const GUTTER = 200, AXIS = 24, SVGNS = "http://www.w3.org/2000/svg";
   const tooltip = document.getElementById("tooltip");
 
@@ -302,6 +302,24 @@
       const alive = track.a ? track.a[i] : 1;
       return length > 0 ? Math.min(1, track.c[i] / 1e6 / (length * alive)) : 0;
     }
+    // A band of many trains: how many of them were alive, as a line over it (the talk's wall of
+    // threads), scaled to the most alive at once.
+    function aliveLine(ctx, track, y, h, view, k, plot) {
+      if (!track.m || !track.a) return;
+      const most = Math.max(1, ...track.a);
+      ctx.strokeStyle = ALIVE; ctx.lineWidth = 1.2; ctx.beginPath();
+      let pen = false;
+      for (let i = 0; i < track.a.length; i++) {
+        const idx = track.f + i;
+        if (idx + 1 >= times.length) break;
+        if (times[idx + 1] < view.lo || times[idx] > view.hi) { pen = false; continue; }
+        const x = GUTTER + Math.max(0, Math.min(plot, (times[idx] - view.lo) * k));
+        const level = y + h - 1 - (track.a[i] / most) * (h - 2);
+        if (pen) ctx.lineTo(x, level); else ctx.moveTo(x, level);
+        pen = true;
+      }
+      ctx.stroke(); ctx.lineWidth = 1;
+    }
     const gaps = Array.from(times.slice(1), (t, i) => t - times[i]).sort((p, q) => p - q);
     const typical = gaps.length ? gaps[gaps.length >> 1] : 0.01;
     function draw() {
@@ -334,7 +352,7 @@
             cpu[px] += (track.c[i] / 1e6) * share; time[px] += (t1 - t0) * alive * share;
           }
         }
-        if (cars) return;
+        if (cars) { aliveLine(ctx, track, y, h, view, k, plot); return; }
         ctx.fillStyle = CAR; // the train: one rectangle per stretch it was alive
         for (let px = 0, from = -1; px <= plot + 1; px++) {
           const alive = px <= plot && time[px] > 0;
@@ -347,6 +365,7 @@
           const filled = h * Math.min(1, cpu[px] / time[px]);
           if (filled >= 0.25) ctx.fillRect(GUTTER + px, y + h - filled, 1, filled);
         }
+        aliveLine(ctx, track, y, h, view, k, plot);
       });
       axis(ctx, view, width, tracks.length * rowH + 2);
       setRange(container, view);

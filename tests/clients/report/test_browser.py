@@ -172,6 +172,12 @@ def test_a_thread_per_zip_is_one_band_that_opens(open_report: Callable[..., Open
     frame = page.locator('[data-panel="train"] [data-client="threaded"]')
     canvas = frame.locator("canvas")
     folded = canvas.bounding_box()["height"]
+    red = (
+        "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        " let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] < 90) n++;"
+        " return n; }"
+    )
+    assert canvas.evaluate(red) > 100  # the band's line: how many of its threads were alive
     button = frame.locator(".controls button")
     assert button.inner_text() == "open the 100 trains of “100 worker threads”"
     button.click()
