@@ -35,6 +35,7 @@ from .report import table as tables
 from .report.diagnoses import diagnoses_text
 from .report.html import render_report
 from .report.junit import render_junit
+from .report.notes import foreign as foreign_notes
 from .report.sweepplot import sweep_renderable
 from .report.timeline import representative_runs, timeline_renderable
 from .report.verdicts import verdict_panel
@@ -123,6 +124,8 @@ def show_compare(outcome: Outcome, console: Console, *, timeline: bool = False) 
             console.print(timeline_renderable(runs, console.width, max_lanes=12))
         except ValueError as why:  # a terminal too narrow to draw on
             console.print(f"timeline skipped: {why}")
+    for note in foreign_notes(outcome.runs):  # a figure shared with a stray: said at once
+        console.print(f"[yellow]{escape(note.client)}: {escape(note.text)}[/]")
     verdicts = outcome.verdicts()
     if verdicts:
         console.print(verdict_panel(verdicts))

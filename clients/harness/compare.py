@@ -292,8 +292,13 @@ def one_run(
     where = journal.anchor(control, tag) if kind.journal else None
     settings, kill_after = bounded(settings, len(zips))
     job = {"settings": settings.to_dict(), "zips": zips, "url": control.url, "tag": tag}
+
+    def progressed(done: int) -> None:
+        control.check_lease()  # a stopped process, resumed, learns it here, before any more
+        on_progress(done)
+
     try:
-        run = run_worker(job, on_progress, kill_after, control.lost_event)
+        run = run_worker(job, progressed, kill_after, control.lost_event)
     except WorkerFailed as error:
         control.check_lease()  # stopped as the lease was lost: no failure of its own
         runs.append(RunResult.without_figures(settings, RunState.FAILED, str(error)))

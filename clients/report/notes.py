@@ -49,11 +49,11 @@ def notes(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> list[Note]
         for rule in RULES:
             found += rule(s, run)
     found += _memory_inverted(summaries)
-    found += _foreign(runs)
+    found += foreign(runs)
     return found
 
 
-def _foreign(runs: Sequence[RunResult]) -> Iterator[Note]:
+def foreign(runs: Sequence[RunResult]) -> Iterator[Note]:
     """Requests the server saw during a client's runs that were not theirs (a stray process
     from an earlier run, another program on the same server): said, never counted."""
     seen: dict[str, list[int]] = {}

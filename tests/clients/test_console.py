@@ -3,6 +3,7 @@ codes it returns."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -47,3 +48,14 @@ def test_render_exit_codes(tmp_path: Path) -> None:
     interrupted = outcome_of(tmp_path, hand_run("blocking", 0.2), interrupted=True)
     assert render(interrupted, console) == 130
     assert "(interrupted: partial results)" in console.export_text()
+
+
+def test_requests_from_elsewhere_are_said_under_the_table(tmp_path: Path) -> None:
+    stray = replace(hand_run("blocking", 0.4), foreign=37)
+    outcome = outcome_of(tmp_path, stray, hand_run("asyncio", 0.05))
+    console = Console(record=True, width=200)
+    render(outcome, console)
+    text = " ".join(console.export_text().split())
+    assert "blocking: The server answered 37 API requests during 1 of blocking's runs that did " \
+           "not carry its tag" in text  # fmt: skip
+    assert text.count("did not carry") == 1  # the asyncio run had none
