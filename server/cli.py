@@ -114,7 +114,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="server processes on the one port (SO_REUSEPORT), restarted if one dies; with "
         "N > 1 the state is shared (--state, or an embedded Valkey on a unix socket)",
     )
-    parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)  # its name
     return parser
 
 
@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     shared = None
     if args.state is not None:
         shared = redis_store(args.state, clock=time.perf_counter, journal_size=args.journal_size,
-                             journal_bytes=journal_bytes)  # fmt: skip
+                             journal_bytes=journal_bytes, worker=args.worker)  # fmt: skip
     app = create_app(
         config,
         require_key=args.require_key,
@@ -309,14 +309,14 @@ def supervise(args: argparse.Namespace, config: ServerConfig, journal_bytes: int
             return 2
     url: str = engine.url if engine is not None else args.state
     try:
-        return _supervise(args, config, journal_bytes, url, embedded=engine is not None)
+        return _supervise(args, config, journal_bytes, url, engine)
     finally:
         if engine is not None:
             engine.stop()
 
 
 def _supervise(
-    args: argparse.Namespace, config: ServerConfig, journal_bytes: int, url: str, *, embedded: bool
+    args: argparse.Namespace, config: ServerConfig, journal_bytes: int, url: str, engine: Any
 ) -> int:
     refusal = check_state(url, dict(config.document))
     if refusal is not None:
@@ -329,7 +329,7 @@ def _supervise(
         return 2
     with held:
         host, port = held.getsockname()[:2]
-        supervisor = workers.Supervisor(worker_command(args, port, url), args.workers)
+        supervisor = workers.Supervisor(worker_command(args, port, url), args.workers, engine)
         try:
             supervisor.start()
         except workers.WorkersError as error:
@@ -340,7 +340,7 @@ def _supervise(
             supervisor.stop()
             return 130
         shown = f"[{host}]" if ":" in host else host
-        store = f"embedded Valkey {url}" if embedded else url
+        store = f"embedded Valkey {url}" if engine is not None else url
         print(f"serving on http://{shown}:{port} (seed {config.seed}, loop {args.loop}, "
               f"{args.workers} workers, state {store})", flush=True)  # fmt: skip
         notice = exposure(host)

@@ -47,7 +47,7 @@ class State:
             self.stats.sink = shared.record
             shared.attach(
                 lambda document: self.apply(parse_config(document)),
-                self.reset,
+                self.run_began,
                 lambda: self.stats.part(),
                 lambda: self.schedule,
             )
@@ -101,6 +101,12 @@ class State:
         self.stats = Stats(self.journal, self.attempts, self.stats.gauges)  # gauges carry over
         self.stats.sink = sink
         self.apply(self.config)  # phases count from the reset, so the gate starts at the base
+
+    def run_began(self, epoch: float) -> None:
+        """Another process reset the run at `epoch` (this app's clock): reset this process's
+        share, and count the phases from the run's start, as every process does."""
+        self.reset()
+        self.journal.epoch = epoch
 
     def next_attempt(self, route: str, zip_code: str) -> int:
         """How many times `zip_code` was asked for on `route` before this request (0 first)."""

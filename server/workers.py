@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from .shared.embedded import die_with_parent
+from .errors import StoreError
+from .shared.embedded import Engine, die_with_parent, start_engine
 
 READY_TIMEOUT: Final = 30.0  # seconds a worker may take to listen; a bound, not a target
 WORKER_BYTES: Final = 80 * 2**20  # what a worker takes, about (RSS of an idle one: ~45 MiB)
@@ -102,16 +103,20 @@ class Worker:
 class Supervisor:
     """Starts, watches and stops the workers."""
 
-    def __init__(self, command: Sequence[str], count: int) -> None:
+    def __init__(self, command: Sequence[str], count: int, engine: Engine | None = None) -> None:
         self.command = list(command)  # `python -m server …` with the port and the store
         self.count = count
+        self.engine = engine  # the embedded Valkey, when this supervisor started one
         self.workers: list[Worker] = []
         self.stopping = False
+        # A worker's name in the store (this supervisor's, and its index): the same across
+        # restarts, so the one started again gives back the capacity its predecessor held.
+        self.name = f"{socket.gethostname()}-{os.getpid()}"
 
     def spawn(self, index: int) -> Worker:
         """Start worker `index`; it dies with this process."""
         process = subprocess.Popen(
-            [*self.command, "--worker", str(index)],
+            [*self.command, "--worker", f"{self.name}-{index}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, preexec_fn=die_with_parent,
         )  # fmt: skip
         return Worker(index, process)
@@ -140,6 +145,7 @@ class Supervisor:
         """Restart any worker that dies, until `stop`."""
         while not self.stopping:
             time.sleep(0.2)
+            self.revive_store()
             for position, worker in enumerate(self.workers):
                 code = worker.process.poll()
                 if code is None or self.stopping:
@@ -155,6 +161,22 @@ class Supervisor:
                     self.wait_ready(replacement, time.monotonic() + READY_TIMEOUT)
                 except WorkersError as error:
                     print(f"error: {error}", file=sys.stderr, flush=True)
+
+    def revive_store(self) -> None:
+        """Start the embedded Valkey again, on the same socket, if it died: the workers
+        reconnect by themselves (what it held — attempts, journal, lease — is gone)."""
+        engine = self.engine
+        if engine is None or engine.process.poll() is None or self.stopping:
+            return
+        print(f"embedded Valkey (pid {engine.process.pid}) exited with status "
+              f"{engine.process.returncode}; starting it again (the attempts, journal and lease "
+              "it held are gone)", file=sys.stderr, flush=True)  # fmt: skip
+        try:
+            revived = start_engine(engine.binary, port=engine.port, folder=engine.folder)
+        except StoreError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            return
+        engine.process = revived.process
 
     def stop(self) -> None:
         """SIGTERM every worker (by PID), wait, SIGKILL any still there."""

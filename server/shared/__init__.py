@@ -52,9 +52,10 @@ def backend_for(url: str | None) -> Backend:
 
 
 def redis_store(url: str, *, clock: Callable[[], float], journal_size: int,
-                journal_bytes: int) -> RedisShared:  # fmt: skip
+                journal_bytes: int, worker: str | None = None) -> RedisShared:  # fmt: skip
     """The `redis` backend for `url` (imported only when asked: redis-py is not loaded by a
     server that keeps its state to itself)."""
     from .store import RedisShared
 
-    return RedisShared(url, clock=clock, journal_size=journal_size, journal_bytes=journal_bytes)
+    return RedisShared(url, clock=clock, journal_size=journal_size, journal_bytes=journal_bytes,
+                       worker=worker)  # fmt: skip

@@ -43,6 +43,7 @@ class Engine:
     folder: Path
     socket: Path
     port: int  # 0: unix socket only
+    binary: Path  # the server it runs, to start it again (`server.workers`)
 
     @property
     def url(self) -> str:
@@ -95,7 +96,7 @@ def start_engine(binary: Path, port: int = 0, folder: Path | None = None) -> Eng
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=die_with_parent, start_new_session=True,
     )  # fmt: skip
-    engine = Engine(process, home, sock, port)
+    engine = Engine(process, home, sock, port, binary)
     deadline = time.monotonic() + START_TIMEOUT
     while not _answers(sock):
         if process.poll() is not None or time.monotonic() > deadline:

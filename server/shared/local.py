@@ -76,7 +76,7 @@ class LocalShared:
     def attach(
         self,
         on_config: Callable[[Mapping[str, Any]], None],
-        on_reset: Callable[[], None],
+        on_reset: Callable[[float], None],
         stats_part: Callable[[], dict[str, Any]],
         schedule: Callable[[], Schedule],
     ) -> None:

@@ -18,7 +18,9 @@ operation does nothing and answers -2, and the worker decides again under the ne
     c workers queue ticket       capacity: 1 granted, 0 queued (granted later on its
                                  worker's channel), -1 the queue is full
     x ticket                     cancel a queued ticket: 1 cancelled, 0 already granted
-    r                            release a slot: hand it to the first queued ticket, if any
+    r worker                     release a slot: hand it to the first queued ticket, if any
+                                 (slots held are counted per worker too, `capw`, so a worker
+                                 started again gives back what its predecessor held: RECLAIM)
     j peer entry                 journal one finished request (its peer counted, the
                                  oldest entries dropped past the bounds)
 """
@@ -71,6 +73,7 @@ for _, a in ipairs(cjson.decode(ARGV[4])) do
     local queued = redis.call('LLEN', p .. 'capq')
     if busy < workers and queued == 0 then
       redis.call('HINCRBY', p .. 'cap', 'busy', 1)
+      redis.call('HINCRBY', p .. 'capw', string.match(a[4], '^([^:]*):'), 1)
       out[#out + 1] = 1
     elseif queued < queue then
       redis.call('RPUSH', p .. 'capq', a[4])
@@ -82,8 +85,12 @@ for _, a in ipairs(cjson.decode(ARGV[4])) do
     out[#out + 1] = redis.call('LREM', p .. 'capq', 1, a[2])
   elseif op == 'r' then
     local ticket = redis.call('LPOP', p .. 'capq')
+    if tonumber(redis.call('HGET', p .. 'capw', a[2]) or '0') > 0 then
+      redis.call('HINCRBY', p .. 'capw', a[2], -1)
+    end
     if ticket then
       local worker = string.match(ticket, '^([^:]*):')
+      redis.call('HINCRBY', p .. 'capw', worker, 1)
       redis.call('PUBLISH', p .. 'grant:' .. worker, ticket)
     elseif tonumber(redis.call('HGET', p .. 'cap', 'busy') or '0') > 0 then
       redis.call('HINCRBY', p .. 'cap', 'busy', -1)
@@ -190,4 +197,20 @@ if op == 'release' then
 end
 if op == 'check' then return {1, held, redis.call('PTTL', key)} end
 return redis.error_reply('unknown lease operation ' .. tostring(op))
+"""
+
+# A worker (ARGV[2]) starting: the capacity slots its predecessor of the same name held when
+# it died are given back, and its queued tickets dropped (nobody waits for them any more).
+RECLAIM: Final = r"""
+local p, worker = ARGV[1], ARGV[2]
+local held = tonumber(redis.call('HGET', p .. 'capw', worker) or '0')
+redis.call('HDEL', p .. 'capw', worker)
+local busy = tonumber(redis.call('HGET', p .. 'cap', 'busy') or '0')
+redis.call('HSET', p .. 'cap', 'busy', math.max(0, busy - held))
+for _, ticket in ipairs(redis.call('LRANGE', p .. 'capq', 0, -1)) do
+  if string.sub(ticket, 1, #worker + 1) == worker .. ':' then
+    redis.call('LREM', p .. 'capq', 1, ticket)
+  end
+end
+return held
 """

@@ -24,6 +24,7 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -49,7 +50,7 @@ from .batch import Batcher
 from .protocol import Stale
 
 SOURCES: Final = {"batch": scripts.BATCH, "journal": scripts.JOURNAL, "reset": scripts.RESET,
-                  "lease": scripts.LEASE}  # fmt: skip
+                  "lease": scripts.LEASE, "reclaim": scripts.RECLAIM}  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ SCHEMES: Final = {"redis": "redis", "rediss": "rediss", "valkey": "redis", "valk
                   "unix": "unix"}  # fmt: skip
 
 ConfigHook = Callable[[Mapping[str, Any]], None]  # apply a scenario document another process set
-ResetHook = Callable[[], None]  # start this process's share of the stats afresh
+# A new run began at this moment of the app's clock: start this process's share afresh, and
+# count its phases from there (the store's epoch: every process the same, a restarted too).
+ResetHook = Callable[[float], None]
 
 
 def shown(url: str) -> str:
@@ -190,7 +193,7 @@ class StoreSlots:
 
     def release(self) -> None:
         """Give the slot back (the store hands it to the first ticket queued)."""
-        self._store.batcher.post("r")
+        self._store.batcher.post("r", self._store.worker)
 
     def resize(self, workers: int, queue: int) -> None:
         """A phase's capacity: asked of the store from the next request on."""
@@ -210,13 +213,16 @@ class RedisShared:
         journal_size: int,
         journal_bytes: int,
         prefix: str = PREFIX,
+        worker: str | None = None,
     ) -> None:
         self.url = shown(url)
         self._raw_url = url
         self.prefix = prefix
         self.clock = clock
         self.journal_size, self.journal_bytes = journal_size, journal_bytes
-        self.worker = uuid.uuid4().hex[:12]
+        # Who this process is to the store: a supervisor's worker keeps its name across
+        # restarts, so the one started again gives back the slots its predecessor held.
+        self.worker = re.sub(r"[^A-Za-z0-9_.-]", "_", worker) if worker else uuid.uuid4().hex[:12]
         self.tickets = itertools.count()
         self.waiting: dict[str, asyncio.Future[None]] = {}
         self.leases = StoreLeases(self, clock)
@@ -252,8 +258,10 @@ class RedisShared:
         try:
             await self._check_version()
             await self._load_scripts()
+            await self.script("reclaim", self.worker)
             await self._adopt(document)
-            self.reset_gen = int(await self._client.get(self._key("reset_gen")) or 0)
+            generation = int(await self._client.get(self._key("reset_gen")) or 0)
+            await self._reset_seen(generation, force=True)  # the run's epoch, as the others
             self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             await self._pubsub.subscribe(self._key("grant:" + self.worker), self._key("report"))
         except StoreError:
@@ -338,15 +346,16 @@ class RedisShared:
             if config and self.on_config is not None:
                 self.on_config(json.loads(config))
         if reset_gen != self.reset_gen:
-            self._reset_seen(reset_gen)
+            await self._reset_seen(reset_gen)
         results: Sequence[Any] = answer[2:]
         return results
 
-    def _reset_seen(self, generation: int) -> None:
-        if generation > self.reset_gen:
-            self.reset_gen = generation
-            if self.on_reset is not None:
-                self.on_reset()
+    async def _reset_seen(self, generation: int, *, force: bool = False) -> None:
+        if generation > self.reset_gen or force:
+            self.reset_gen = max(generation, self.reset_gen)
+            epoch = await self._client.get(self._key("epoch"))
+            if self.on_reset is not None and epoch:
+                self.on_reset(float(epoch) - self.wall_offset)
 
     def attach(
         self,
@@ -525,12 +534,13 @@ class RedisShared:
                 if waiter is not None and not waiter.done():
                     waiter.set_result(None)
                 else:  # its request left before the grant came: pass the slot on
-                    self.batcher.post("r")
+                    self.batcher.post("r", self.worker)
             elif channel == report:
                 await self._report(json.loads(data))
 
     async def _report(self, request: Mapping[str, Any]) -> None:
-        self._reset_seen(int(request["reset"]))
+        with contextlib.suppress(Exception):
+            await self._reset_seen(int(request["reset"]))
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.batcher.drain(), REPORT_WAIT / 2)
         part: Any = 1

@@ -190,3 +190,50 @@ def test_a_worker_count_it_cannot_start_is_one_line(count: str, said: str) -> No
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(said), lines
+
+
+def test_an_embedded_valkey_that_dies_is_started_again() -> None:
+    with serving("--workers", "2") as (base, _, process):
+        store = next(pid for pid in _children(process.pid)
+                     if b"valkey-server" in Path(f"/proc/{pid}/cmdline").read_bytes())  # fmt: skip
+        os.kill(store, signal.SIGKILL)  # the Valkey the supervisor this test started started
+        deadline = time.monotonic() + POLL_DEADLINE
+        while True:
+            try:
+                health = requests.get(base + "/health", timeout=5)
+                if health.status_code == 200 and health.json()["workers"] == 2:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "the store was not started again"
+            time.sleep(0.05)
+        assert fresh(base, "/api/jobs?LocationId=10001").status_code == 200
+        entries = requests.get(base + "/__admin/journal", timeout=20).json()["entries"]
+        assert [e["attempt"] for e in entries if e["status"] == 200] == [0]  # a new store
+        stop(process)
+        assert process.stderr is not None
+        assert f"embedded Valkey (pid {store}) exited" in process.stderr.read()
+
+
+def test_a_worker_killed_holding_a_slot_gives_it_back_when_started_again(store: Engine) -> None:
+    slow = {"latency": {"model": "fixed", "value": 30.0}}
+    document = {"server": {"capacity": {"workers": 1, "queue": 0}, "zips": {"10001": slow}}}
+    with serving("--workers", "2", "--state", store.url) as (base, _, _process):
+        requests.put(base + "/__admin/scenario", json=document, timeout=20).raise_for_status()
+        session = requests.Session()  # one keep-alive connection: one worker
+        victim = session.get(base + "/health", timeout=20).json()["pid"]
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(session.get, base + "/api/jobs?LocationId=10001", timeout=60)
+            deadline = time.monotonic() + POLL_DEADLINE
+            while requests.get(base + "/__admin/stats", timeout=20).json()["in_flight"] < 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            assert fresh(base, "/api/jobs?LocationId=20002").status_code == 503  # the one slot
+            os.kill(victim, signal.SIGKILL)  # a worker of the supervisor this test started
+            with pytest.raises(requests.RequestException):
+                held.result()
+        deadline = time.monotonic() + POLL_DEADLINE
+        while fresh(base, "/health").json()["workers"] != 2:
+            assert time.monotonic() < deadline, "the worker was not started again"
+            time.sleep(0.05)
+        assert fresh(base, "/api/jobs?LocationId=20002").status_code == 200
