@@ -106,63 +106,81 @@ def _share(value: float, scale: tuple[bool, float, float]) -> float:
 
 
 def heatmap_panel(doc: Mapping[str, Any]) -> str:
-    """For a two-setting grid: per figure, a heatmap per client, the first setting across,
+    """For a grid of two settings: per figure, a heatmap per client, the first setting across,
     the second down; each cell the figure's value, coloured on one scale for every client (log
-    when the values span a decade), linking to that combination's table; ★ on [tune]'s pick."""
+    when the values span a decade), linking to that combination's table; ★ on [tune]'s pick.
+    A grid of three: the objective alone, a map per client and value of the third."""
     grid = (doc.get("sweep") or {}).get("grid") or {}
     found = [p for p in _points(doc) if p.figures]
-    if len(grid) != 2 or not found:
+    if len(grid) not in (2, 3) or not found:
         return ""
-    (across, columns), (down, rows) = grid.items()
-    anchors, best = _anchors(doc), _best(doc)
+    names = list(grid)
+    across, down = names[0], names[1]
+    slices = [{}] if len(grid) == 2 else [{names[2]: v} for v in grid[names[2]]]
+    figures = heat_figures(doc)[: 1 if len(grid) == 3 else MOST_FIGURES]
     clients = list(dict.fromkeys(p.client for p in found))
-    by_key = {(p.client, tuple(p.combination.items())): p for p in found}
+    sheet = _Sheet(doc, grid, found)
     parts = []
-    for name in heat_figures(doc):
+    for name in figures:
         values = [v for p in found if (v := p.figures.get(name)) is not None]
         if not values:
             continue
         scale = _shares(values)
-        figure = FIGURES[name]
-        maps = []
-        for client in clients:
-            head = "".join(f"<th>{esc(label_of(across, v))}</th>" for v in columns)
-            body = []
-            for row in rows:
-                cells = []
-                for column in columns:
-                    key = ((across, column), (down, row))
-                    point = by_key.get((client, key))
-                    value = None if point is None else point.figures.get(name)
-                    combo = Combination(key).label
-                    if value is None:
-                        cells.append(f'<td class="none" title="{esc(combo)}: not measured">–</td>')
-                        continue
-                    ground, ink = _shade(_share(value, scale))
-                    star = " ★" if best.get(client) == key else ""
-                    wrong = "" if point is None or point.correct else " ✗"
-                    title = f"{client} at {combo}: {name} {figure.format(value)}{wrong}{star}"
-                    cells.append(
-                        f'<td style="background:{ground};color:{ink}"><a href="#value-'
-                        f'{anchors.get(key, 0)}" style="color:{ink}" title="{esc(title)}">'
-                        f"{esc(figure.format(value))}{wrong}{star}</a></td>"
-                    )
-                body.append(f"<tr><th>{esc(label_of(down, row))}</th>{''.join(cells)}</tr>")
-            maps.append(
-                f'<div class="heatmap" data-client="{esc(client)}" data-figure="{esc(name)}">'
-                f'<h4>{esc(client)}</h4><table class="heat"><thead><tr><th>{esc(down)} ↓ '
-                f"{esc(across)} →</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-                "</div>"
-            )
-        how = "log" if scale[0] else "linear"
+        maps = [sheet.map(client, name, scale, fixed) for client in clients for fixed in slices]
+        figure, how = FIGURES[name], "log" if scale[0] else "linear"
         parts.append(f'<h3>{esc(name)}: {esc(figure.help)} <span class="scale">(shaded on a '
                      f'{how} scale, {esc(figure.format(min(values)))} pale to '
                      f'{esc(figure.format(max(values)))} deep)</span></h3>'
                      f'<div class="heatmaps">{"".join(maps)}</div>')  # fmt: skip
-    intro = (f"Each figure over the grid of {across} (across) and {down} (down), one map per "
-             "client. Click a cell for that combination's table; ★ marks [tune]'s pick, ✗ a "
-             "wrong total.")  # fmt: skip
+    third = f", a map per client and {names[2]}" if len(grid) == 3 else ", one map per client"
+    intro = (f"Each figure over the grid of {across} (across) and {down} (down){third}. Click "
+             "a cell for that combination's table; ★ marks [tune]'s pick, ✗ a wrong "
+             "total.")  # fmt: skip
     return panel("heatmaps", "Over the grid", "".join(parts), intro)
+
+
+class _Sheet:
+    """What every heatmap of one sweep reads: its grid, points by client and combination, each
+    combination's table and [tune]'s picks."""
+
+    def __init__(self, doc: Mapping[str, Any], grid: Mapping[str, Any], found: list[Point]):
+        self.grid, self.anchors, self.best = grid, _anchors(doc), _best(doc)
+        self.by_key = {(p.client, tuple(p.combination.items())): p for p in found}
+
+    def map(
+        self, client: str, name: str, scale: tuple[bool, float, float], fixed: Mapping[str, Any]
+    ) -> str:
+        """One client's map of one figure, the settings past the first two held at `fixed`."""
+        across, down = list(self.grid)[:2]
+        figure = FIGURES[name]
+        head = "".join(f"<th>{esc(label_of(across, v))}</th>" for v in self.grid[across])
+        body = []
+        for row in self.grid[down]:
+            cells = []
+            for column in self.grid[across]:
+                at = {across: column, down: row, **fixed}
+                key = tuple((setting, at[setting]) for setting in self.grid)
+                point = self.by_key.get((client, key))
+                value = None if point is None else point.figures.get(name)
+                combo = Combination(key).label
+                if point is None or value is None:
+                    cells.append(f'<td class="none" title="{esc(combo)}: not measured">–</td>')
+                    continue
+                ground, ink = _shade(_share(value, scale))
+                star = " ★" if self.best.get(client) == key else ""
+                wrong = "" if point.correct else " ✗"
+                title = f"{client} at {combo}: {name} {figure.format(value)}{wrong}{star}"
+                cells.append(
+                    f'<td style="background:{ground};color:{ink}"><a href="#value-'
+                    f'{self.anchors.get(key, 0)}" style="color:{ink}" title="{esc(title)}">'
+                    f"{esc(figure.format(value))}{wrong}{star}</a></td>"
+                )
+            body.append(f"<tr><th>{esc(label_of(down, row))}</th>{''.join(cells)}</tr>")
+        where = "".join(f", {phrase_of(k, v)}" for k, v in fixed.items())
+        return (f'<div class="heatmap" data-client="{esc(client)}" data-figure="{esc(name)}">'
+                f'<h4>{esc(client + where)}</h4><table class="heat"><thead><tr><th>{esc(down)} '
+                f"↓ {esc(across)} →</th>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
+                "</table></div>")  # fmt: skip
 
 
 def _short(combination: Mapping[str, Any]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from clients.report.scatter import (
     scale_of,
     ticks,
 )
+from clients.sweeps import Combination
 from tests import builders
 
 
@@ -132,3 +134,25 @@ def test_the_sweep_page_has_the_answer_the_grid_and_no_axis_charts() -> None:
     assert "<h2>timeout 0.5 s, retries 2</h2>" in page  # each combination's table, named
     one = html.render_report(builders.sweep_doc())  # a one-setting sweep keeps its charts
     assert '<div class="charts" data-draw="sweep">' in one and 'data-panel="heatmaps"' not in one
+
+
+def test_a_three_setting_grid_maps_its_objective_per_value_of_the_third() -> None:
+    grid: dict[str, list[Any]] = {"timeout": [0.1, 1.0], "retries": [0.0, 2.0],
+                                  "jitter": ["none", "full"]}  # fmt: skip
+    combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    doc = {
+        "sweep": {"setting": "timeout × retries × jitter", "values": [0.1, 1.0], "grid": grid},
+        "variants": [{"value": float(i), "combination": c, "label": "", "result": {}}
+                     for i, c in enumerate(combos)],
+        "points": [{"client": "a", "value": float(i), "wall": 1.0, "throughput": 1.0,
+                    "p99": 0.1 * (i + 1), "correct": True, "combination": c,
+                    "figures": {"p99": 0.1 * (i + 1), "failed": 0.0}}
+                   for i, c in enumerate(combos)],
+    }  # fmt: skip
+    page = heatmap_panel(doc)
+    assert re.findall(r"<h4>([^<]*)</h4>", page) == ["a, jitter none", "a, jitter full"]
+    assert page.count("<h3>") == 1  # the objective alone (p99 without a [tune])
+    cells = re.findall(r'<a href="#value-(\d+)"[^>]*title="a at ([^:]*):', page)
+    assert len(cells) == 8
+    for index, label in cells:
+        assert label == Combination(tuple(combos[int(index)].items())).label
