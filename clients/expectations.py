@@ -408,10 +408,16 @@ def parse_expectations(
 
 
 def figures_of(summary: Summary, speedup: float | None) -> dict[str, float | None]:
-    """Every figure of one row, by name (none for a client that did not run)."""
+    """Every figure of one row, by name (none for a client that did not run), as JSON can
+    carry them: a run that never recovered has `recovery` None and `recovered` 0 (1 when it
+    did; None without phases)."""
     if summary.state is not RunState.OK:
         return {}
-    return {name: figure.get(summary, speedup) for name, figure in FIGURES.items()}
+    found = {name: figure.get(summary, speedup) for name, figure in FIGURES.items()}
+    found = {k: None if v is not None and math.isinf(v) else v for k, v in found.items()}
+    recovered = summary.series.recovered if summary.series is not None else None
+    found["recovered"] = None if recovered is None else float(recovered)
+    return found
 
 
 class _Rows:

@@ -165,6 +165,7 @@ def parse(document: Mapping[str, Any], path: str = "<scenario>") -> Scenario:
     except (TypeError, ValueError) as error:
         raise check.fail("server", f"holds a value JSON cannot carry ({error})") from None
     _phases_within(check, server, workload)
+    _swept_phases(check, server, sweep)
     return Scenario(
         path=path,
         name=_name(check, document["name"], "name")
@@ -247,6 +248,17 @@ def _open_loop(check: Checker, table: Mapping[str, Any]) -> dict[str, Any]:
         raise check.fail("workload.rate", f"{asked}; at most {MAX_REQUESTS:,} a run")
     arrivals = _choice(check, table.get("arrivals", "constant"), "workload.arrivals", ARRIVALS)
     return {"rate": rate, "duration": duration, "arrivals": arrivals}
+
+
+def _swept_phases(check: Checker, server: Mapping[str, Any], sweep: Sweep | None) -> None:
+    """A sweep of the last phase's settings (`dip_workers`, `dip_for`) needs a phase."""
+    swept = [
+        n for n in (sweep.settings if sweep else ()) if SWEEP_SETTINGS[n].key[:1] == ("phases",)
+    ]
+    phases = server.get("phases")
+    if swept and not (isinstance(phases, list) and phases and isinstance(phases[-1], Mapping)):
+        raise check.fail("sweep", f"{swept[0]} varies the last [[server.phases]], and the "
+                         "server section has none")  # fmt: skip
 
 
 def _phases_within(check: Checker, server: Mapping[str, Any], workload: Workload) -> None:

@@ -66,7 +66,7 @@ class SweepSetting:
     target: Target
     low: float  # the smallest value allowed (an int for a whole setting)
     high: float
-    key: tuple[str, ...] = ()  # CLIENT: the settings field; SERVER: the path in the section
+    key: tuple[str | int, ...] = ()  # CLIENT: the field; SERVER: the path (an int: a list's)
     whole: bool = False  # swept in whole numbers
     axis: Axis = Axis.LINEAR
     unlimited: float | None = None  # the value that means "no limit", drawn as ∞
@@ -108,6 +108,12 @@ SWEEP_SETTINGS: Final[dict[str, SweepSetting]] = {
         SweepSetting("zips", Target.WORKLOAD, 1, MAX_ZIPS, whole=True, axis=Axis.LOG),
         SweepSetting("latency_scale", Target.SPEED, 1e-6, 1e6),
         SweepSetting("error_rate", Target.SERVER, 0.0, 1.0, ("faults", "error_500")),
+        # the last server phase's workers and length: a dip's depth and duration (issue 22's
+        # metastability map); the scenario must have [[server.phases]]
+        SweepSetting("dip_workers", Target.SERVER, 1, 1_000_000,
+                     ("phases", -1, "capacity", "workers"), whole=True),
+        SweepSetting("dip_for", Target.SERVER, 1e-6, 86_400.0, ("phases", -1, "for"),
+                     unit="s"),
     )
 }  # fmt: skip
 

@@ -9,7 +9,7 @@ prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -139,7 +139,7 @@ def variants(scenario: Scenario, sweep: Sweep) -> list[tuple[Combination, Scenar
 def _clients(scenario: Scenario, setting: SweepSetting, value: Value) -> Scenario:
     """Every client that has the setting takes the value; a kind without it keeps its own."""
     (name,) = setting.key
-    changes: dict[str, Any] = {name: setting.cast(value)}
+    changes: dict[str, Any] = {str(name): setting.cast(value)}
     clients = tuple(
         replace(c, **changes) if setting.taken_by(KINDS[c.kind]) else c for c in scenario.clients
     )
@@ -166,13 +166,16 @@ def _speed(scenario: Scenario, setting: SweepSetting, value: Value) -> Scenario:
 
 def _server(scenario: Scenario, setting: SweepSetting, value: Value) -> Scenario:
     """The value at the setting's key of the server section (tables on the way copied)."""
-    return replace(scenario, server=_with_key(scenario.server, setting.key, value))
+    return replace(scenario, server=_with_key(scenario.server, setting.key, setting.cast(value)))
 
 
-def _with_key(table: Mapping[str, Any], key: tuple[str, ...], value: Value) -> dict[str, Any]:
+def _with_key(table: Any, key: tuple[str | int, ...], value: Value) -> Any:
+    """`table` with `value` at `key`: a str steps into a table, an int into a list (the
+    scenario's parse made sure the list is there: `scenario._swept_phases`)."""
     head, *rest = key
-    changed = dict(table)
-    changed[head] = _with_key(table.get(head, {}), tuple(rest), value) if rest else value
+    changed: Any = list(table) if isinstance(head, int) else dict(table)
+    inner = changed[head] if isinstance(head, int) else table.get(head, {})
+    changed[head] = _with_key(inner, tuple(rest), value) if rest else value
     return changed
 
 

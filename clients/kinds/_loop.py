@@ -2,11 +2,13 @@
 runs (`offload`), and how late the loop ran a timer (`LagSampler`).
 
 The sampler is a coroutine on the loop, waking every `LAG_EVERY` seconds and noting how late it
-woke: cheap (a hundred timers a second), and what any coroutine waiting on the loop would have
-suffered. While the loop is blocked no coroutine can look, so a real-time interval timer
-(SIGALRM, on the main thread only) interrupts whatever the loop's thread is doing; when the
-sampler is overdue the handler notes where that thread is — the coroutine that holds the loop
-and the call it is in — without a thread of its own (the client's thread count stays its own).
+woke: cheap (forty timers a second, see LAG_EVERY), and what any coroutine
+waiting on the loop would have suffered. While the loop is blocked no coroutine can look, so a
+one-shot real-time timer (SIGALRM, on the main thread only), pushed back at every beat, goes
+off only when the loop misses one: its handler notes where the loop's thread is — the
+coroutine that holds the loop and the call it is in — and looks again every `WATCH_EVERY`
+until the loop beats; no thread of its own (the client's thread count stays its own), and no
+signal at all on a loop that keeps time.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from ..cpuwork import after_answer
 from ..records import ClientSettings, LoopLag, Stall
 from ..resources import peak_rss_bytes
 
-LAG_EVERY: Final = 0.01  # seconds between the sampler's timers
+# Seconds between the sampler's timers: each wake-up costs the loop tens of microseconds (its
+# select, its handles), which the client's CPU figure includes; at 40 a second that stays
+# around a millisecond a second, a few percent of an idle asyncio row, not a third of it.
+LAG_EVERY: Final = 0.025
 BLOCKED_AFTER: Final = 0.02  # a sampler this much overdue means the loop is blocked
 WATCH_EVERY: Final = 0.005  # seconds between looks at the loop's thread (SIGALRM)
 STALLS_KEPT: Final = 5  # the places a blocked loop was seen most, kept per run
@@ -105,23 +110,29 @@ class LagSampler:
         self.blocked = 0.0
         self.seen: dict[tuple[str, str], float] = {}  # seconds seen at each place
         self.watched = False
+        self._armed = False
         self._beat = self._due = self._alarm = time.perf_counter()
 
     async def _sample_lag(self) -> None:
         while True:
             self._due = time.perf_counter() + self.every
+            if self._armed:  # one shot, pushed back at every beat: a healthy loop never hears it
+                signal.setitimer(signal.ITIMER_REAL, self.every + BLOCKED_AFTER)
             await asyncio.sleep(self.every)
             self._beat = time.perf_counter()
             self.lags.append(max(0.0, self._beat - self._due))
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        """The loop missed its beat by BLOCKED_AFTER: note where its thread is, and look again
+        in WATCH_EVERY until it beats."""
+        if not self._armed or (frame is not None and frame.f_code is _ON_ALARM):
+            return  # after the watch, or an alarm that interrupted this very handler
         now = time.perf_counter()
-        since, self._alarm = now - self._alarm, now
-        if now - self._due < BLOCKED_AFTER or (frame and frame.f_code is _ON_ALARM):
-            return  # on time, or an alarm that interrupted this very handler
-        # The time since the last look, as far as the loop was already blocked then (a
+        # Blocked since its timer was due, or since the last look within the same block (a
         # signal held up by a busy machine counts for the time it really covered).
-        spent = min(since, now - self._due - BLOCKED_AFTER + WATCH_EVERY)
+        spent = max(0.0, now - max(self._alarm, self._due))
+        self._alarm = now
+        signal.setitimer(signal.ITIMER_REAL, WATCH_EVERY)
         self.blocked += spent
         found = where(frame)
         if found is not None:
@@ -129,8 +140,9 @@ class LagSampler:
 
     @contextlib.contextmanager
     def _watching(self) -> Iterator[None]:
-        """SIGALRM every WATCH_EVERY while the block runs, if this is the main thread and no
-        one else uses the signal (a user's code may): else no watching, only the lags."""
+        """SIGALRM when the loop misses a beat, and every WATCH_EVERY until it beats again,
+        if this is the main thread and no one else uses the signal (a user's code may): else
+        no watching, only the lags."""
         usable = threading.current_thread() is threading.main_thread() and signal.getsignal(
             signal.SIGALRM
         ) in (signal.SIG_DFL, None)
@@ -138,17 +150,19 @@ class LagSampler:
             yield
             return
         previous = signal.signal(signal.SIGALRM, self._on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, WATCH_EVERY, WATCH_EVERY)
-        self.watched = True
+        signal.setitimer(signal.ITIMER_REAL, self.every + BLOCKED_AFTER)
+        self.watched = self._armed = True
         try:
             yield
         finally:
+            self._armed = False
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, previous)
 
     async def around(self, work: Awaitable[Any]) -> Any:
         """Await `work` with the sampler running beside it on this loop."""
-        self._due = self._alarm = time.perf_counter() + self.every
+        self._due = time.perf_counter() + self.every
+        self._alarm = 0.0
         sampler = asyncio.ensure_future(self._sample_lag())
         try:
             with self._watching():

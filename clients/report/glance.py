@@ -65,7 +65,8 @@ def cards(summaries: Sequence[Summary], verdicts: Sequence[Mapping[str, Any]]) -
 
 
 def _why_failed(run: RunResult | None) -> str:
-    """The commonest error among a run's last attempts at the zips it gave up on."""
+    """The errors of a run's last attempts at the zips it gave up on, commonest first (three
+    at most), and that it never retried when it did not."""
     if run is None:
         return ""
     last: dict[str, Any] = {}
@@ -75,8 +76,10 @@ def _why_failed(run: RunResult | None) -> str:
     errors = Counter(a.error or f"status {a.status}" for a in last.values() if not a.ok)
     if not errors:
         return ""
-    error, times = errors.most_common(1)[0]
-    return f"{error} ×{times:,}" if len(errors) == 1 else f"mostly {error} ×{times:,}"
+    shown = ", ".join(f"{error} ×{times:,}" for error, times in errors.most_common(3))
+    more = f" and {len(errors) - 3} more kinds" if len(errors) > 3 else ""
+    never = "; it does not retry" if run.settings.retries == 0 else ""
+    return shown + more + never
 
 
 def answer(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> str:

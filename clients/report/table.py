@@ -143,7 +143,8 @@ def report_table(
     `columns` picks which of COLUMNS after the client's to show (default: all); `brief` puts
     a failed or skipped row's reason under the table (`reasons`) instead of in its row.
     """
-    caption = "\n".join(filter(None, [caption, *under_lines(summaries)]))
+    below = [] if brief else under_lines(summaries)  # a part's: said once, under the parts
+    caption = "\n".join(filter(None, [caption, *below]))
     table = Table(
         title=title or None, caption=caption or None, caption_justify="left",
         header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False,
@@ -200,13 +201,16 @@ def goodput_lines(summaries: Sequence[Summary], width: int = 100) -> list[str]:
     per = max(1, math.ceil(longest / width))  # seconds a character stands for
     pad = max(6, *(len(s.client) for s in shown))
     lines = []
-    phases = next((s.series.phases for s in shown if s.series and s.series.phases), ())
-    if phases:
+    first = next((s.series for s in shown if s.series and s.series.phases), None)
+    phases = first.phases if first is not None else ()
+    if first is not None:
         marks = "".join(
             "▔" if any(p.start <= (i + 0.5) * per < p.end for p in phases) else " "
             for i in range(math.ceil(longest / per))
         )
-        names = ", ".join(f"{p.name} {p.start:.0f}–{p.end:.0f} s" for p in phases)
+        shift = first.offset  # said in the server's seconds, as the scenario gives them
+        names = ", ".join(f"{p.name} {p.start + shift:g}–{p.end + shift:g} s after the reset"
+                          for p in phases)  # fmt: skip
         lines.append(f"{'phases':<{pad}}  {marks}  {names}")
     for s in shown:
         series = s.series

@@ -50,7 +50,8 @@ def points(
     where = dict(combination or {})
     every = figures or {}
     return [
-        Point(s.client, value, s.wall, requests / s.wall if s.wall > 0 else 0.0, s.p99, s.correct,
+        Point(s.client, value, s.wall, requests / s.wall if s.wall > 0 else 0.0, s.p99,
+              s.correct or s.open_loop,  # an open-loop run asks zips again: no sum to judge
               "", where, dict(every.get(s.client) or {}))
         if s.state is RunState.OK
         else Point(s.client, value, 0.0, 0.0, 0.0, s.state is RunState.SKIPPED, s.skipped or "",

@@ -300,8 +300,10 @@ def _skipped_summary(run: RunResult) -> Summary:
 
 def baseline_of(summaries: Sequence[Summary]) -> Summary | None:
     """The row speed-ups are measured against: the baseline kind's (blocking) when it ran and
-    summed right, else the slowest row that did; None when no row did."""
-    ran = [s for s in summaries if s.state is RunState.OK and s.trusted and s.wall > 0]
+    summed right, else the slowest row that did; None when no row did. An open-loop row's
+    wall is its duration, not its speed: it is never one."""
+    ran = [s for s in summaries
+           if s.state is RunState.OK and s.trusted and s.wall > 0 and not s.open_loop]  # fmt: skip
     chosen = next((s for s in ran if KINDS[s.kind].baseline), None)
     return chosen or max(ran, key=lambda s: s.wall, default=None)
 

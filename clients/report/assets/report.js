@@ -437,7 +437,8 @@
     const ticks = linearTicks(span, plot), step = ticks[1] || span;
     for (const t of ticks) {
       svg("line", { class: "grid", x1: X(t), x2: X(t), y1: top, y2: top + plotH }, root);
-      svg("text", { x: X(t), y: top + plotH + 16, "text-anchor": "middle" }, root).textContent = tickSeconds(t, step);
+      const anchor = X(t) > left + plot - 24 ? "end" : "middle"; // the last stays inside the chart
+      svg("text", { x: X(t), y: top + plotH + 16, "text-anchor": anchor }, root).textContent = tickSeconds(t, step);
     }
     svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }, root);
     for (const [name, from, to] of shaded) { // a server's phases, behind the lines

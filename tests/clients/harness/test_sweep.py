@@ -12,12 +12,14 @@ from rich.console import Console
 
 from clients import scenario as scenarios
 from clients.console import run_compare as compare
+from clients.errors import ScenarioFileError
 from clients.harness.sweep import variants
 from clients.kinds import in_flight
 from clients.scenario import parse
 from clients.sweeps import Sweep
+from server.config.parser import parse_config
 from tests.builders import SWEPT_BASE, code_sweep, swept
-from tests.helpers import LiveServer
+from tests.helpers import ROOT, LiveServer
 
 
 def test_concurrency_sweeps_every_client_but_blocking(tmp_path: Path) -> None:
@@ -54,6 +56,29 @@ def test_error_rate_sets_the_share_of_500s(tmp_path: Path) -> None:
     [(_, flaky)] = variants(loaded, Sweep.one("error_rate", (0.25,)))
     assert flaky.server["faults"]["error_500"] == 0.25
     assert "faults" not in loaded.server  # the original is untouched
+
+
+def test_a_dip_is_swept_by_its_depth_and_length() -> None:
+    loaded = scenarios.load(ROOT / "scenarios" / "metastability-map.toml")
+    grid = Sweep((("dip_workers", (3.0, 1.0)), ("dip_for", (2.0,))), grid=True)
+    found = variants(loaded, grid)
+    assert [c.as_dict() for c, _ in found] == [{"dip_workers": 3, "dip_for": 2.0},
+                                                {"dip_workers": 1, "dip_for": 2.0}]  # fmt: skip
+    for combination, variant in found:
+        (dip,) = variant.server["phases"]
+        assert dip["capacity"]["workers"] == combination.as_dict()["dip_workers"]
+        assert dip["for"] == 2.0 and isinstance(dip["capacity"]["workers"], int)
+        parse_config(variant.server_document())  # the server takes every combination
+    assert loaded.server["phases"][0]["for"] == 4  # the original is untouched
+
+
+def test_a_dip_sweep_needs_a_phase(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text('[workload]\nzips = ["90011"]\n[clients.asyncio]\n'
+                    "[sweep]\nsetting = \"dip_for\"\nvalues = [1, 2]\n")  # fmt: skip
+    with pytest.raises(ScenarioFileError, match=r"sweep: dip_for varies the last "
+                       r"\[\[server.phases\]\], and the server section has none"):  # fmt: skip
+        scenarios.load(path)
 
 
 @pytest.mark.slow

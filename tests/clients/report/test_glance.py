@@ -29,7 +29,7 @@ def test_a_client_that_gave_up_is_named_with_its_error() -> None:
     ])  # fmt: skip
     doc = builders.document([builders.make_run("blocking"), failed], expected=3)
     said = glance.answer(summaries_of(doc), runs_of(doc))
-    assert "asyncio gave up on 1 zip (http_503 ×1)" in said
+    assert "asyncio gave up on 1 zip (http_503 ×1; it does not retry)" in said
     assert said.startswith("Blocking was fastest (1.00 s); blocking the cheapest too")
 
 
