@@ -240,7 +240,8 @@ def failure_text(
 
 class Watcher:
     """How many zips the server has answered with a 200 so far: progress for code that
-    reports none. Polled from the meter's sampler thread, whose CPU the meter takes off."""
+    reports none (a request marked with some run's tag is a stray's, not this code's). Polled
+    from the meter's sampler thread, whose CPU the meter takes off."""
 
     def __init__(self, url: str) -> None:
         self._control = ServerControl(url)
@@ -254,7 +255,11 @@ class Watcher:
             return len(self._zips)
         try:
             page = self._control.journal(since=self._since, status="200")
-            self._zips.update(str(entry.get("zip")) for entry in page["entries"])
+            self._zips.update(
+                str(entry.get("zip"))
+                for entry in page["entries"]
+                if not is_run_tag(entry.get("client"))
+            )  # a stray's: not ours
             self._since = int(page["next"])
         except Exception:  # progress is for show: it must never break a measured run
             self._broken = True

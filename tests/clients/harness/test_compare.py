@@ -14,11 +14,11 @@ import pytest
 from rich.console import Console
 
 import clients.harness.servers
-from clients import cli
+from clients import __version__, cli
 from clients.console import run_compare as compare
 from clients.errors import ScenarioFileError, ServerUnavailable
 from clients.harness.compare import result_path, save
-from clients.harness.server_control import ServerControl
+from clients.harness.server_control import ServerControl, identity_problem
 from clients.records import RunResult
 from clients.results.document import SCHEMA, SCHEMA_VERSION
 from clients.scenario import load
@@ -285,3 +285,20 @@ def test_a_413_from_the_server_is_said_in_a_sentence(live_server: Any) -> None:
     assert message.startswith(f"{live_server.url}/__admin/reset: the server refused the "
                               "request as too large (")  # fmt: skip
     assert "{" not in message and "'" not in message  # a sentence, not a dict
+
+
+@pytest.mark.parametrize(
+    ("health", "ours"),
+    [
+        pytest.param({"status": "ok", "name": "asynchronicity", "version": __version__}, True,
+                     id="named"),
+        pytest.param({"status": "ok", "version": __version__, "seed": 0, "pid": 7}, True,
+                     id="an-older-server-without-a-name"),
+        pytest.param({"status": "ok", "version": __version__}, False, id="no-name-no-shape"),
+        pytest.param({"status": "ok", "name": "asynchronicity", "version": "0.0.1"}, False,
+                     id="another-version"),
+        pytest.param([1, 2], False, id="not-an-object"),
+    ],
+)  # fmt: skip
+def test_what_counts_as_this_projects_server(health: Any, ours: bool) -> None:
+    assert (identity_problem(200, health) is None) is ours

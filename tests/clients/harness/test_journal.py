@@ -213,3 +213,12 @@ def test_a_run_counts_only_its_own_requests_and_says_how_many_were_foreign(
     assert RunResult.from_dict(run.to_dict()).foreign == 3
     [note] = [n for n in notes([], runs) if n.title == "requests from elsewhere"]
     assert "3 API requests during 1 of" in note.text
+
+
+def test_progress_from_the_journal_leaves_a_strays_requests_out(live_server: LiveServer) -> None:
+    configure(live_server)
+    for zip_code, headers in (("10001", {}), ("90011", {"X-Client": STRAY})):
+        requests.get(f"{live_server.url}/api/jobs", params={"LocationId": zip_code},
+                     headers=headers, timeout=10).raise_for_status()  # fmt: skip
+    watcher = journal.Watcher(live_server.url)
+    assert watcher.poll() == 1  # 10001, the user's code's; 90011 was another run's
