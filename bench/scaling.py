@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
+import requests
+
 from bench.context import Context, Sizes, admin
 from bench.figures import per_request_us, proc_stat_ticks, ratio
 from bench.overhead import best, paths
@@ -31,7 +33,9 @@ COLUMNS: Final = (
     Column("ok", "answers", "int"), Column("errors", "errors", "int"),
     Column("rps", "req/s", "rate"), Column("ratio", "÷ 1 worker", "ratio"),
     Column("server_us", "server CPU/req", "us"), Column("loadgen_us", "loadgen CPU/req", "us"),
+    Column("stats_ms", "stats read", "ms"), Column("journal_ms", "journal read", "ms"),
 )  # fmt: skip
+READS: Final = 15  # reads of /__admin/stats and of the journal's last 100 entries, timed
 SCALING_TARGET: Final = 1.5  # N workers ÷ one, where the machine has room for them (≥ 4 cores)
 
 
@@ -81,12 +85,29 @@ def measure(served: Served, sizes: Sizes) -> dict[str, Any]:
     spent = tree_cpu(served.process.pid) - before
     ok = int(result["ok"])
     return {
+        "reads": read_times(served),
         "ok": ok,
         "errors": sizes.overhead_requests - ok,
         "rps": ok / result["wall"] if result["wall"] > 0 else None,
         "server_us": per_request_us(spent, ok),
         "loadgen_us": per_request_us(result["cpu"], ok),
     }
+
+
+def read_times(served: Served) -> tuple[float, float]:
+    """The median milliseconds of a `/__admin/stats` read (every process's share merged, with
+    workers) and of a read of the journal's last 100 entries (from the store, with state)."""
+    timings: list[list[float]] = [[], []]
+    with requests.Session() as session:
+        total = session.get(served.url + "/__admin/stats", timeout=30).json()["requests"]
+        since = max(0, int(total) - 100)
+        for _ in range(READS):
+            for index, path in enumerate(("/__admin/stats", f"/__admin/journal?since={since}")):
+                started = time.perf_counter()
+                session.get(served.url + path, timeout=30).raise_for_status()
+                timings[index].append(1000 * (time.perf_counter() - started))
+    stats, journal = (sorted(t)[len(t) // 2] for t in timings)
+    return stats, journal
 
 
 def run_cases(context: Context, chosen: Sequence[tuple[str, int, str]]) -> dict[str, list[Any]]:
@@ -127,8 +148,11 @@ def run(context: Context) -> Outcome:
     base = best(runs[chosen[0][0]])
     for label, workers, state in chosen:
         figures = best(runs[label])
+        reads = [run["reads"] for run in runs[label]]
         outcome.rows.append({"case": label, "workers": workers, "state": state, **figures,
-                             "ratio": ratio(figures["rps"], base["rps"])})  # fmt: skip
+                             "ratio": ratio(figures["rps"], base["rps"]),
+                             "stats_ms": min(r[0] for r in reads),
+                             "journal_ms": min(r[1] for r in reads)})  # fmt: skip
     outcome.checks = checks_for(outcome.rows, count)
     outcome.notes = notes(context.sizes, count)
     outcome.seconds = time.perf_counter() - started
@@ -156,6 +180,10 @@ def notes(sizes: Sizes, count: int) -> list[str]:
         "state: local = in this process; valkey = the embedded Valkey on a unix socket "
         "(one started for the --state case, the supervisor's own for --workers); server CPU: "
         "the whole process tree (supervisor, workers, store) ÷ answers",
+        f"stats read, journal read: the median of {READS} reads after each round's requests "
+        "(/__admin/stats: each process's share merged on read; /__admin/journal?since=: the "
+        "last 100 entries, written to the store as they end) — what a reader pays, against "
+        "what a request pays for the journal in the store (benchmark 8)",
     ]
     if count < 4:
         said.append(

@@ -21,7 +21,7 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.web_urldispatcher import MatchInfoError, UrlMappingMatchInfo
 
-from . import __version__
+from . import NAME, __version__
 from .accounting.journal import DEFAULT_BYTES, DEFAULT_SIZE, Journal
 from .admin import journal, routes
 from .admin.plumbing import is_loopback
@@ -55,7 +55,7 @@ async def health(request: web.Request) -> web.Response:
         await state.shared.refresh()
     except StoreError as error:
         return json_error(503, str(error), version=__version__, state=state.shared.url)
-    answer = {"status": "ok", "version": __version__, "seed": state.config.seed,
+    answer = {"status": "ok", "name": NAME, "version": __version__, "seed": state.config.seed,
               "state": state.shared.url, "pid": os.getpid()}  # fmt: skip
     try:
         answer["workers"] = await state.shared.serving()

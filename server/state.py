@@ -44,7 +44,8 @@ class State:
             self.attempts, lambda: self.buckets, self.journal, lambda: self.stats, clock
         )
         if shared is not None:
-            self.stats.sink = shared.record
+            if journal_size > 0 and journal_bytes > 0:  # 0 turns the store's journal off too
+                self.stats.sink = shared.record
             shared.attach(
                 lambda document: self.apply(parse_config(document)),
                 self.run_began,

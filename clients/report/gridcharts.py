@@ -65,6 +65,8 @@ def heat_figures(doc: Mapping[str, Any]) -> list[str]:
     named = [objective(doc)[0]]
     named += [text.split(" ")[0] for text in tune.get("require") or [] if isinstance(text, str)]
     named += [str(tune["then"])] if tune.get("then") else []
+    if any(p.figures.get("recovered") is not None for p in _points(doc)):
+        named.insert(0, "recovery")  # a sweep over a server's phases: the metastability map
     names = [n for n in dict.fromkeys([*named, *DEFAULT_FIGURES]) if n in FIGURES]
     return names[:MOST_FIGURES]
 
@@ -163,6 +165,17 @@ class _Sheet:
                 point = self.by_key.get((client, key))
                 value = None if point is None else point.figures.get(name)
                 combo = Combination(key).label
+                if (
+                    point is not None
+                    and name == "recovery"
+                    and value is None
+                    and point.figures.get("recovered") == 0.0
+                ):  # never: the map's other side
+                    cells.append(f'<td class="never" style="background:rgb{DEEP};color:#fff">'
+                                 f'<a href="#value-{self.anchors.get(key, 0)}" style="color:#fff" '
+                                 f'title="{esc(client)} at {esc(combo)}: did not recover">'
+                                 "never</a></td>")  # fmt: skip
+                    continue
                 if point is None or value is None:
                     cells.append(f'<td class="none" title="{esc(combo)}: not measured">–</td>')
                     continue

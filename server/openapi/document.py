@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from .. import NAME
 from ..api.params import DEFAULT_PER_PAGE, MAX_LOCATION, MAX_PAGE, MOST_PER_PAGE, PLACE_PATTERN
 from .admin import admin_paths, admin_schemas
 from .builders import errors, header, integer, json_response, query, ref
@@ -111,9 +112,10 @@ def _other_paths() -> dict[str, Any]:
 
     health = {
         "type": "object",
-        "required": ["status", "version", "seed"],
+        "required": ["status", "name", "version", "seed"],
         "properties": {
             "status": {"const": "ok"},
+            "name": {"const": NAME},
             "version": {"type": "string"},
             "seed": {"type": "integer"},
         },

@@ -23,6 +23,7 @@ async def test_health(make_client: Any) -> None:
     client = await make_client({"seed": 42})
     body = await get_json(client, "/health")
     assert body["status"] == "ok"
+    assert body["name"] == "asynchronicity"  # what the clients check before changing anything
     assert body["seed"] == 42
     assert isinstance(body["version"], str) and body["version"]
 

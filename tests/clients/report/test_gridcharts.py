@@ -156,3 +156,24 @@ def test_a_three_setting_grid_maps_its_objective_per_value_of_the_third() -> Non
     assert len(cells) == 8
     for index, label in cells:
         assert label == Combination(tuple(combos[int(index)].items())).label
+
+
+def test_a_sweep_over_a_dip_maps_recovery_first_and_never_as_never() -> None:
+    grid: dict[str, list[Any]] = {"dip_workers": [3, 1], "dip_for": [1.0, 8.0]}
+    combos = [dict(zip(grid, values, strict=True)) for values in itertools.product(*grid.values())]
+    back = {(3, 1.0): 0.8, (3, 8.0): 0.4, (1, 1.0): None, (1, 8.0): None}
+    doc = {
+        "sweep": {"setting": "dip_workers × dip_for", "values": [3, 1], "grid": grid},
+        "variants": [{"value": float(i), "combination": c, "label": "", "result": {}}
+                     for i, c in enumerate(combos)],
+        "points": [{"client": "immediate", "value": float(i), "wall": 24.0, "throughput": 60.0,
+                    "p99": 0.5, "correct": True, "combination": c,
+                    "figures": {"recovery": back[(c["dip_workers"], c["dip_for"])],
+                                "recovered": 0.0 if back[(c["dip_workers"], c["dip_for"])]
+                                is None else 1.0, "p99": 0.5}}
+                   for i, c in enumerate(combos)],
+    }  # fmt: skip
+    page = heatmap_panel(doc)
+    assert page.index('data-figure="recovery"') < page.index('data-figure="p99"')
+    assert page.count(">never</a></td>") == 2
+    assert "800 ms" in page and "400 ms" in page

@@ -276,7 +276,8 @@ async def test_capacity_queue_wait_shows_in_server_timing(
 ) -> None:
     await put_scenario(
         client,
-        {"server": {"latency": fixed(0.05), "capacity": {"workers": 1, "queue": 5}}},
+        # long enough that the stats poll sees the second one queued even on a loaded CI
+        {"server": {"latency": fixed(0.4), "capacity": {"workers": 1, "queue": 5}}},
     )
     first = asyncio.create_task(timing_of(client, JOBS))
     await wait_for_stats(client, lambda s: s["in_flight"] == 1)
@@ -285,4 +286,4 @@ async def test_capacity_queue_wait_shows_in_server_timing(
     first_timing, second_timing = await first, await second
     assert first_timing["queue"] == "0.000"
     assert float(second_timing["queue"]) > 0
-    assert second_timing["intended"] == "50.000"
+    assert second_timing["intended"] == "400.000"

@@ -31,13 +31,20 @@ pytestmark = pytest.mark.slow  # every test here starts a store process
 JOBS = "/api/jobs?LocationId={}"
 
 
-def shared_server(url: str, document: dict[str, Any] | None = None, *, publish: bool = True):
+def shared_server(
+    url: str,
+    document: dict[str, Any] | None = None,
+    *,
+    publish: bool = True,
+    journal_size: int = DEFAULT_SIZE,
+):
     """The app on a free port with its state in the store at `url`."""
     shared = redis_store(
-        url, clock=time.perf_counter, journal_size=DEFAULT_SIZE, journal_bytes=DEFAULT_BYTES
+        url, clock=time.perf_counter, journal_size=journal_size, journal_bytes=DEFAULT_BYTES
     )
     config = parse_config(document or {})
-    return LiveServer(create_app(config, shared=shared, publish=publish)).start()
+    app = create_app(config, shared=shared, publish=publish, journal_size=journal_size)
+    return LiveServer(app).start()
 
 
 @pytest.fixture
@@ -268,3 +275,15 @@ def test_the_url_chooses_the_backend(url: str | None, backend: str) -> None:
 def test_an_unknown_scheme_names_the_schemes() -> None:
     with pytest.raises(ValueError, match=r"redis://.*unix://"):
         backend_for("http://box")
+
+
+def test_journal_size_0_keeps_the_store_s_journal_off_too(store: Engine) -> None:
+    server = shared_server(store.url, journal_size=0)
+    try:
+        for _ in range(3):
+            assert server.get(JOBS.format("10001")).status_code == 200
+        assert journal(server)["entries"] == []
+        stats = server.get("/__admin/stats").json()
+        assert stats["requests"] == 3 and stats["journal"]["recorded"] == 0
+    finally:
+        server.stop()
