@@ -376,7 +376,7 @@ def test_smoke_run_produces_every_table(tmp_path: Path) -> None:
     assert document["mode"] == "smoke"
     assert {"cpu_model", "cores", "python", "libraries", "date"} <= set(document["machine"])
     benchmarks = {b["number"]: b for b in document["benchmarks"]}
-    assert sorted(benchmarks) == [1, 2, 3, 4, 5, 6]
+    assert sorted(benchmarks) == [1, 2, 3, 4, 5, 6, 7, 8]
     for number, benchmark in benchmarks.items():
         columns = {c["key"] for c in benchmark["columns"]}
         assert benchmark["rows"], f"benchmark {number} has no rows"
@@ -394,6 +394,13 @@ def test_smoke_run_produces_every_table(tmp_path: Path) -> None:
     assert stalls[0]["case"].startswith("nothing else") and len(stalls) == 5
     assert all(row["ok"] > 0 and not row["failures"] for row in stalls)
     assert all(row["actions"] > 0 for row in stalls[1:])  # each case's work ran meanwhile
+    scaling = benchmarks[7]["rows"]
+    assert [row["workers"] for row in scaling][:3] == [1, 1, 2]
+    assert all(row["rps"] and row["errors"] == 0 for row in scaling)
+    assert scaling[0]["ratio"] == 1.0
+    state = {(row["case"], row["in_flight"]): row for row in benchmarks[8]["rows"]}
+    assert float(state[("--state (Valkey)", 64)]["trips"]) < 0.5  # a tick's requests share one
+    assert state[("local (in memory)", 64)]["trips"] is None
 
 
 # --- a failed benchmark: its reason on the terminal, the tracked results kept -------------------
