@@ -251,3 +251,21 @@ def test_a_runner_up_within_two_percent_is_called_as_good() -> None:
     assert "runner-up retries 4 at p99 304 ms, within 1 % (2 of 2" in got.sentence()
     apart = [point("a", 0, {"retries": 2}, p99=0.300), point("a", 1, {"retries": 4}, p99=0.4)]
     assert "at p99 400 ms (2 of 2" in answers(tune, apart)[0].sentence()
+
+
+def test_relative_and_faster_requirements_apply_to_their_client_at_each_combination() -> None:
+    rows = [
+        point("a", 0, {"retries": 0}, p99=0.2, wall=2.0), point("b", 0, {"retries": 0}, p99=0.1),
+        point("a", 1, {"retries": 2}, p99=0.1, wall=0.5), point("b", 1, {"retries": 2}, p99=0.2),
+        point("a", 2, {"retries": 4}, p99=0.05, wall=0.9), point("b", 2, {"retries": 4}, p99=0.2),
+    ]  # fmt: skip
+    bound = {"client": "a", "figure": "p99", "at_most_times": 1.0, "of": "b"}
+    relative = parse_tune({"require": [bound], "minimize": "wall"}, ["a", "b"], "t.toml")
+    a, b = answers(relative, rows)
+    assert a.met == 2 and a.best is not None and a.best.combination.label == "retries 2"
+    assert b.met == 3  # the requirement is a's alone
+    faster = parse_tune({"require": [{"faster": "a", "than": "b", "by": 1.5}],
+                         "minimize": "p99"}, ["a", "b"], "t.toml")  # fmt: skip
+    a, _ = answers(faster, rows)  # b's wall is 1.0 s everywhere: a needs ≤ 0.667 s
+    assert a.met == 1 and a.best is not None and a.best.combination.label == "retries 2"
+    assert "a faster at least 1.5× than b" in a.sentence()

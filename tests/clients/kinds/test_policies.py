@@ -98,9 +98,11 @@ def test_hedges_are_counted_and_the_first_answer_wins(
         assert winner.ok and (both or loser.error == CANCELLED)  # one answer, the other abandoned
         entry = {e["attempt"]: e for e in seen if e["zip"] == hedge.zip}
         win, lose = entry[int(winner.hedge)], entry.get(int(loser.hedge))
-        if lose is not None:  # the winner's answer left before the loser's could be ready
-            # (give or take a near tie, which the loop decides by the socket it reads first)
-            assert win["end"] <= lose["arrival"] + lose["intended"] + NEAR_TIE
+        if lose is not None:  # the winner's answer was due first on the server's clock
+            # (give or take a near tie, which the loop decides by the socket it reads first);
+            # due, not sent: on a loaded machine the sending itself is late by any amount
+            due = {side: e["arrival"] + e["intended"] for side, e in (("win", win), ("lose", lose))}
+            assert due["win"] <= due["lose"] + NEAR_TIE
         won, lost = won + hedge.ok, lost + (not hedge.ok)
     assert won and lost  # seed 3 has zips of both kinds
     for a in attempts:
