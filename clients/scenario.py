@@ -313,6 +313,9 @@ def _client(
     if workload.cpu and not described.cpu:
         raise check.fail(where, f"the {kind} client cannot do [workload] cpu after each answer "
                          "(its page is the server's); leave it out of this scenario")  # fmt: skip
+    if workload.open_loop and table.get("processes", 1) != 1:  # one plan, one loop's clock
+        raise check.fail(f"{where}.processes", "an open-loop run (workload.rate) runs in one "
+                         "process: its due times are one schedule")  # fmt: skip
     for key, takes in (("offload", described.offload), ("processes", described.multiloop)):
         if key in table and not takes:
             owners = [k.name for k in KINDS.values() if (k.offload if key == "offload"

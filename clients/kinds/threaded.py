@@ -50,7 +50,7 @@ def run(
                 local.session = requests.Session()
                 with lane_lock:
                     local.lane = next(lanes)
-            get = requests_getter(local.session)
+            get = requests_getter(local.session, progress.mark)
             results[due.index] = fetch_zip(get, base_url, settings, due.zip, clock, policy,
                                            local.lane, due=due)  # fmt: skip
             progress.tick()

@@ -186,7 +186,24 @@ def under_lines(summaries: Sequence[Summary]) -> list[str]:
     if baseline is not None and not KINDS[baseline.kind].baseline:
         said.append(f"speed up: against the slowest row, {baseline.client} (no blocking row "
                     "summed right)")  # fmt: skip
-    return [*said, *measured_lines(summaries), *goodput_lines(summaries)]
+    return [*said, *measured_lines(summaries), *behind_lines(summaries), *goodput_lines(summaries)]
+
+
+def behind_lines(summaries: Sequence[Summary]) -> list[str]:
+    """An open-loop client that could not keep its due times, said with the rate it managed:
+    its latency from due counts the wait, and its goodput is what it could send."""
+    said = []
+    for s in summaries:
+        late = s.late
+        if s.state is not RunState.OK or late is None or not late.fell_behind:
+            continue
+        pace = ""
+        if late.asked is not None and late.achieved is not None:
+            pace = f": asked for {late.asked:.1f}/s, started {late.achieved:.1f}/s"
+        said.append(f"{s.client} could not keep up with its arrivals{pace}, its last request "
+                    f"sent {seconds(late.behind)} after it was due ({late.late} of "
+                    f"{late.offered} late)")  # fmt: skip
+    return said
 
 
 def goodput_lines(summaries: Sequence[Summary], width: int = 100) -> list[str]:

@@ -52,6 +52,18 @@ class Lateness:
     late: int  # requests first sent more than LATE after they were due
     due_p50: float
     due_p99: float
+    asked: float | None = None  # requests a second the due times asked for
+    achieved: float | None = None  # requests a second it started (first sends)
+
+    @property
+    def fell_behind(self) -> bool:
+        """Whether it could not keep the pace: over a second behind, or starting under 90 %
+        of the asked rate."""
+        if self.behind > 1.0:
+            return True
+        if self.asked is None or self.achieved is None:
+            return False
+        return self.achieved < 0.9 * self.asked
 
 
 LATE = 0.01  # seconds past its due time a request's first send counts as late
@@ -73,7 +85,14 @@ def lateness(attempts: Sequence[Attempt]) -> Lateness | None:
     gaps = [first[r] - due[r] for r in due]
     waits = [last[r] - due[r] for r in due]
     return Lateness(len(due), max(0.0, max(gaps)), sum(1 for g in gaps if g > LATE),
-                    percentile(waits, 0.5), percentile(waits, 0.99))  # fmt: skip
+                    percentile(waits, 0.5), percentile(waits, 0.99),
+                    _rate(list(due.values())), _rate(list(first.values())))  # fmt: skip
+
+
+def _rate(times: list[float]) -> float | None:
+    """Events a second over their span (None for fewer than two, or no span)."""
+    span = max(times) - min(times) if len(times) > 1 else 0.0
+    return (len(times) - 1) / span if span > 0 else None
 
 
 def client_overhead(attempts: Sequence[Attempt]) -> float | None:

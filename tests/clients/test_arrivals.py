@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +12,9 @@ from clients.arrivals import Due, due_lines, due_times, planned, schedule
 from clients.kinds._sync import when_due
 from clients.kinds.asyncio import open_loop
 from clients.records import Attempt, ClientSettings
+from clients.report.table import behind_lines
 from clients.results.summary import count_outcomes, lateness
+from tests.clients.test_expectations import BASE
 from tests.helpers import FakeClock
 
 ZIPS = ("10001", "10002", "10003")
@@ -90,3 +93,24 @@ def test_a_blocking_request_makes_the_next_ones_late_and_that_is_counted() -> No
 
 def test_a_batch_run_has_no_lateness() -> None:
     assert lateness([Attempt("10001", 0, 0.0, 1.0, 200, jobs=1)]) is None
+
+
+def test_a_client_that_fell_behind_is_said_with_the_rate_it_managed() -> None:
+    clock = FakeClock()
+    attempts: list[Attempt] = []
+
+    def start(due: Due) -> None:
+        begin = clock.now
+        clock.now += 1.0  # a second each, for requests due every half second
+        attempts.append(Attempt(due.zip, 0, begin, clock.now, 200, jobs=1, request=due.index,
+                                due=due.at))  # fmt: skip
+
+    when_due(PLAN, start, clock, lambda seconds: setattr(clock, "now", clock.now + seconds))
+    late = lateness(attempts)
+    assert late is not None and late.asked == pytest.approx(2.0)
+    assert late.achieved == pytest.approx(1.0) and late.fell_behind
+    (line,) = behind_lines([replace(BASE, client="blocking", late=late, open_loop=True)])
+    assert line == (
+        "blocking could not keep up with its arrivals: asked for 2.0/s, started 1.0/s, its "
+        "last request sent 2.00 s after it was due (4 of 5 late)"
+    )

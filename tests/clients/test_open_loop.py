@@ -59,6 +59,9 @@ def test_rate_duration_and_arrivals_reach_every_client(tmp_path: Path) -> None:
         pytest.param("rate = 10\nduration = 10\n[clients.processes]\n", "clients.processes",
                      "the processes client runs the batch only, not workload.rate",
                      id="processes"),
+        pytest.param("rate = 10\nduration = 10\n[clients.asyncio]\nprocesses = 2\n",
+                     "clients.asyncio.processes", "an open-loop run (workload.rate) runs in one "
+                     "process", id="processes-2"),
         pytest.param("rate = 10\nduration = 20\n[server]\nphases = [{ at = 15, for = 10 }]\n"
                      + ONE, "server.phases[0]",
                      "ends at 25 s, after the run (workload.duration = 20 s)",

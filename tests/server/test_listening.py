@@ -5,6 +5,7 @@ said in the banner. Real sockets; the descriptor count is injected where a test 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import resource
 import socket
@@ -195,7 +196,13 @@ def test_descriptors_exhausted_by_silent_sockets_are_said_once_and_the_server_re
         assert wait_for(lambda: any("refusing new connections" in e for e in served.errors))
         assert wait_for(lambda: any("accepting connections again" in e for e in served.errors))
         refusals = [line for line in served.errors if "refusing new connections" in line]
-        assert len(refusals) == 1, served.errors
+        # Said once an episode, never per connection: on a loaded machine the kernel's backlog
+        # can fill the descriptors again after the head timeout freed them, a second episode.
+        episodes = ("refusing new connections", "accepting connections again")
+        said = [line.split(":")[1].strip() for line in served.errors
+                if any(phrase in line for phrase in episodes)]  # fmt: skip
+        assert tuple(said[:2]) == episodes, said
+        assert all(a != b for a, b in itertools.pairwise(said)), served.errors
         assert refusals[0].startswith("server: refusing new connections: ")
         assert "RLIMIT_NOFILE 64" in refusals[0]
         assert not any("Traceback" in line for line in served.errors), served.errors
