@@ -22,6 +22,7 @@ BLOCKED_SHARE: Final = 0.25  # a loop blocked this share of the wall deserves a 
 BLOCKED_LEAST: Final = 0.1  # ... and at least this long, seconds
 ONE_CORE: Final = 1.25  # cores at or under this: the work ran one thread at a time
 ONE_PLACE: Final = 0.5  # a blocked loop seen at one place this share of the time: that place
+STARVED: Final = 0.8  # a sequential client on a CPU less than this share of its own time
 CPU_WORK: Final = "cpuwork.after_answer"  # the built-in clients' CPU work, as the watcher names it
 
 
@@ -30,7 +31,8 @@ class Diagnosis:
     """One note: which client, what kind of note, and its sentence."""
 
     client: str
-    kind: str  # "blocking call in a coroutine", "cpu on the loop", "gil", "processes"
+    # "blocking call in a coroutine", "cpu on the loop", "gil", "processes", "machine busy"
+    kind: str
     text: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +50,7 @@ def diagnose(summaries: Sequence[Summary], runs: Sequence[RunResult]) -> list[Di
         found += _blocked_loop(s, run)
         found += _gil(s, run)
         found += _processes(s, run, ran, chosen)
+        found += _starved(s, run)
     return found
 
 
@@ -124,6 +127,25 @@ def _blocked_loop(s: Summary, run: RunResult) -> Iterator[Diagnosis]:
         f"{s.client} is async, but its event loop was {share} and {most}: a blocking call "
         f"inside a coroutine ({place} in {name}, {top.call}). Await an async client's call "
         "instead, or move the blocking one off the loop with asyncio.to_thread."
+    ))  # fmt: skip
+
+
+def _starved(s: Summary, run: RunResult) -> Iterator[Diagnosis]:
+    """A one-at-a-time client with CPU work is on a CPU whenever it is not waiting on the
+    server: when it was not, other processes on the machine had the cores, and rows measured
+    at other moments met another load."""
+    if not KINDS[s.kind].sequential or run.settings.cpu <= 0 or not run.attempts:
+        return
+    waiting = sum(a.latency for a in run.attempts)
+    own = s.wall - waiting  # the time it had work for a CPU
+    if own <= 0 or s.cpu >= STARVED * own:
+        return
+    yield Diagnosis(s.client, "machine busy", (
+        f"{s.client} asks for one zip at a time and waited {seconds(waiting)} on the server, "
+        f"so it was working for the other {seconds(own)} of its wall, yet it was on a CPU "
+        f"for only {seconds(s.cpu)} of them ({s.cpu / own:.0%}): other processes on this "
+        "machine had the cores, and the rows, run one after another, each met the load of "
+        "their own moment."
     ))  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import pytest
 from clients.records import Attempt, ClientSettings, LoopLag, RunResult, Stall, Usage
 from clients.results.diagnoses import Diagnosis, diagnose, peak_in_flight
 from clients.results.summary import summarize
+from clients.results.units import seconds
 
 ZIPS = [f"{n:05d}" for n in range(10)]
 
@@ -196,3 +197,18 @@ def test_the_notes_are_saved_in_the_result_and_printed_under_the_table() -> None
         "after each answer runs one thread at a time (the GIL).",
     ]
     assert diagnoses_text([]) is None
+
+
+def test_a_sequential_client_short_of_cpu_says_the_machine_was_busy() -> None:
+    blocking = ClientSettings(kind="blocking", cpu=0.1)
+    # Ten answers of 100 ms each (one at a time: 1 s of waiting) and 1 s of work, in 5 s.
+    one_by_one = run(blocking, 5.0, 1.0, sequential=True)
+    (text,) = said(notes(one_by_one), kind="machine busy")
+    waited = seconds(sum(a.latency for a in one_by_one.attempts))  # a second, give or take
+    assert text == (
+        f"blocking asks for one zip at a time and waited {waited} on the server, so it was "
+        "working for the other 4.00 s of its wall, yet it was on a CPU for only 1.00 s of them "
+        "(25%): other processes on this machine had the cores, and the rows, run one after "
+        "another, each met the load of their own moment."
+    )
+    assert said(notes(run(blocking, 2.05, 1.0, sequential=True)), kind="machine busy") == []
