@@ -116,6 +116,8 @@ class LagSampler:
     async def _sample_lag(self) -> None:
         while True:
             self._due = time.perf_counter() + self.every
+            if self._armed and signal.getsignal(signal.SIGALRM) != self._on_alarm:
+                self._armed = False  # the user's code took SIGALRM: its timer is its own now
             if self._armed:  # one shot, pushed back at every beat: a healthy loop never hears it
                 signal.setitimer(signal.ITIMER_REAL, self.every + BLOCKED_AFTER)
             await asyncio.sleep(self.every)
@@ -155,9 +157,10 @@ class LagSampler:
         try:
             yield
         finally:
+            if signal.getsignal(signal.SIGALRM) == self._on_alarm:  # else theirs: leave it be
+                signal.setitimer(signal.ITIMER_REAL, 0, 0)
+                signal.signal(signal.SIGALRM, previous)
             self._armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0, 0)
-            signal.signal(signal.SIGALRM, previous)
 
     async def around(self, work: Awaitable[Any]) -> Any:
         """Await `work` with the sampler running beside it on this loop."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import resource
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -198,3 +199,22 @@ def test_node_reports_its_loop_delay(live_server: Any) -> None:
     # (GC, compiler) advance too: the work can end early, never by more than half here.
     assert progress.loop_lag.max >= (0.05 - progress.loop_lag.every) / 2
     assert progress.loop_lag.p99 <= progress.loop_lag.max
+
+
+async def _takes_sigalrm(fired: list[int]) -> None:
+    await asyncio.sleep(0.06)
+    signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    signal.setitimer(signal.ITIMER_REAL, 0.05)  # the user's own timer
+    await asyncio.sleep(0.2)
+
+
+def test_code_that_takes_sigalrm_keeps_it() -> None:
+    fired: list[int] = []
+    lag = LagSampler()
+    try:
+        asyncio.run(lag.around(_takes_sigalrm(fired)))
+        assert fired == [signal.SIGALRM]  # its alarm went off, once, to its handler
+        assert signal.getsignal(signal.SIGALRM) is not signal.SIG_DFL  # and it was left set
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
