@@ -232,6 +232,21 @@ class Stall:
 
 
 @dataclass(frozen=True, slots=True)
+class Block:
+    """One stretch the event loop was blocked: from when its timer was due to the last look
+    that found it still blocked (seconds on the run's clock), and where its thread was first
+    seen (`file:line name`; "" when no coroutine was on the stack)."""
+
+    start: float
+    end: float
+    where: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class LoopLag:
     """How late an event loop ran a periodic timer, sampled through the run."""
 
@@ -243,18 +258,21 @@ class LoopLag:
     # watcher thread, and where its thread was then (most seen first); None: not watched
     blocked: float | None = None
     stalls: tuple[Stall, ...] = ()
+    blocks: tuple[Block, ...] = ()  # when it was blocked, in order (the longest BLOCKS_KEPT)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return {"p99": self.p99, "max": self.max, "samples": self.samples, "every": self.every,
-                "blocked": self.blocked, "stalls": [s.to_dict() for s in self.stalls]}  # fmt: skip
+                "blocked": self.blocked, "stalls": [s.to_dict() for s in self.stalls],
+                "blocks": [b.to_dict() for b in self.blocks]}  # fmt: skip
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> LoopLag:
         """The inverse of `to_dict`."""
         return cls(float(raw["p99"]), float(raw["max"]), int(raw["samples"]),
                    float(raw.get("every", 0.0)), raw.get("blocked"),
-                   tuple(known(Stall, s) for s in raw.get("stalls") or ()))  # fmt: skip
+                   tuple(known(Stall, s) for s in raw.get("stalls") or ()),
+                   tuple(known(Block, b) for b in raw.get("blocks") or ()))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

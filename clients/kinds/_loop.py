@@ -30,7 +30,7 @@ from types import FrameType
 from typing import Any, Final
 
 from ..cpuwork import after_answer
-from ..records import ClientSettings, LoopLag, Stall
+from ..records import Block, ClientSettings, LoopLag, Stall
 from ..resources import peak_rss_bytes
 
 # Seconds between the sampler's timers: each wake-up costs the loop tens of microseconds (its
@@ -40,6 +40,7 @@ LAG_EVERY: Final = 0.025
 BLOCKED_AFTER: Final = 0.02  # a sampler this much overdue means the loop is blocked
 WATCH_EVERY: Final = 0.005  # seconds between looks at the loop's thread (SIGALRM)
 STALLS_KEPT: Final = 5  # the places a blocked loop was seen most, kept per run
+BLOCKS_KEPT: Final = 200  # the longest stretches of a blocked loop kept per run (for the timeline)
 _STDLIB: Final = tuple(
     {str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")}
 )
@@ -104,8 +105,11 @@ def where(frame: FrameType | None) -> tuple[str, str] | None:
 class LagSampler:
     """Samples one event loop's timer lateness, and where its thread is while it is blocked."""
 
-    def __init__(self, every: float = LAG_EVERY) -> None:
+    def __init__(self, every: float = LAG_EVERY, origin: float | None = None) -> None:
         self.every = every
+        # the run's time zero on perf_counter, so blocks sit on the attempts' clock
+        self.origin = time.perf_counter() if origin is None else origin
+        self.blocks: list[list[Any]] = []  # [start, end, where] per stretch, on the run's clock
         self.lags: list[float] = []
         self.blocked = 0.0
         self.seen: dict[tuple[str, str], float] = {}  # seconds seen at each place
@@ -132,13 +136,20 @@ class LagSampler:
         now = time.perf_counter()
         # Blocked since its timer was due, or since the last look within the same block (a
         # signal held up by a busy machine counts for the time it really covered).
-        spent = max(0.0, now - max(self._alarm, self._due))
+        since = max(self._alarm, self._due)
+        spent = max(0.0, now - since)
+        fresh = self._alarm < self._due  # the first look since the loop last beat
         self._alarm = now
         signal.setitimer(signal.ITIMER_REAL, WATCH_EVERY)
         self.blocked += spent
         found = where(frame)
         if found is not None:
             self.seen[found] = self.seen.get(found, 0.0) + spent
+        if fresh:
+            self.blocks.append([since - self.origin, now - self.origin, found[0] if found else ""])
+        else:
+            self.blocks[-1][1] = now - self.origin
+            self.blocks[-1][2] = self.blocks[-1][2] or (found[0] if found else "")
 
     @contextlib.contextmanager
     def _watching(self) -> Iterator[None]:
@@ -182,7 +193,7 @@ class LagSampler:
         """What it saw."""
         return LoopLag(percentile(self.lags, 0.99), max(self.lags, default=0.0), len(self.lags),
                        self.every, self.blocked if self.watched else None,
-                       _most(self.seen))  # fmt: skip
+                       _most(self.seen), longest(self.blocks))  # fmt: skip
 
 
 _ON_ALARM: Final = LagSampler._on_alarm.__code__
@@ -202,8 +213,14 @@ def merged(lags: list[LoopLag], raw: list[list[float]]) -> LoopLag:
         percentile(every, 0.99), max((lag.max for lag in lags), default=0.0),
         sum(lag.samples for lag in lags), lags[0].every if lags else LAG_EVERY,
         sum(blocked) if blocked else None,
-        _most(seen),
+        _most(seen), tuple(sorted(b for lag in lags for b in lag.blocks)),
     )  # fmt: skip
+
+
+def longest(blocks: list[list[Any]]) -> tuple[Block, ...]:
+    """The BLOCKS_KEPT longest stretches, in order of time, to the 0.1 ms."""
+    kept = sorted(blocks, key=lambda b: b[0] - b[1])[:BLOCKS_KEPT]
+    return tuple(Block(round(a, 4), round(b, 4), w) for a, b, w in sorted(kept))
 
 
 def _most(seen: dict[tuple[str, str], float]) -> tuple[Stall, ...]:

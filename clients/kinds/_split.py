@@ -103,7 +103,10 @@ def run_split(
         lanes += 1 + max((a.lane for a in share.attempts), default=-1)
     progress.extra_rss += sum(share.peak_rss + share.extra_rss for share in found)
     progress.budget_denied = sum(share.denied for share in found)
-    lags = [share.lag for share in found if share.lag is not None]
+    lags = [replace(share.lag, blocks=tuple(replace(b, start=b.start + share.started - t0,
+                                                    end=b.end + share.started - t0)
+                                            for b in share.lag.blocks))
+            for share in found if share.lag is not None]  # fmt: skip
     progress.lags = [x for share in found for x in share.lags]
     progress.loop_lag = merged(lags, [share.lags for share in found]) if lags else None
     return attempts

@@ -214,7 +214,7 @@ async def fan_out(
             progress.tick()
         return attempts
 
-    lag = LagSampler()
+    lag = LagSampler(origin=t0)
     try:
         found: list[Attempt] = await lag.around(every())
         return found

@@ -69,7 +69,10 @@ def compare_body(result: Compared) -> str:
             result,
             "Each request as a bar on its lane (a thread, a connection or a task slot);"
             " green answered, amber answered on a retry, red failed. Each client has its "
-            "own time axis unless the switch above puts them on one. Scroll to zoom, "
+            "own time axis unless the switch above puts them on one. Under each, the requests "
+            "in flight, on one scale for every client (the most any had) unless the switch "
+            "gives each its own; purple shading marks where the client's event loop was "
+            "blocked (hover it for how long and where). Scroll to zoom, "
             "drag to pan, double-click to reset; hover a bar for its request.",
         ),
         over_time_panel(),

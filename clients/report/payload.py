@@ -17,6 +17,7 @@ from ..records import Attempt, RunResult, RunState, Samples
 from ..results.series import Series, series_of
 from ..results.summary import Summary
 from ..sweeps import axis_of, label_of
+from .inflight import block_marks, peak, shared_max
 from .sweepplot import positions
 from .threads import Named, bands
 
@@ -146,6 +147,8 @@ def client(run: RunResult, tables: _Tables, over_time: Series | None = None) -> 
     }
     if run.state is RunState.OK:
         packed["a"] = attempts(run, tables)
+        packed["peak"] = peak(run.attempts)
+        packed["blocks"] = block_marks(run.loop_lag)
         packed["series"] = series(over_time or series_of(run.attempts))
         if run.samples is not None:
             packed["train"] = train(run.samples, run.settings.kind)
@@ -174,6 +177,7 @@ def compare_payload(
         "kind": "compare",
         "unit": UNIT,
         "clients": clients,
+        "inflight_max": shared_max(shown),
         "zips": list(tables.zips),
         "outcomes": [[status, error, ok] for status, error, ok in tables.outcomes],
         "intended": intended(doc.get("preview") or {}),

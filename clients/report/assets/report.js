@@ -199,6 +199,69 @@
     ].join("\n");
   }
 
+  // ---------- beside each timeline: requests in flight (payload.py: the y-axis shared across
+  // clients unless the switch gives each its own) and the stretches its event loop was blocked
+  let ownScale = false;
+  const BLOCKED = "rgba(123, 31, 162, 0.22)", FLIGHT = "#5b6b7c", STRIP = 44;
+  function flightEvents(att) { // starts and ends by time, an end before a start on a tie
+    const order = Array.from({ length: 2 * att.n }, (_, j) => j);
+    const at = (j) => (j < att.n ? att.start[j] : att.end[j - att.n]);
+    order.sort((p, q) => at(p) - at(q) || (p < att.n) - (q < att.n));
+    return { times: Float64Array.from(order, at), steps: Int8Array.from(order, (j) => (j < att.n ? 1 : -1)) };
+  }
+  function flightLevels(ev, view, plot) { // the most in flight within each pixel column
+    const out = new Float64Array(plot), k = plot / (view.hi - view.lo);
+    let level = 0, j = 0;
+    while (j < ev.times.length && ev.times[j] <= view.lo) level += ev.steps[j++];
+    for (let px = 0; px < plot; px++) {
+      const until = view.lo + (px + 1) / k;
+      let most = level;
+      while (j < ev.times.length && ev.times[j] < until) { level += ev.steps[j++]; most = Math.max(most, level); }
+      out[px] = most;
+    }
+    return out;
+  }
+  function flightStrip(box, client, ev, view, width) {
+    box.textContent = "";
+    const plot = width - GUTTER - 10, high = Math.max(1, ownScale ? client.peak || 1 : DATA.inflight_max || 1);
+    const X = (t) => GUTTER + ((t - view.lo) / (view.hi - view.lo)) * plot, base = STRIP - 4;
+    const root = svg("svg", { width, height: STRIP, role: "img", "data-ymax": high,
+      "aria-label": `${client.name}: requests in flight, axis to ${high}` }, box);
+    svg("text", { x: 4, y: 14 }, root).textContent = "in flight";
+    svg("text", { x: GUTTER - 6, y: 12, "text-anchor": "end", class: "ymax" }, root).textContent =
+      `${high} ${ownScale ? "(its own most)" : "(most of any)"}`;
+    svg("text", { x: GUTTER - 6, y: base, "text-anchor": "end" }, root).textContent = "0";
+    svg("line", { class: "grid", x1: GUTTER, x2: GUTTER + plot, y1: 8, y2: 8 }, root);
+    for (const [from, to, title] of client.blocks || []) {
+      const x0 = X(Math.max(view.lo, from)), x1 = X(Math.min(view.hi, to));
+      if (x1 <= x0 && (to < view.lo || from > view.hi)) continue;
+      const mark = svg("rect", { class: "blocked", x: x0, y: 8, width: Math.max(2, x1 - x0), height: base - 8,
+        fill: BLOCKED }, root);
+      svg("title", {}, mark).textContent = title;
+    }
+    const levels = flightLevels(ev, view, plot);
+    let d = `M${GUTTER},${base}`;
+    for (let px = 0; px < plot; px++) {
+      const y = (base - (levels[px] / high) * (base - 8)).toFixed(1);
+      d += `L${GUTTER + px},${y}L${GUTTER + px + 1},${y}`;
+    }
+    svg("path", { d: d + `L${GUTTER + plot},${base}Z`, fill: FLIGHT, opacity: 0.55 }, root);
+    svg("line", { class: "axis", x1: GUTTER, x2: GUTTER + plot, y1: base, y2: base }, root);
+  }
+  function shadeBlocks(ctx, client, view, plot, height) { // over the bars: the loop was blocked then
+    ctx.fillStyle = BLOCKED;
+    for (const [from, to] of client.blocks || []) {
+      if (to < view.lo || from > view.hi) continue;
+      const x0 = ((Math.max(view.lo, from) - view.lo) / (view.hi - view.lo)) * plot;
+      const x1 = ((Math.min(view.hi, to) - view.lo) / (view.hi - view.lo)) * plot;
+      ctx.fillRect(GUTTER + x0, 0, Math.max(2, x1 - x0), height);
+    }
+  }
+  function blockAt(client, t, slack) {
+    const found = (client.blocks || []).find(([from, to]) => from - slack <= t && t <= to + slack);
+    return found ? found[2] : null;
+  }
+
   function timeline(client, att) {
     const container = frame("timeline", client.name);
     if (!container) return;
@@ -222,6 +285,8 @@
     const kinds = new Uint8Array(att.n);
     for (let i = 0; i < att.n; i++) kinds[i] = !DATA.outcomes[att.outcome[i]][2] ? 2 : att.num[i] > 0 ? 1 : 0;
     const dense = att.n > 3000; // too many bars to draw one by one: paint pixel runs instead
+    const ev = flightEvents(att);
+    let strip = null;
     function draw() {
       const view = viewOf(client.name);
       const { ctx, width } = canvasIn(container, height);
@@ -255,7 +320,10 @@
           run = now; from = px;
         }
       });
+      shadeBlocks(ctx, client, view, plot, rows.length * rowH);
       axis(ctx, view, width, rows.length * rowH + 2);
+      if (!strip) { strip = document.createElement("div"); strip.className = "inflight"; container.appendChild(strip); }
+      flightStrip(strip, client, ev, view, width);
       setRange(container, view);
     }
     function hit(x, y) {
@@ -271,7 +339,7 @@
         const i = row[j];
         if (att.end[i] >= t - slack) return describe(att, i);
       }
-      return null;
+      return blockAt(client, t, slack);
     }
     drawers.get(client.name).push(draw);
     draw();
@@ -616,6 +684,16 @@
     phase("latency", () => latency(decoded));
     phase("overtime", overTime);
     phase("summary", sparks);
+    const timelines = document.querySelector('[data-panel="timeline"] .client');
+    if (timelines && DATA.clients.some((c) => c.a)) { // the in-flight strips' scale: shared, or each its own
+      const label = document.createElement("label");
+      label.className = "switch inflight-scale";
+      const own = document.createElement("input");
+      own.type = "checkbox"; own.id = "inflight-own";
+      own.addEventListener("change", () => { ownScale = own.checked; redraw(); });
+      label.append(own, " each client's in-flight chart on its own scale");
+      timelines.before(label);
+    }
     const box = document.getElementById("shared-axis");
     if (box) box.addEventListener("change", () => { shared = box.checked; Object.assign(sharedView, { lo: 0, hi: sharedView.max }); redraw(); });
     api.view = (name) => ({ ...viewOf(name) });

@@ -76,6 +76,19 @@ def test_the_sampler_sees_a_blocked_loop_and_where() -> None:
     assert all(s.coroutine.startswith(f"tests/clients/kinds/{HERE}:") for s in found.stalls)
 
 
+def test_the_sampler_says_when_the_loop_was_blocked() -> None:
+    origin = time.perf_counter()
+    lag = LagSampler(origin=origin)
+    asyncio.run(lag.around(_blocks_the_loop()))
+    ran = time.perf_counter() - origin
+    blocks = lag.result().blocks
+    assert blocks, "the two sleeps on the loop's thread were not seen"
+    assert all(0 <= b.start < b.end <= ran for b in blocks)  # on the run's clock, inside it
+    assert [b.start for b in blocks] == sorted(b.start for b in blocks)
+    assert all(b.where.endswith(" _blocks_the_loop") for b in blocks if b.where)
+    assert sum(b.end - b.start for b in blocks) <= ran
+
+
 def test_off_the_main_thread_it_measures_lags_only() -> None:
     box: list[LoopLag] = []
 
@@ -87,7 +100,7 @@ def test_off_the_main_thread_it_measures_lags_only() -> None:
     thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    assert box[0].blocked is None and box[0].stalls == ()
+    assert box[0].blocked is None and box[0].stalls == () and box[0].blocks == ()
     assert box[0].max > 0
 
 
