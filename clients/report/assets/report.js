@@ -205,7 +205,8 @@
   const BLOCKED = "rgba(123, 31, 162, 0.22)", FLIGHT = "#5b6b7c", STRIP = 44;
   function flightEvents(att) { // starts and ends by time, an end before a start on a tie
     const order = Array.from({ length: 2 * att.n }, (_, j) => j);
-    const at = (j) => (j < att.n ? att.start[j] : att.end[j - att.n]);
+    // in whole ticks, as stored: back to back is a tie, never a sliver of two at once
+    const at = (j) => Math.round((j < att.n ? att.start[j] : att.end[j - att.n]) / U) * U;
     order.sort((p, q) => at(p) - at(q) || (p < att.n) - (q < att.n));
     return { times: Float64Array.from(order, at), steps: Int8Array.from(order, (j) => (j < att.n ? 1 : -1)) };
   }
