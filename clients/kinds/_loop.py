@@ -213,7 +213,7 @@ def merged(lags: list[LoopLag], raw: list[list[float]]) -> LoopLag:
         percentile(every, 0.99), max((lag.max for lag in lags), default=0.0),
         sum(lag.samples for lag in lags), lags[0].every if lags else LAG_EVERY,
         sum(blocked) if blocked else None,
-        _most(seen), tuple(sorted(b for lag in lags for b in lag.blocks)),
+        _most(seen), tuple(sorted((b for lag in lags for b in lag.blocks), key=lambda b: b.start)),
     )  # fmt: skip
 
 

@@ -31,7 +31,8 @@ def block_marks(lag: LoopLag | None) -> list[list[float | str]]:
     `loop blocked 1.2 s at mine.py:12 main`."""
     if lag is None:
         return []
-    return [[b.start, b.end, _title(b.end - b.start, b.where)] for b in lag.blocks if b.end > b.start]
+    return [[b.start, b.end, _title(b.end - b.start, b.where)]
+            for b in lag.blocks if b.end > b.start]  # fmt: skip
 
 
 def _title(spent: float, where: str) -> str:

@@ -21,7 +21,7 @@ from clients.kinds._loop import LagSampler, merged, where
 from clients.kinds.python import prepare
 from clients.progress import Progress
 from clients.protocol import total_jobs
-from clients.records import ClientSettings, LoopLag, Stall
+from clients.records import Block, ClientSettings, LoopLag, Stall
 from clients.zipsets import MEMPY_2015
 from tests.helpers import configure, jobs_in
 
@@ -111,6 +111,15 @@ def test_merged_takes_every_timer_and_the_places() -> None:
     assert (found.max, found.samples, found.blocked) == (0.3, 4, 0.75)
     assert found.p99 == 0.3
     assert found.stalls == (Stall("a.py:1 f", "x.g", pytest.approx(0.6)), Stall("b", "c", 0.1))
+
+
+def test_merged_keeps_every_loops_blocks_in_order_of_time() -> None:
+    one = LoopLag(0.1, 0.3, 2, 0.01, 0.3, (), (Block(0.5, 0.8, "a.py:1 f"),))
+    two = LoopLag(0.1, 0.3, 2, 0.01, 0.1, (), (Block(0.1, 0.2, ""),))
+    assert merged([one, two], [[0.3], [0.1]]).blocks == (
+        Block(0.1, 0.2, ""),
+        Block(0.5, 0.8, "a.py:1 f"),
+    )
 
 
 @pytest.fixture

@@ -42,7 +42,8 @@ def test_in_flight_shares_an_axis_until_switched_and_a_blocked_loop_is_marked(
     assert label.text_content() == "6 (most of any)"
     marks = page.locator('[data-panel="timeline"] [data-client="asyncio"] rect.blocked title')
     assert marks.all_text_contents() == ["loop blocked 120 ms at mine.py:12 main"]
-    assert page.locator('[data-panel="timeline"] [data-client="blocking"] rect.blocked').count() == 0
+    unblocked = page.locator('[data-panel="timeline"] [data-client="blocking"] rect.blocked')
+    assert unblocked.count() == 0
     panel = page.locator('[data-panel="timeline"]')
     folder = ARTIFACTS / "inflight"
     folder.mkdir(parents=True, exist_ok=True)
