@@ -20,6 +20,7 @@ from ..api.params import CONTROL, parse_location
 from ..api.responses import json_error
 from ..errors import BadParameter
 from ..models.phases import Schedule
+from .plumbing import read_body
 
 MAX_TAG: Final = 200
 # Entries encoded per write (about 26 KB, a millisecond), and filtered, between two
@@ -217,7 +218,7 @@ async def read_tag(request: web.Request) -> str | None:
 
     Raises BadParameter naming `tag` or `body` for anything else.
     """
-    raw = await request.read()
+    raw = await read_body(request)  # the one size rule, so a 413 names its limit
     if not raw.strip():
         return None
     try:

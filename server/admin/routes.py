@@ -129,6 +129,7 @@ def not_an_object(document: Any) -> str:
     )
 
 
+@bounded
 async def reset(request: web.Request) -> web.Response:
     """Clear stats, journal, attempt counters and token buckets; an optional JSON body
     `{"tag": "..."}` labels the new run in the journal."""

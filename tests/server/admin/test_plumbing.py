@@ -47,6 +47,7 @@ async def test_a_scenario_of_25000_zip_overrides_fits_one_body(
         pytest.param("POST", "/__admin/preview", id="preview"),
         pytest.param("POST", "/__admin/warm", id="warm"),
         pytest.param("POST", "/__admin/lease", id="lease"),
+        pytest.param("POST", "/__admin/reset", id="reset"),
     ],
 )
 async def test_an_admin_body_over_the_limit_is_413_naming_it(
