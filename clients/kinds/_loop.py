@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import linecache
 import os
@@ -63,6 +64,7 @@ def _shown(filename: str) -> str:
     return path.name
 
 
+@functools.lru_cache(maxsize=4096)  # asked at every look, from a signal handler: resolve once
 def _library(filename: str) -> bool:
     """Whether a frame's file is Python's own or an installed package's: never the line a
     reader wants pointed at while a better one is on the stack."""
@@ -115,6 +117,7 @@ class LagSampler:
         self.seen: dict[tuple[str, str], float] = {}  # seconds seen at each place
         self.watched = False
         self._armed = False
+        self._looking = False  # inside _on_alarm: a second alarm then must not look too
         self._beat = self._due = self._alarm = time.perf_counter()
 
     async def _sample_lag(self) -> None:
@@ -131,8 +134,17 @@ class LagSampler:
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         """The loop missed its beat by BLOCKED_AFTER: note where its thread is, and look again
         in WATCH_EVERY until it beats."""
-        if not self._armed or (frame is not None and frame.f_code is _ON_ALARM):
-            return  # after the watch, or an alarm that interrupted this very handler
+        if not self._armed or self._looking:
+            return  # after the watch, or an alarm that interrupted this very handler (at any
+            # depth: a look resolves file names, which a slow machine can take 10 ms over)
+        self._looking = True
+        try:
+            self._look(frame)
+        finally:
+            self._looking = False
+
+    def _look(self, frame: FrameType | None) -> None:
+        """One look at a blocked loop's thread: how long since it was due, and where it is."""
         now = time.perf_counter()
         # Blocked since its timer was due, or since the last look within the same block (a
         # signal held up by a busy machine counts for the time it really covered).
@@ -145,7 +157,7 @@ class LagSampler:
         found = where(frame)
         if found is not None:
             self.seen[found] = self.seen.get(found, 0.0) + spent
-        if fresh:
+        if fresh or not self.blocks:
             self.blocks.append([since - self.origin, now - self.origin, found[0] if found else ""])
         else:
             self.blocks[-1][1] = now - self.origin
@@ -194,9 +206,6 @@ class LagSampler:
         return LoopLag(percentile(self.lags, 0.99), max(self.lags, default=0.0), len(self.lags),
                        self.every, self.blocked if self.watched else None,
                        _most(self.seen), longest(self.blocks))  # fmt: skip
-
-
-_ON_ALARM: Final = LagSampler._on_alarm.__code__
 
 
 def merged(lags: list[LoopLag], raw: list[list[float]]) -> LoopLag:
