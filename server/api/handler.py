@@ -116,18 +116,10 @@ def api_handler(state: State, route: str, require_key: bool) -> Handler:
                                    None, len(body) if status == 200 else 0, request,
                                    served=actual)  # fmt: skip
             return response
-        except BadParameter as error:
-            state.stats.record(route, "400")
-            response = json_error(400, str(error), parameter=error.name)
-            return await _refuse(request, state, route, arrival, response, counted=True)
         except ConnectionError:
             return web.Response(status=499)  # never sent: the client is gone (journaled)
-        except Exception as error:  # the last line of defence: log it, answer JSON
-            log.exception("unexpected error on %s %s", request.method, request.path_qs)
-            response = json_error(500, f"internal error: {type(error).__name__}")
-            if served:
-                return response
-            return await _refuse(request, state, route, arrival, response, zip_code)
+        except Exception as error:  # a bad parameter, or the last line of defence
+            return await _failed(request, state, route, arrival, error, served, zip_code)
         finally:
             gauges.in_flight -= 1
 
@@ -190,6 +182,28 @@ def _too_many(wait: float) -> web.Response:
     response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
     response.headers["Retry-After-Ms"] = str(math.ceil(wait * 1000))
     return response
+
+
+async def _failed(
+    request: web.Request,
+    state: State,
+    route: str,
+    arrival: float,
+    error: Exception,
+    served: bool,
+    zip_code: str | None,
+) -> web.StreamResponse:
+    """What both handlers answer when a request fails: a 400 naming a bad parameter; else the
+    last line of defence — logged, a JSON 500, journaled unless `_serve` already journals it."""
+    if isinstance(error, BadParameter):
+        state.stats.record(route, "400")
+        response = json_error(400, str(error), parameter=error.name)
+        return await _refuse(request, state, route, arrival, response, counted=True)
+    log.exception("unexpected error on %s %s", request.method, request.path_qs, exc_info=error)
+    response = json_error(500, f"internal error: {type(error).__name__}")
+    if served:
+        return response
+    return await _refuse(request, state, route, arrival, response, zip_code)
 
 
 async def _refuse(
@@ -390,18 +404,10 @@ def shared_handler(state: State, route: str, require_key: bool) -> Handler:
             if state.capacities[phase].abandon is Abandon.KEEP:
                 return await _kept(request, state, route, page, attempt, plan, arrival)
             return await _serve(request, state, route, page, attempt, plan, arrival)
-        except BadParameter as error:
-            state.stats.record(route, "400")
-            response = json_error(400, str(error), parameter=error.name)
-            return await _refuse(request, state, route, arrival, response, counted=True)
         except ConnectionError:
-            return web.Response(status=499)
-        except Exception as error:  # the last line of defence: log it, answer JSON
-            log.exception("unexpected error on %s %s", request.method, request.path_qs)
-            response = json_error(500, f"internal error: {type(error).__name__}")
-            if served:
-                return response
-            return await _refuse(request, state, route, arrival, response, zip_code)
+            return web.Response(status=499)  # never sent: the client is gone (journaled)
+        except Exception as error:  # a bad parameter, or the last line of defence
+            return await _failed(request, state, route, arrival, error, served, zip_code)
         finally:
             gauges.in_flight -= 1
 
